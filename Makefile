@@ -1,0 +1,44 @@
+# GenreKit. `make demo` and `make test` work on a machine that has only the Swift toolchain:
+# `deps` installs the Debian packages first (as root, or through sudo) and does nothing when
+# they are present.
+SWIFT ?= swift
+PREFIX ?= /usr/local
+DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev pkg-config
+BENCH_PACKAGES = unzip time
+
+.PHONY: deps bench-deps build test demo bench install lint format manifests clean
+
+deps:
+	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
+
+bench-deps: deps
+	@scripts/apt-install.sh $(BENCH_PACKAGES)
+
+build: deps
+	$(SWIFT) build -c release --product genrekit
+
+test: deps
+	$(SWIFT) test
+
+demo: build
+	scripts/demo.sh .build/release/genrekit
+
+bench: build bench-deps
+	benchmarks/unpack.sh .build/release/genrekit
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 .build/release/genrekit $(DESTDIR)$(PREFIX)/bin/genrekit
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+# Re-embed manifests/datasets/gtzan.json into the program after editing it.
+manifests:
+	scripts/embed-manifests.sh
+
+clean:
+	rm -rf .build demo-out bench-out

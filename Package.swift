@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// A system library found through pkg-config, with the Debian package that provides it.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "GenreKit",
+    products: [
+        .executable(name: "genrekit", targets: ["genrekit"]),
+        .library(name: "Dataset", targets: ["Dataset"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // C libraries, one module map each (Sources/C*/module.modulemap).
+        systemLibrary("CArchive", pkgConfig: "libarchive", apt: "libarchive-dev"),
+        systemLibrary("CSndfile", pkgConfig: "sndfile", apt: "libsndfile1-dev"),
+        systemLibrary("CFFTW", pkgConfig: "fftw3f", apt: "libfftw3-dev"),
+        systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+
+        // Swift wrappers: only one file in each imports its C module.
+        .target(name: "Zlib", dependencies: ["CZlib"]),
+        .target(name: "Archive", dependencies: ["CArchive"]),
+        .target(name: "Audio", dependencies: ["CSndfile", "Zlib"]),
+        .target(name: "Dataset", dependencies: ["Archive", "Audio"]),
+        .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
+        .executableTarget(
+            name: "genrekit",
+            dependencies: [
+                "Dataset", "Synth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "CBindingsTests", dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth"]),
+        .testTarget(name: "CLITests", dependencies: ["Dataset", "Archive", "Synth"]),
+    ]
+)

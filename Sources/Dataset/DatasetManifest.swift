@@ -1,0 +1,88 @@
+import Foundation
+
+/// `manifests/datasets/<name>.json`: the genres, the expected ids and audio format, the known
+/// faults of the published copies, and published splits.
+public struct DatasetManifest: Codable, Sendable, Equatable {
+    public struct IDs: Codable, Sendable, Equatable {
+        public var perGenre: Int
+        public var format: String
+        public var count: Int
+    }
+    public struct AudioFormat: Codable, Sendable, Equatable {
+        public var sampleRate: Int
+        public var channels: Int
+        public var encoding: String
+        public var seconds: Int
+        public var segments: Int
+        public var containers: [String: String]
+    }
+    public struct Layout: Codable, Sendable, Equatable {
+        public var name: String
+        public var audioRoot: String
+        public var file: String
+        public var alsoHolds: [String]?
+        public var note: String?
+    }
+    public struct KnownFault: Codable, Sendable, Equatable {
+        public var kind: String
+        public var ids: [String]
+        public var copies: [String]?
+        public var description: String
+        public var source: String
+    }
+    public struct Split: Codable, Sendable, Equatable {
+        public var description: String
+        public var source: String
+        public var counts: [String: Int]
+        public var train: [String]
+        public var val: [String]
+        public var test: [String]
+    }
+
+    public var formatVersion: Int
+    public var name: String
+    public var title: String
+    public var genres: [String]
+    public var ids: IDs
+    public var audio: AudioFormat
+    public var layouts: [Layout]
+    public var knownFaults: [KnownFault]
+    public var splits: [String: Split]
+
+    /// Every id the full dataset holds, genre by genre: `blues.00000` ... `rock.00099`.
+    public var expectedIDs: [String] {
+        genres.flatMap { genre in (0..<ids.perGenre).map { Self.trackID(genre: genre, index: $0) } }
+    }
+
+    /// Samples in one segment: `floor(sampleRate * seconds / segments)` (66150 for GTZAN).
+    public func samplesPerSegment(sampleRate: Int) -> Int { sampleRate * audio.seconds / audio.segments }
+
+    /// `blues.00007` for genre `blues`, index 7.
+    public static func trackID(genre: String, index: Int) -> String {
+        let digits = String(index)
+        return genre + "." + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
+    }
+
+    /// The GTZAN manifest built into the program (the same bytes as
+    /// `manifests/datasets/gtzan.json`; a test keeps them equal).
+    public static let gtzan: DatasetManifest = {
+        do {
+            return try JSONDecoder().decode(DatasetManifest.self, from: Data(embeddedGTZAN.utf8))
+        } catch {
+            fatalError("built-in gtzan.json does not decode: \(error)")
+        }
+    }()
+
+    /// Reads a manifest file.
+    /// - Throws: `DatasetError.badManifest` naming the file and the problem.
+    public static func load(path: String) throws(DatasetError) -> DatasetManifest {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .badManifest(path: path, message: "cannot read the file")
+        }
+        do {
+            return try JSONDecoder().decode(DatasetManifest.self, from: data)
+        } catch {
+            throw .badManifest(path: path, message: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// A one-line progress report on standard error, redrawn in place at most ten times a second.
+/// Silent when standard error is not a terminal or when `quiet` is set.
+public final class ProgressLine: @unchecked Sendable {
+    private let label: String
+    private let enabled: Bool
+    private var lastDraw = 0.0
+    private var drawn = false
+    private let lock = NSLock()
+
+    public init(label: String, quiet: Bool) {
+        self.label = label
+        enabled = !quiet && isatty(STDERR_FILENO) == 1
+    }
+
+    /// Shows `text` after the label (skipped if the last redraw was under 0.1 s ago).
+    public func update(_ text: @autoclosure () -> String) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date().timeIntervalSinceReferenceDate
+        guard now - lastDraw >= 0.1 else { return }
+        lastDraw = now
+        drawn = true
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(label): \(text())".utf8))
+    }
+
+    /// Clears the line.
+    public func finish() {
+        guard enabled, drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

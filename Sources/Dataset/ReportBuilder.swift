@@ -1,0 +1,173 @@
+import Audio
+import Foundation
+
+/// Thresholds for the findings that are judgement calls.
+public struct ValidationPolicy: Sendable, Equatable {
+    /// A track whose RMS level is below this is `silent` (dB relative to full scale).
+    public var silentBelowDBFS: Double = -60
+    /// A track with at least this fraction of its samples at 16-bit full scale is `clipped`.
+    public var clippedFraction: Double = 0.001
+
+    public init() {}
+}
+
+/// Collects tracks and skipped files as they are found, then judges the whole set: duplicates,
+/// missing ids and the summary.
+public struct ReportBuilder {
+    public let manifest: DatasetManifest
+    public let policy: ValidationPolicy
+    private let source: String
+    private let sourceKind: String
+    private var tracks: [TrackReport] = []
+    private var fingerprints: [AudioFingerprint?] = []
+    private var skipped: [SkippedFile] = []
+
+    public init(manifest: DatasetManifest, policy: ValidationPolicy = ValidationPolicy(), source: String, sourceKind: String) {
+        self.manifest = manifest
+        self.policy = policy
+        self.source = source
+        self.sourceKind = sourceKind
+    }
+
+    /// Records a file that is not a track.
+    public mutating func skip(path: String, reason: String) {
+        skipped.append(SkippedFile(path: path, reason: reason))
+    }
+
+    /// Records a track and what probing it found.
+    public mutating func add(
+        genre: String, id: String, path: String, expectedName: Bool, probe: Result<AudioProbe, AudioError>
+    ) {
+        var problems: [Problem] = []
+        var audio: TrackAudio?
+        if !expectedName {
+            problems.append(
+                Problem(
+                    code: .unexpectedName,
+                    message: "'\(id)' in folder '\(genre)' is not named <genre>.<5 digits> for one of the \(manifest.genres.count) \(manifest.name) genres"
+                ))
+        }
+        switch probe {
+        case .failure(let error):
+            let message = if case .undecodable(_, let m) = error { m } else { error.description }
+            problems.append(Problem(code: .undecodable, message: "libsndfile cannot decode it: \(message)"))
+            fingerprints.append(nil)
+        case .success(let p):
+            problems += judge(p)
+            audio = TrackAudio(
+                container: p.container, encoding: p.encoding, sampleRate: p.sampleRate, channels: p.channels,
+                frames: p.decodedFrames, seconds: Self.round(p.seconds, 3), segments: segments(p),
+                peakDBFS: Self.decibels(Double(p.peak) / 32768), rmsDBFS: Self.decibels(p.rms),
+                fingerprint: p.fingerprint.description)
+            fingerprints.append(p.fingerprint)
+        }
+        tracks.append(TrackReport(id: id, genre: genre, path: path, status: .ok, problems: problems, audio: audio))
+    }
+
+    /// Full segments the track fills, at most the dataset's segment count.
+    func segments(_ p: AudioProbe) -> Int {
+        let length = manifest.samplesPerSegment(sampleRate: p.sampleRate)
+        return length > 0 ? min(manifest.audio.segments, p.decodedFrames / length) : 0
+    }
+
+    func judge(_ p: AudioProbe) -> [Problem] {
+        let format = manifest.audio
+        var problems: [Problem] = []
+        if let declared = p.declaredFrames, declared > p.decodedFrames {
+            problems.append(
+                Problem(
+                    code: .truncated,
+                    message: "the header declares \(declared) frames (\(Self.seconds(declared, p.sampleRate))) but the file holds \(p.decodedFrames) (\(Self.seconds(p.decodedFrames, p.sampleRate)))"
+                ))
+        } else if p.decodedFrames < p.frames {
+            problems.append(
+                Problem(
+                    code: .truncated,
+                    message: "decoding stopped after \(p.decodedFrames) of the \(p.frames) frames the header declares"))
+        }
+        if p.sampleRate != format.sampleRate {
+            problems.append(
+                Problem(code: .sampleRate, message: "\(p.sampleRate) Hz, expected \(format.sampleRate) Hz"))
+        }
+        if p.channels != format.channels {
+            problems.append(Problem(code: .channels, message: "\(p.channels) channels, expected \(format.channels)"))
+        }
+        if p.encoding != format.encoding {
+            problems.append(
+                Problem(code: .sampleFormat, message: "\(p.container) \(p.encoding), expected \(format.encoding)"))
+        }
+        let expectedFrames = format.seconds * p.sampleRate
+        if p.decodedFrames < expectedFrames {
+            let survive = segments(p)
+            problems.append(
+                Problem(
+                    code: .short,
+                    message: "\(Self.seconds(p.decodedFrames, p.sampleRate)) of \(format.seconds) s: \(survive) of \(format.segments) segments survive"
+                ))
+        }
+        let rms = Self.decibels(p.rms)
+        if rms < policy.silentBelowDBFS {
+            problems.append(
+                Problem(
+                    code: .silent,
+                    message: "RMS level \(Self.format(rms)) dBFS, below \(Self.format(policy.silentBelowDBFS)) dBFS"))
+        }
+        let total = p.decodedFrames * p.channels
+        if total > 0, Double(p.fullScaleSamples) / Double(total) >= policy.clippedFraction {
+            let percent = 100 * Double(p.fullScaleSamples) / Double(total)
+            problems.append(
+                Problem(
+                    code: .clipped,
+                    message: "\(p.fullScaleSamples) samples (\(Self.format(percent))%) at full scale, threshold \(Self.format(100 * policy.clippedFraction))%"
+                ))
+        }
+        return problems
+    }
+
+    /// Judges duplicates and missing ids, sorts, and summarises.
+    public func finish() -> ValidationReport {
+        var tracks = self.tracks
+        var groups: [AudioFingerprint: [Int]] = [:]
+        for (i, fingerprint) in fingerprints.enumerated() {
+            if let fingerprint { groups[fingerprint, default: []].append(i) }
+        }
+        for members in groups.values where members.count > 1 {
+            for i in members {
+                let others = members.filter { $0 != i }.map { tracks[$0].id }.sorted()
+                tracks[i].problems.append(
+                    Problem(code: .duplicate, message: "identical decoded audio to \(others.joined(separator: ", "))"))
+            }
+        }
+        for i in tracks.indices {
+            tracks[i].problems.sort { ($1.code.severity, $0.code.rawValue) < ($0.code.severity, $1.code.rawValue) }
+            tracks[i].status = tracks[i].problems.map(\.code.severity).max() ?? .ok
+        }
+        tracks.sort { ($0.genre, $0.id, $0.path) < ($1.genre, $1.id, $1.path) }
+        let present = Set(tracks.map(\.id))
+        let missing = manifest.expectedIDs.filter { !present.contains($0) }
+        var counts: [String: Int] = [:]
+        for problem in tracks.flatMap(\.problems) { counts[problem.code.rawValue, default: 0] += 1 }
+        let summary = ValidationReport.Summary(
+            tracks: tracks.count, ok: tracks.count { $0.status == .ok },
+            warning: tracks.count { $0.status == .warning }, corrupt: tracks.count { $0.status == .corrupt },
+            missing: missing.count, skippedFiles: skipped.count, problems: counts)
+        return ValidationReport(
+            dataset: manifest.name, source: source, sourceKind: sourceKind, summary: summary, tracks: tracks,
+            missing: missing, skipped: skipped.sorted { $0.path < $1.path })
+    }
+
+    static func decibels(_ amplitude: Double) -> Double {
+        amplitude > 0 ? max(-120, round(20 * log10(amplitude), 2)) : -120
+    }
+
+    static func round(_ value: Double, _ places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (value * scale).rounded() / scale
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    static func seconds(_ frames: Int, _ rate: Int) -> String {
+        rate > 0 ? String(format: "%.2f s", Double(frames) / Double(rate)) : "\(frames) frames"
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// Renders a `ValidationReport` as JSON (stable key order) or as a short table for people.
+public enum ReportFormatter {
+    /// Pretty-printed JSON with sorted keys and a final newline: the same report gives the same bytes.
+    public static func json(_ report: ValidationReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+    }
+
+    /// One row per problem of every track that is not `ok`, then the missing ids as ranges, the
+    /// skipped files by reason, and a summary.
+    public static func text(_ report: ValidationReport) -> String {
+        let s = report.summary
+        var lines: [String] = []
+        lines.append(
+            "\(report.source) (\(report.sourceKind)): \(s.tracks) tracks: \(s.ok) ok, \(s.warning) warning, \(s.corrupt) corrupt")
+        var rows: [[String]] = []
+        for track in report.tracks where track.status != .ok {
+            for (i, problem) in track.problems.enumerated() {
+                rows.append([i == 0 ? track.status.rawValue : "", i == 0 ? track.id : "", problem.code.rawValue, problem.message])
+            }
+        }
+        if !rows.isEmpty {
+            lines.append("")
+            lines += table([["status", "track", "problem", "detail"]] + rows)
+        }
+        if !report.missing.isEmpty {
+            lines.append("")
+            lines.append("missing (\(report.missing.count) of the \(report.dataset) ids): \(ranges(report.missing))")
+        }
+        if !report.skipped.isEmpty {
+            var byReason: [String: Int] = [:]
+            for file in report.skipped { byReason[file.reason, default: 0] += 1 }
+            let parts = byReason.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            lines.append("")
+            lines.append("skipped (\(report.skipped.count) files): \(parts.joined(separator: "; "))")
+        }
+        lines.append("")
+        let usable = s.ok + s.warning
+        lines.append(
+            report.isUsable
+                ? "usable: \(usable) tracks\(s.corrupt > 0 ? " (prepare skips the \(s.corrupt) corrupt)" : "")"
+                : "not usable: no track can be decoded")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `blues.00010-00099, jazz.00003` from a sorted id list.
+    static func ranges(_ ids: [String]) -> String {
+        var parts: [String] = []
+        var i = 0
+        while i < ids.count {
+            guard let (prefix, start) = split(ids[i]) else {
+                parts.append(ids[i])
+                i += 1
+                continue
+            }
+            var end = start
+            var j = i + 1
+            while j < ids.count, let (p, n) = split(ids[j]), p == prefix, n == end + 1 {
+                end = n
+                j += 1
+            }
+            let last = ids[j - 1]
+            parts.append(end == start ? ids[i] : "\(ids[i])-\(last.suffix(last.count - prefix.count - 1))")
+            i = j
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    private static func split(_ id: String) -> (String, Int)? {
+        guard let dot = id.lastIndex(of: "."), let n = Int(id[id.index(after: dot)...]) else { return nil }
+        return (String(id[..<dot]), n)
+    }
+
+    static func table(_ rows: [[String]]) -> [String] {
+        let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c < widths.count ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : cell
+            }.joined(separator: "  ")
+        }
+    }
+}

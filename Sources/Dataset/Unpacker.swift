@@ -1,0 +1,121 @@
+import Archive
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Unpacks a GTZAN archive into `DIR/genres/<genre>/<id>.<ext>` plus `DIR/validation.json`,
+/// validating every track on the way.
+///
+/// Works in a hidden temporary folder beside `DIR` (`.DIR.unpacking-PID`) and renames it into
+/// place at the end, so a refused, failed or interrupted run leaves no `DIR` behind.
+public struct Unpacker {
+    public var validator: Validator
+
+    public init(validator: Validator = Validator()) { self.validator = validator }
+
+    /// - Parameters:
+    ///   - archive: the zip or tarball.
+    ///   - directory: the folder to create.
+    ///   - force: replace `directory` if it exists.
+    /// - Returns: the report also written to `validation.json`.
+    /// - Throws: `ArchiveError` for unreadable or unsafe archives, `DatasetError` otherwise.
+    public func unpack(archive: String, into directory: String, force: Bool) throws -> ValidationReport {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: archive) else { throw DatasetError.notFound(path: archive) }
+        let target = URL(fileURLWithPath: directory).standardizedFileURL
+        if fm.fileExists(atPath: target.path), !force { throw DatasetError.destinationExists(path: directory) }
+        let parent = target.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).unpacking-\(getpid())")
+        try? fm.removeItem(at: staging)
+        do {
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+        } catch {
+            throw DatasetError.io(path: parent.path, message: "cannot create a folder here (\(error.localizedDescription))")
+        }
+        Interruption.shared.removeOnSignal(staging.path)
+        defer {
+            try? fm.removeItem(at: staging)
+            Interruption.shared.forget(staging.path)
+        }
+
+        var madeFolders: Set<String> = []
+        let scan = try ArchiveScan(
+            archive: archive, manifest: validator.manifest, policy: validator.policy, limits: validator.limits,
+            progress: validator.progress)
+        let report = try scan.run { _, unpacked, bytes in
+            let folder = String(unpacked[..<unpacked.lastIndex(of: "/")!])
+            if madeFolders.insert(folder).inserted {
+                try fm.createDirectory(at: staging.appendingPathComponent(folder), withIntermediateDirectories: true)
+            }
+            try Self.write(bytes, to: staging.appendingPathComponent(unpacked).path)
+            return unpacked
+        }
+        try Self.write(Array(try ReportFormatter.json(report).utf8), to: staging.appendingPathComponent("validation.json").path)
+
+        if fm.fileExists(atPath: target.path) {
+            let old = parent.appendingPathComponent(".\(target.lastPathComponent).replaced-\(getpid())")
+            try fm.moveItem(at: target, to: old)
+            try fm.moveItem(at: staging, to: target)
+            try? fm.removeItem(at: old)
+        } else {
+            try fm.moveItem(at: staging, to: target)
+        }
+        return report
+    }
+
+    /// Writes a new file with POSIX calls (no extra copies of the bytes).
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw DatasetError.io(path: path, message: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var offset = 0
+        try bytes.withUnsafeBytes { buf in
+            while offset < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw DatasetError.io(path: path, message: String(cString: strerror(errno)))
+                }
+                offset += n
+            }
+        }
+    }
+}
+
+/// Removes registered temporary folders when the process gets SIGINT or SIGTERM, then exits
+/// with 128 + the signal number, so an interrupted run leaves nothing that looks complete.
+public final class Interruption: @unchecked Sendable {
+    public static let shared = Interruption()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+    private var sources: [DispatchSourceSignal] = []
+
+    private init() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [unowned self] in
+                lock.lock()
+                for path in paths { try? FileManager.default.removeItem(atPath: path) }
+                lock.unlock()
+                exit(128 + sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    public func removeOnSignal(_ path: String) {
+        lock.lock()
+        paths.insert(path)
+        lock.unlock()
+    }
+
+    public func forget(_ path: String) {
+        lock.lock()
+        paths.remove(path)
+        lock.unlock()
+    }
+}

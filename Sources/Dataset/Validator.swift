@@ -1,0 +1,138 @@
+import Archive
+import Audio
+import Foundation
+
+/// Probes every track of a GTZAN download, from an archive or an unpacked folder, without
+/// writing anything, and reports what it found.
+public struct Validator {
+    public var manifest: DatasetManifest
+    public var policy: ValidationPolicy
+    public var limits: ArchiveLimits
+    public var progress: ProgressLine?
+
+    public init(
+        manifest: DatasetManifest = .gtzan, policy: ValidationPolicy = ValidationPolicy(),
+        limits: ArchiveLimits = ArchiveLimits(), progress: ProgressLine? = nil
+    ) {
+        self.manifest = manifest
+        self.policy = policy
+        self.limits = limits
+        self.progress = progress
+    }
+
+    /// Validates an archive or a folder, whichever `path` is.
+    /// - Throws: `DatasetError` or `ArchiveError` when the input cannot be read at all.
+    public func validate(path: String) throws -> ValidationReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DatasetError.notFound(path: path)
+        }
+        return isDirectory.boolValue ? try validate(directory: path) : try validate(archive: path)
+    }
+
+    /// Validates the tracks inside an archive, streaming it once.
+    public func validate(archive: String) throws -> ValidationReport {
+        let scan = try ArchiveScan(archive: archive, manifest: manifest, policy: policy, limits: limits, progress: progress)
+        return try scan.run { entry, _, _ in entry.path }
+    }
+
+    /// Validates the tracks below a folder (an unpacked `genres/` tree or a hand-extracted
+    /// Kaggle `Data/genres_original/` tree).
+    public func validate(directory: String) throws -> ValidationReport {
+        var builder = ReportBuilder(manifest: manifest, policy: policy, source: directory, sourceKind: "directory")
+        let root = URL(fileURLWithPath: directory).standardizedFileURL.path
+        guard let walker = FileManager.default.enumerator(atPath: root) else {
+            throw DatasetError.io(path: directory, message: "cannot list the folder")
+        }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            let full = root + "/" + relative
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files.append(relative)
+            }
+        }
+        files.sort()
+        var pending: [(genre: String, id: String, path: String, expectedName: Bool)] = []
+        let pool = ProbePool()
+        for relative in files where relative != "validation.json" {
+            switch DatasetLayout.classify(relative, genres: manifest.genres) {
+            case .skipped(let reason): builder.skip(path: relative, reason: reason)
+            case .track(let genre, let id, _, let expectedName):
+                let index = pending.count
+                pending.append((genre, id, relative, expectedName))
+                let full = root + "/" + relative
+                pool.submit(index) { .probing(path: full) }
+                progress?.update("\(index + 1) of \(files.count) files")
+            }
+        }
+        let results = pool.finish()
+        progress?.finish()
+        guard !pending.isEmpty else { throw DatasetError.noTracks(source: directory) }
+        for (i, track) in pending.enumerated() {
+            builder.add(
+                genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: results[i]!)
+        }
+        return builder.finish()
+    }
+}
+
+/// One streaming pass over an archive: classifies each entry, hands each track's bytes to
+/// `store` (which returns the path the report gives it), probes the tracks on the side, and
+/// builds the report.
+struct ArchiveScan {
+    let reader: SafeArchiveReader
+    let manifest: DatasetManifest
+    let policy: ValidationPolicy
+    let progress: ProgressLine?
+
+    init(
+        archive: String, manifest: DatasetManifest, policy: ValidationPolicy, limits: ArchiveLimits,
+        progress: ProgressLine?
+    ) throws(ArchiveError) {
+        reader = try SafeArchiveReader(path: archive, limits: limits)
+        self.manifest = manifest
+        self.policy = policy
+        self.progress = progress
+    }
+
+    /// - Parameter store: given the entry and the track's unpacked path, saves the bytes if it
+    ///   wants them and returns the path to report.
+    func run(store: (ArchiveEntry, String, [UInt8]) throws -> String) throws -> ValidationReport {
+        var builder = ReportBuilder(
+            manifest: manifest, policy: policy, source: reader.archivePath, sourceKind: "archive")
+        var pending: [(genre: String, id: String, path: String, expectedName: Bool)] = []
+        var outputs: [String: String] = [:]
+        var bytesRead = 0
+        let pool = ProbePool()
+        while let entry = try reader.next() {
+            guard entry.kind == .file else { continue }
+            switch DatasetLayout.classify(entry.path, genres: manifest.genres) {
+            case .skipped(let reason):
+                builder.skip(path: entry.path, reason: reason)
+            case .track(let genre, let id, let ext, let expectedName):
+                let unpacked = DatasetLayout.unpackedPath(genre: genre, id: id, ext: ext)
+                if let other = outputs[unpacked.lowercased()] {
+                    throw ArchiveError.unsafe(
+                        archive: reader.archivePath, entry: entry.path, reason: .nameCollision(with: other))
+                }
+                outputs[unpacked.lowercased()] = entry.path
+                let bytes = try reader.readAll()
+                bytesRead += bytes.count
+                let path = try store(entry, unpacked, bytes)
+                let index = pending.count
+                pending.append((genre, id, path, expectedName))
+                pool.submit(index) { .probing(bytes: bytes, name: entry.path) }
+                progress?.update("\(index + 1) tracks, \(bytesRead >> 20) MB")
+            }
+        }
+        let results = pool.finish()
+        progress?.finish()
+        guard !pending.isEmpty else { throw DatasetError.noTracks(source: reader.archivePath) }
+        for (i, track) in pending.enumerated() {
+            builder.add(
+                genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: results[i]!)
+        }
+        return builder.finish()
+    }
+}

@@ -1,0 +1,26 @@
+import Archive
+import ArgumentParser
+
+/// The safety limits `unpack` and `validate` apply to archives.
+struct ArchiveOptions: ParsableArguments {
+    @Option(help: "Refuse an archive whose entries inflate to more than this many MB in all.")
+    var maxTotalMb = 4096
+
+    @Option(help: "Refuse an entry that inflates to more than this many MB (a GTZAN track is about 1.3).")
+    var maxEntryMb = 512
+
+    @Option(help: "Refuse an entry that inflates more than this many bytes per compressed byte (zip bombs).")
+    var maxRatio = 100
+
+    var limits: ArchiveLimits {
+        ArchiveLimits(
+            maxTotalBytes: Int64(maxTotalMb) << 20, maxEntryBytes: Int64(maxEntryMb) << 20,
+            maxCompressionRatio: maxRatio)
+    }
+
+    func validate() throws {
+        if maxTotalMb <= 0 { throw ValidationError("--max-total-mb must be positive, not \(maxTotalMb)") }
+        if maxEntryMb <= 0 { throw ValidationError("--max-entry-mb must be positive, not \(maxEntryMb)") }
+        if maxRatio < 2 { throw ValidationError("--max-ratio must be at least 2, not \(maxRatio)") }
+    }
+}

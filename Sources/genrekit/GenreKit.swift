@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct GenreKit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genrekit",
+        abstract: "Take the GTZAN genre dataset from its download to validated tracks, features and models.",
+        discussion: """
+            Start with `genrekit synth --faults --out gtzan.zip` for a small synthetic stand-in, or use \
+            the real Kaggle zip or Marsyas tarball, then `genrekit unpack` and `genrekit validate`. \
+            Every command has --help.
+            """,
+        version: GenreKitVersion.string,
+        subcommands: [Synth.self, Unpack.self, Validate.self]
+    )
+}
+
+enum GenreKitVersion {
+    static let string = "0.1.0"
+}
+
+/// Flags every long-running command shares.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Print no progress line (it only appears on a terminal anyway).")
+    var quiet = false
+}
+
+/// Exit statuses, the same for every command (see README.md).
+enum Exit {
+    /// The input cannot be read, was refused as unsafe, or the output cannot be written.
+    static let failure = ExitCode(1)
+    /// The input was read, but the dataset is not usable (or, with --strict, not clean).
+    static let findings = ExitCode(2)
+}
+
+/// Prints `genrekit <command>: <message>` on standard error and returns the failure status.
+func fail(_ command: String, _ error: any Error) -> ExitCode {
+    FileHandle.standardError.write(Data("genrekit \(command): \(error)\n".utf8))
+    return Exit.failure
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Dataset
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Probe every track of a GTZAN archive or folder and report what is wrong with each.",
+        discussion: """
+            Writes nothing. Each track gets a status (ok, warning, corrupt) and problems with stable \
+            codes: undecodable, truncated, short, sample-rate, channels, sample-format, silent, clipped, \
+            duplicate, unexpected-name; ids the dataset expects but that are absent are listed as missing.
+
+            Exit status: 0 when the dataset is usable (findings are findings, not failures); 2 when no \
+            track is usable, or with --strict when any track is not ok; 1 when the input cannot be read.
+
+            Examples: genrekit validate gtzan.zip
+                      genrekit validate data --json > report.json
+            """)
+
+    @Argument(help: "An archive (zip, tar, tar.gz) or a folder holding genres/<genre>/<id>.<ext>.")
+    var input: String
+
+    @Flag(help: "Print the report as JSON (the structure unpack writes to validation.json).")
+    var json = false
+
+    @Flag(help: "Exit with status 2 if any track is not ok.")
+    var strict = false
+
+    @OptionGroup var limits: ArchiveOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let progress = ProgressLine(label: "validate", quiet: output.quiet)
+        let report: ValidationReport
+        do {
+            report = try Validator(limits: limits.limits, progress: progress).validate(path: input)
+            print(json ? try ReportFormatter.json(report) : ReportFormatter.text(report), terminator: "")
+        } catch {
+            progress.finish()
+            throw fail("validate", error)
+        }
+        if !report.isUsable || (strict && !report.isClean) { throw Exit.findings }
+    }
+}

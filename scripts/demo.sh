@@ -1,0 +1,16 @@
+#!/bin/sh
+# The main job end to end on the built-in synthetic dataset: synth (with the faults real
+# downloads have) -> unpack -> validate. Everything goes to demo-out/.
+set -eu
+genrekit=${1:-.build/release/genrekit}
+out=demo-out
+rm -rf "$out"
+mkdir -p "$out"
+echo "== genrekit synth --faults: a GTZAN-shaped zip, 10 tracks per genre"
+"$genrekit" synth --out "$out/gtzan-synth.zip" --tracks-per-genre 10 --faults
+echo
+echo "== genrekit unpack: only the audio, normalised, with validation.json"
+"$genrekit" unpack "$out/gtzan-synth.zip" --into "$out/data"
+echo
+echo "== genrekit validate: the report"
+"$genrekit" validate "$out/data"
