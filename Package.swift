@@ -37,10 +37,13 @@ let package = Package(
             ]
         ),
 
+        // Tests read and write real archives, WAVs and folders; TestSupport only makes temporary
+        // folders and test tones.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CBindingsTests", dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
-        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth"]),
-        .testTarget(name: "CLITests", dependencies: ["Dataset", "Archive", "Synth"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),
     ]
 )

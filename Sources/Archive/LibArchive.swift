@@ -59,11 +59,15 @@ public final class SafeArchiveReader {
     private var totalInflated: Int64 = 0
     private var current: ArchiveEntry?
 
+    /// Bytes handed to the caller per block.
     static let blockSize = 1 << 20
+    /// Bytes libarchive reads from the file per call: the granularity of the raw byte count.
+    static let readSize = 64 << 10
 
     /// Opens `path` for reading.
     /// - Throws: `ArchiveError.notAnArchive` if the file cannot be opened.
     public init(path: String, limits: ArchiveLimits = ArchiveLimits()) throws(ArchiveError) {
+        _ = utf8Names
         guard let a = archive_read_new() else {
             throw .notAnArchive(archive: path, message: "libarchive could not allocate a reader")
         }
@@ -75,10 +79,9 @@ public final class SafeArchiveReader {
         archive_read_support_format_zip(a)
         archive_read_support_format_tar(a)
         archive_read_support_format_gnutar(a)
-        if archive_read_open_filename(a, path, Self.blockSize) != ARCHIVE_OK {
-            let message = Self.message(a)
-            archive_read_free(a)
-            throw .notAnArchive(archive: path, message: message)
+        // On failure `deinit` frees the handle.
+        if archive_read_open_filename(a, path, Self.readSize) != ARCHIVE_OK {
+            throw .notAnArchive(archive: path, message: Self.message(a))
         }
     }
 
@@ -164,8 +167,8 @@ public final class SafeArchiveReader {
         if totalInflated > limits.maxTotalBytes {
             throw .unsafe(archive: archivePath, entry: entry.path, reason: .totalTooLarge(limit: limits.maxTotalBytes))
         }
-        // The raw byte count moves in read-buffer steps, so allow one block of slack.
-        let compressed = max(rawRead, 0) + Int64(Self.blockSize)
+        // The raw byte count moves in steps of one file read, so allow one read of slack.
+        let compressed = max(rawRead, 0) + Int64(Self.readSize)
         if inflated > limits.ratioCheckAfterBytes, inflated > compressed * Int64(limits.maxCompressionRatio) {
             throw .unsafe(
                 archive: archivePath, entry: entry.path,
@@ -228,6 +231,18 @@ public final class SafeArchiveReader {
     }
 }
 
+/// libarchive converts entry names through the C library's character type locale. In the
+/// default "C" locale its pax writer cannot convert a non-ASCII UTF-8 name and crashes (libarchive
+/// 3.6.2 passes the failed conversion's NULL to strlen), and readers lose such names. Swift
+/// programs start in that locale, so switch character handling to UTF-8 once, before the first
+/// archive is touched (the program does no other locale-dependent work).
+private let utf8Names: Void = {
+    let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
+    if codeset.uppercased().filter({ $0 != "-" }) != "UTF8" {
+        _ = setlocale(LC_CTYPE, "C.UTF-8")
+    }
+}()
+
 /// The `AE_IF*` file type constants of `archive_entry.h` (macros with casts, which Swift does
 /// not import).
 enum FileType {
@@ -274,6 +289,7 @@ public final class ArchiveWriter {
     public init(path: String, format: Format, passphrase: String? = nil) throws(ArchiveError) {
         self.path = path
         temporaryPath = Self.temporaryName(for: path)
+        _ = utf8Names
         guard let a = archive_write_new() else {
             throw .writeFailed(archive: path, message: "libarchive could not allocate a writer")
         }

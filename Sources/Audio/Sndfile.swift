@@ -106,29 +106,47 @@ public enum Sndfile {
         var major: Int32 { Int32(self == .wav ? SF_FORMAT_WAV : SF_FORMAT_AU) }
     }
 
-    /// Encodes mono 16-bit samples into a complete file in memory.
+    /// Sample encodings GenreKit writes.
+    public enum Encoding: String, Sendable {
+        case pcm16 = "PCM_16"
+        case pcm24 = "PCM_24"
+        case float = "FLOAT"
+        var subtype: Int32 {
+            switch self {
+            case .pcm16: Int32(SF_FORMAT_PCM_16)
+            case .pcm24: Int32(SF_FORMAT_PCM_24)
+            case .float: Int32(SF_FORMAT_FLOAT)
+            }
+        }
+    }
+
+    /// Encodes 16-bit samples into a complete file in memory.
     /// - Parameters:
-    ///   - samples: `[frames]`, mono.
+    ///   - samples: `[frames * channels]`, interleaved.
     ///   - sampleRate: in Hz.
+    ///   - channels: 1 for mono.
     ///   - container: WAV (little-endian) or AU (Sun/NeXT, big-endian, as in the Marsyas GTZAN).
+    ///   - encoding: how samples are stored (16-bit PCM, as GTZAN, unless testing other formats).
     /// - Returns: the file's bytes.
-    public static func encode(samples: [Int16], sampleRate: Int, container: Container = .wav) throws(AudioError)
-        -> [UInt8]
-    {
+    public static func encode(
+        samples: [Int16], sampleRate: Int, channels: Int = 1, container: Container = .wav,
+        encoding: Encoding = .pcm16
+    ) throws(AudioError) -> [UInt8] {
         let file = VirtualFile(bytes: [])
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
-        info.channels = 1
-        info.format = container.major | Int32(SF_FORMAT_PCM_16)
+        info.channels = Int32(channels)
+        info.format = container.major | encoding.subtype
         var virtualIO = VirtualFile.callbacks
         let user = Unmanaged.passUnretained(file).toOpaque()
         guard let handle = sf_open_virtual(&virtualIO, Int32(SFM_WRITE), &info, user) else {
             throw .encodeFailed(format: container.rawValue, message: String(cString: sf_strerror(nil)))
         }
-        let written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, sf_count_t($0.count)) }
+        let frames = samples.count / max(channels, 1)
+        let written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, sf_count_t(frames)) }
         sf_close(handle)
-        guard written == samples.count else {
-            throw .encodeFailed(format: container.rawValue, message: "wrote \(written) of \(samples.count) frames")
+        guard written == frames else {
+            throw .encodeFailed(format: container.rawValue, message: "wrote \(written) of \(frames) frames")
         }
         return withExtendedLifetime(file) { file.bytes }
     }

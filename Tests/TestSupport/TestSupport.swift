@@ -1,0 +1,63 @@
+import Foundation
+
+/// A fresh folder under the system temporary folder, removed when the value goes away.
+public final class TemporaryDirectory {
+    public let path: String
+
+    public init(_ label: String = "genrekit-test") {
+        let base = FileManager.default.temporaryDirectory.path
+        path = "\(base)/\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// `path/name`.
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    /// Every file and folder below `path` (relative, sorted), hidden ones included.
+    public func tree() -> [String] { Fixtures.tree(path) }
+}
+
+public enum Fixtures {
+    /// The package root (where Package.swift is).
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.path
+            }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// `../shared/reference` beside the project.
+    public static let reference = packageRoot + "/../shared/reference"
+
+    /// A test tone with some noise: `seconds` of mono 16-bit audio at `rate` Hz.
+    public static func tone(seconds: Double, rate: Int = 22050, frequency: Double = 440, amplitude: Double = 0.3, seed: UInt64 = 1)
+        -> [Int16]
+    {
+        var state = seed
+        let count = Int(seconds * Double(rate))
+        return (0..<count).map { i in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let noise = Double(Int64(bitPattern: state) >> 40) / Double(1 << 23) * 0.02
+            let x = amplitude * sin(2 * .pi * frequency * Double(i) / Double(rate)) + noise
+            return Int16(max(-32767, min(32767, (x * 32767).rounded())))
+        }
+    }
+
+    /// Every entry below `root`, relative and sorted.
+    public static func tree(_ root: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        var all: [String] = []
+        while let next = walker.nextObject() as? String { all.append(next) }
+        return all.sorted()
+    }
+
+    public static func bytes(_ path: String) -> [UInt8] {
+        Array(FileManager.default.contents(atPath: path) ?? Data())
+    }
+}
