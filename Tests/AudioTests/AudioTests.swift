@@ -1,0 +1,95 @@
+import Audio
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct AudioProbeTests {
+    @Test(arguments: [Sndfile.Container.wav, .au])
+    func encodeThenProbe(container: Sndfile.Container) throws {
+        let samples = Fixtures.tone(seconds: 2)
+        let bytes = try Sndfile.encode(samples: samples, sampleRate: 22050, container: container)
+        let p = try Sndfile.probe(bytes: bytes, name: "t")
+        #expect(p.container == container.rawValue)
+        #expect(p.encoding == "PCM_16")
+        #expect(p.sampleRate == 22050)
+        #expect(p.channels == 1)
+        #expect(p.frames == 44100)
+        #expect(p.decodedFrames == 44100)
+        #expect(p.declaredFrames == nil)
+        #expect(p.peak == samples.map { abs(Int($0)) }.max())
+        // The fingerprint is of the decoded samples, not the container: WAV and AU agree.
+        let other = try Sndfile.probe(
+            bytes: try Sndfile.encode(samples: samples, sampleRate: 22050, container: container == .wav ? .au : .wav),
+            name: "u")
+        #expect(other.fingerprint == p.fingerprint)
+        var changed = samples
+        changed[1000] &+= 1
+        let changedProbe = try Sndfile.probe(bytes: try Sndfile.encode(samples: changed, sampleRate: 22050), name: "v")
+        #expect(changedProbe.fingerprint != p.fingerprint)
+    }
+
+    /// libsndfile shortens a file whose header promises more; the probe keeps the promise.
+    @Test(arguments: [Sndfile.Container.wav, .au])
+    func truncatedFileKeepsTheDeclaredLength(container: Sndfile.Container) throws {
+        let bytes = try Sndfile.encode(samples: Fixtures.tone(seconds: 2), sampleRate: 22050, container: container)
+        let cut = Array(bytes.prefix(bytes.count / 2))
+        let p = try Sndfile.probe(bytes: cut, name: "cut")
+        #expect(p.declaredFrames == 44100)
+        #expect(p.decodedFrames < 44100)
+        #expect(p.decodedFrames > 20000)
+    }
+
+    @Test func undecodableBytes() {
+        let junk = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 13) }
+        #expect(throws: AudioError.self) { try Sndfile.probe(bytes: junk, name: "jazz.00054.wav") }
+        do {
+            _ = try Sndfile.probe(bytes: junk, name: "jazz.00054.wav")
+        } catch {
+            #expect(error.description.hasPrefix("jazz.00054.wav: cannot decode audio"))
+        }
+    }
+
+    @Test func levelsAndClipping() throws {
+        // Half the samples at +full scale, half at -full scale: a clipped square wave.
+        let square = (0..<22050).map { $0 % 100 < 50 ? Int16.max : Int16.min }
+        let p = try Sndfile.probe(bytes: try Sndfile.encode(samples: square, sampleRate: 22050), name: "sq")
+        #expect(p.fullScaleSamples == 22050)
+        #expect(p.peak == 32768)
+        #expect(abs(p.rms - 1) < 1e-4)
+        let silence = [Int16](repeating: 0, count: 22050)
+        let q = try Sndfile.probe(bytes: try Sndfile.encode(samples: silence, sampleRate: 22050), name: "z")
+        #expect(q.peak == 0)
+        #expect(q.rms == 0)
+        #expect(q.fullScaleSamples == 0)
+    }
+
+    @Test func otherFormatsReportTheirEncodingAndChannels() throws {
+        let stereo = Fixtures.tone(seconds: 1).flatMap { [$0, $0] }
+        let s = try Sndfile.probe(bytes: try Sndfile.encode(samples: stereo, sampleRate: 44100, channels: 2), name: "s")
+        #expect(s.channels == 2)
+        #expect(s.sampleRate == 44100)
+        #expect(s.decodedFrames == 22050)
+        let f = try Sndfile.probe(
+            bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050, encoding: .float), name: "f")
+        #expect(f.encoding == "FLOAT")
+        let p24 = try Sndfile.probe(
+            bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050, encoding: .pcm24), name: "p")
+        #expect(p24.encoding == "PCM_24")
+    }
+
+    /// The shared reference WAVs read the same from disk and from memory, and decode to
+    /// int16 / 32768 as librosa loads them.
+    @Test func referenceWavFromDiskAndMemory() throws {
+        let path = Fixtures.reference + "/mfcc/music_3s.wav"
+        let fromDisk = try Sndfile.probe(path: path)
+        let fromMemory = try Sndfile.probe(bytes: Fixtures.bytes(path), name: path)
+        #expect(fromDisk == fromMemory)
+        #expect(fromDisk.decodedFrames == 66150)
+        #expect(fromDisk.sampleRate == 22050)
+        let decoded = try Sndfile.decodeFloat(path: path)
+        #expect(decoded.samples.count == 66150)
+        // Every float is an integer over 32768.
+        #expect(decoded.samples.allSatisfy { ($0 * 32768).rounded() == $0 * 32768 })
+        #expect(decoded.samples.map { abs($0) }.max()! * 32768 == Float(fromDisk.peak))
+    }
+}

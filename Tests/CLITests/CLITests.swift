@@ -1,0 +1,149 @@
+import Archive
+import Audio
+import Foundation
+import TestSupport
+import Testing
+
+/// Runs the built `genrekit` and captures what it prints.
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    static let binary: String = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("genrekit").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return Fixtures.packageRoot + "/.build/debug/genrekit"
+    }()
+
+    init(_ arguments: String..., in directory: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Run.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting so a large report cannot fill the pipe and stall the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        status = process.terminationStatus
+        stdout = String(decoding: outData, as: UTF8.self)
+        stderr = String(decoding: errData, as: UTF8.self)
+    }
+}
+
+/// A small dataset zip: one clean 30 s track, one undecodable, one short.
+func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: Bool = false) throws -> String {
+    let writer = try ArchiveWriter(path: dir.file(name), format: .zip())
+    let clean = try Sndfile.encode(samples: Fixtures.tone(seconds: 30), sampleRate: 22050)
+    try writer.addFile("Data/genres_original/blues/blues.00000.wav", bytes: clean)
+    if !cleanOnly {
+        try writer.addFile("Data/genres_original/jazz/jazz.00054.wav", bytes: [UInt8](repeating: 9, count: 3000))
+        let short = try Sndfile.encode(samples: Fixtures.tone(seconds: 10, frequency: 500), sampleRate: 22050)
+        try writer.addFile("Data/genres_original/rock/rock.00003.wav", bytes: short)
+    }
+    try writer.finish()
+    return dir.file(name)
+}
+
+@Suite struct CLITests {
+    @Test func unpackThenValidate() throws {
+        let dir = TemporaryDirectory()
+        _ = try smallDataset(dir)
+        let unpack = try Run("unpack", "g.zip", "--into", "data", in: dir.path)
+        #expect(unpack.status == 0, "\(unpack.stderr)")
+        #expect(unpack.stdout.contains("unpacked 3 tracks into data/genres: 1 ok, 1 warning, 1 corrupt"))
+        #expect(unpack.stderr.isEmpty, "no progress line when stderr is not a terminal")
+
+        let text = try Run("validate", "data", in: dir.path)
+        #expect(text.status == 0, "findings are not failures")
+        #expect(text.stdout.contains("undecodable"))
+        #expect(text.stdout.contains("10.00 s of 30 s: 3 of 10 segments survive"))
+
+        let json = try Run("validate", "data", "--json", in: dir.path)
+        #expect(json.status == 0)
+        let written = Fixtures.bytes(dir.file("data/validation.json"))
+        let printed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let stored = try JSONSerialization.jsonObject(with: Data(written)) as? [String: Any]
+        #expect((printed?["tracks"] as? [Any])?.count == 3)
+        #expect(printed?["summary"] as? NSDictionary == stored?["summary"] as? NSDictionary)
+
+        let strict = try Run("validate", "data", "--strict", in: dir.path)
+        #expect(strict.status == 2, "--strict fails when a track is not ok")
+    }
+
+    @Test func strictPassesOnACleanDataset() throws {
+        let dir = TemporaryDirectory()
+        _ = try smallDataset(dir, cleanOnly: true)
+        let run = try Run("validate", "g.zip", "--strict", "--quiet", in: dir.path)
+        #expect(run.status == 0, "\(run.stdout)")
+    }
+
+    @Test func refusedArchiveIsOneLineAndLeavesNothing() throws {
+        let dir = TemporaryDirectory()
+        let writer = try ArchiveWriter(path: dir.file("evil.tar.gz"), format: .tarGzip)
+        try writer.addFile("genres/blues/blues.00000.wav", bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050))
+        try writer.addSymlink("genres/blues/blues.00001.wav", target: "../../../../etc/shadow")
+        try writer.finish()
+        let run = try Run("unpack", "evil.tar.gz", "--into", "data", in: dir.path)
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(
+            run.stderr
+                == "genrekit unpack: evil.tar.gz: refused unsafe archive: entry 'genres/blues/blues.00001.wav' is a symbolic link (to '../../../../etc/shadow')\n"
+        )
+        #expect(dir.tree() == ["evil.tar.gz"])
+    }
+
+    @Test func unreadableInputs() throws {
+        let dir = TemporaryDirectory()
+        FileManager.default.createFile(atPath: dir.file("notes.zip"), contents: Data("hello".utf8))
+        let notArchive = try Run("validate", "notes.zip", in: dir.path)
+        #expect(notArchive.status == 1)
+        #expect(notArchive.stderr.hasPrefix("genrekit validate: notes.zip: not a readable archive"))
+        #expect(notArchive.stderr.filter { $0 == "\n" }.count == 1)
+
+        let missing = try Run("validate", "absent", in: dir.path)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "genrekit validate: absent: no such file or folder\n")
+
+        _ = try smallDataset(dir)
+        try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: false)
+        let exists = try Run("unpack", "g.zip", "--into", "data", in: dir.path)
+        #expect(exists.status == 1)
+        #expect(exists.stderr == "genrekit unpack: data: already exists (use --force to replace it)\n")
+    }
+
+    @Test func badFlagsNameTheFlag() throws {
+        let dir = TemporaryDirectory()
+        let run = try Run("synth", "--out", "x.zip", "--tracks-per-genre", "0", in: dir.path)
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--tracks-per-genre must be 1 to 100, not 0"))
+        let ratio = try Run("validate", "x", "--max-ratio", "1", in: dir.path)
+        #expect(ratio.status == 64)
+        #expect(ratio.stderr.contains("--max-ratio must be at least 2, not 1"))
+        #expect(dir.tree().isEmpty)
+    }
+
+    @Test(arguments: ["synth", "unpack", "validate"])
+    func everyCommandHasHelp(command: String) throws {
+        let run = try Run(command, "--help", in: FileManager.default.temporaryDirectory.path)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("USAGE: genrekit \(command)"))
+        #expect(run.stdout.contains("Example"))
+    }
+
+    @Test func synthWritesAValidatableArchive() throws {
+        let dir = TemporaryDirectory()
+        let run = try Run("synth", "--out", "s.zip", "--tracks-per-genre", "1", "--seconds", "30", in: dir.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "wrote s.zip: 10 synthetic tracks\n")
+        let check = try Run("validate", "s.zip", "--strict", in: dir.path)
+        #expect(check.status == 0, "a synthetic dataset without --faults is clean: \(check.stdout)")
+    }
+}
