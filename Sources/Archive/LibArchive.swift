@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CArchive
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Limits that keep a hostile or broken archive from filling the disk or memory.
 public struct ArchiveLimits: Sendable, Equatable {
@@ -345,14 +346,18 @@ public final class ArchiveWriter {
 
     /// Adds a symbolic link to `target`.
     public func addSymlink(_ name: String, target: String) throws(ArchiveError) {
-        try add(name, type: FileType.symlink, permissions: 0o777, size: 0) { _ in true } configure: {
+        try add(name, type: FileType.symlink, permissions: 0o777, size: 0) { _ in
+            true
+        } configure: {
             archive_entry_set_symlink($0, target)
         }
     }
 
     /// Adds a hard link to the earlier entry `target` (tar only).
     public func addHardlink(_ name: String, target: String) throws(ArchiveError) {
-        try add(name, type: FileType.regular, permissions: 0o644, size: 0) { _ in true } configure: {
+        try add(name, type: FileType.regular, permissions: 0o644, size: 0) { _ in
+            true
+        } configure: {
             archive_entry_set_hardlink($0, target)
         }
     }

@@ -84,7 +84,9 @@ public enum Sndfile {
     /// Decodes a file to 32-bit float samples, interleaved, the way librosa loads 16-bit audio
     /// (sample / 32768).
     /// - Returns: the samples `[frames * channels]`, the sample rate and the channel count.
-    public static func decodeFloat(path: String) throws(AudioError) -> (samples: [Float], sampleRate: Int, channels: Int) {
+    public static func decodeFloat(path: String) throws(AudioError) -> (
+        samples: [Float], sampleRate: Int, channels: Int
+    ) {
         var info = SF_INFO()
         guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
             throw .undecodable(path: path, message: String(cString: sf_strerror(nil)))

@@ -12,7 +12,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case .notFound(let path): "\(path): no such file or folder"
         case .destinationExists(let path): "\(path): already exists (use --force to replace it)"
         case .badManifest(let path, let message): "\(path): not a valid dataset manifest (\(message))"
-        case .noTracks(let source): "\(source): holds no audio tracks in a GTZAN layout (genres/<genre>/<id>.wav or .au)"
+        case .noTracks(let source):
+            "\(source): holds no audio tracks in a GTZAN layout (genres/<genre>/<id>.wav or .au)"
         case .io(let path, let message): "\(path): \(message)"
         }
     }

@@ -36,7 +36,8 @@ public enum DatasetLayout {
         guard let root = parts.lastIndex(where: { $0 == "genres_original" || $0 == "genres" }),
             parts.count == root + 3
         else {
-            return .skipped(reason: audioExtensions.contains(ext) ? "audio outside a genre folder" : "not part of the audio tree")
+            return .skipped(
+                reason: audioExtensions.contains(ext) ? "audio outside a genre folder" : "not part of the audio tree")
         }
         guard audioExtensions.contains(ext) else { return .skipped(reason: "not an audio file") }
         let genre = parts[root + 1]

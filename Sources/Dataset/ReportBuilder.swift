@@ -22,7 +22,9 @@ public struct ReportBuilder {
     private var fingerprints: [AudioFingerprint?] = []
     private var skipped: [SkippedFile] = []
 
-    public init(manifest: DatasetManifest, policy: ValidationPolicy = ValidationPolicy(), source: String, sourceKind: String) {
+    public init(
+        manifest: DatasetManifest, policy: ValidationPolicy = ValidationPolicy(), source: String, sourceKind: String
+    ) {
         self.manifest = manifest
         self.policy = policy
         self.source = source
@@ -44,7 +46,8 @@ public struct ReportBuilder {
             problems.append(
                 Problem(
                     code: .unexpectedName,
-                    message: "'\(id)' in folder '\(genre)' is not named <genre>.<5 digits> for one of the \(manifest.genres.count) \(manifest.name) genres"
+                    message:
+                        "'\(id)' in folder '\(genre)' is not named <genre>.<5 digits> for one of the \(manifest.genres.count) \(manifest.name) genres"
                 ))
         }
         switch probe {
@@ -77,7 +80,8 @@ public struct ReportBuilder {
             problems.append(
                 Problem(
                     code: .truncated,
-                    message: "the header declares \(declared) frames (\(Self.seconds(declared, p.sampleRate))) but the file holds \(p.decodedFrames) (\(Self.seconds(p.decodedFrames, p.sampleRate)))"
+                    message:
+                        "the header declares \(declared) frames (\(Self.seconds(declared, p.sampleRate))) but the file holds \(p.decodedFrames) (\(Self.seconds(p.decodedFrames, p.sampleRate)))"
                 ))
         } else if p.decodedFrames < p.frames {
             problems.append(
@@ -102,7 +106,8 @@ public struct ReportBuilder {
             problems.append(
                 Problem(
                     code: .short,
-                    message: "\(Self.seconds(p.decodedFrames, p.sampleRate)) of \(format.seconds) s: \(survive) of \(format.segments) segments survive"
+                    message:
+                        "\(Self.seconds(p.decodedFrames, p.sampleRate)) of \(format.seconds) s: \(survive) of \(format.segments) segments survive"
                 ))
         }
         let rms = Self.decibels(p.rms)
@@ -118,7 +123,8 @@ public struct ReportBuilder {
             problems.append(
                 Problem(
                     code: .clipped,
-                    message: "\(p.fullScaleSamples) samples (\(Self.format(percent))%) at full scale, threshold \(Self.format(100 * policy.clippedFraction))%"
+                    message:
+                        "\(p.fullScaleSamples) samples (\(Self.format(percent))%) at full scale, threshold \(Self.format(100 * policy.clippedFraction))%"
                 ))
         }
         return problems

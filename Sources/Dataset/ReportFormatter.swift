@@ -15,11 +15,14 @@ public enum ReportFormatter {
         let s = report.summary
         var lines: [String] = []
         lines.append(
-            "\(report.source) (\(report.sourceKind)): \(s.tracks) tracks: \(s.ok) ok, \(s.warning) warning, \(s.corrupt) corrupt")
+            "\(report.source) (\(report.sourceKind)): \(s.tracks) tracks: \(s.ok) ok, \(s.warning) warning, \(s.corrupt) corrupt"
+        )
         var rows: [[String]] = []
         for track in report.tracks where track.status != .ok {
             for (i, problem) in track.problems.enumerated() {
-                rows.append([i == 0 ? track.status.rawValue : "", i == 0 ? track.id : "", problem.code.rawValue, problem.message])
+                rows.append([
+                    i == 0 ? track.status.rawValue : "", i == 0 ? track.id : "", problem.code.rawValue, problem.message,
+                ])
             }
         }
         if !rows.isEmpty {

@@ -32,7 +32,8 @@ public struct Unpacker {
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
-            throw DatasetError.io(path: parent.path, message: "cannot create a folder here (\(error.localizedDescription))")
+            throw DatasetError.io(
+                path: parent.path, message: "cannot create a folder here (\(error.localizedDescription))")
         }
         Interruption.shared.removeOnSignal(staging.path)
         defer {
@@ -52,7 +53,8 @@ public struct Unpacker {
             try Self.write(bytes, to: staging.appendingPathComponent(unpacked).path)
             return unpacked
         }
-        try Self.write(Array(try ReportFormatter.json(report).utf8), to: staging.appendingPathComponent("validation.json").path)
+        try Self.write(
+            Array(try ReportFormatter.json(report).utf8), to: staging.appendingPathComponent("validation.json").path)
 
         if fm.fileExists(atPath: target.path) {
             let old = parent.appendingPathComponent(".\(target.lastPathComponent).replaced-\(getpid())")

@@ -32,7 +32,8 @@ public struct Validator {
 
     /// Validates the tracks inside an archive, streaming it once.
     public func validate(archive: String) throws -> ValidationReport {
-        let scan = try ArchiveScan(archive: archive, manifest: manifest, policy: policy, limits: limits, progress: progress)
+        let scan = try ArchiveScan(
+            archive: archive, manifest: manifest, policy: policy, limits: limits, progress: progress)
         return try scan.run { entry, _, _ in entry.path }
     }
 
@@ -71,7 +72,8 @@ public struct Validator {
         guard !pending.isEmpty else { throw DatasetError.noTracks(source: directory) }
         for (i, track) in pending.enumerated() {
             builder.add(
-                genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: results[i]!)
+                genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: results[i]!
+            )
         }
         return builder.finish()
     }
@@ -131,7 +133,8 @@ struct ArchiveScan {
         guard !pending.isEmpty else { throw DatasetError.noTracks(source: reader.archivePath) }
         for (i, track) in pending.enumerated() {
             builder.add(
-                genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: results[i]!)
+                genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: results[i]!
+            )
         }
         return builder.finish()
     }

@@ -241,7 +241,8 @@ struct GenreStyle {
                 let degree = (scale.firstIndex { $0 >= ((base % 12) + 12) % 12 } ?? 0) + stepInScale
                 let octave = Int((Float(degree) / Float(scale.count)).rounded(.down))
                 let wrapped = ((degree % scale.count) + scale.count) % scale.count
-                leadNote = max(key + 12, min(key + 12 * (leadOctave + 1), key + 12 * (leadOctave + octave) + scale[wrapped]))
+                leadNote = max(
+                    key + 12, min(key + 12 * (leadOctave + 1), key + 12 * (leadOctave + octave) + scale[wrapped]))
                 let length = sixteenth * Float(2 * r.random.int(1...3))
                 if pluckedLead {
                     r.pluck(

@@ -92,10 +92,12 @@ public struct SyntheticGTZAN: Sendable {
         }
         if options.faults {
             if n <= 54 {
-                try writer.addFile("Data/genres_original/jazz/jazz.00054.wav", bytes: Self.undecodableBytes(seed: options.seed))
+                try writer.addFile(
+                    "Data/genres_original/jazz/jazz.00054.wav", bytes: Self.undecodableBytes(seed: options.seed))
             }
             try writer.addFile("Data/.DS_Store", bytes: Array("Bud1".utf8) + [UInt8](repeating: 0, count: 60))
-            try writer.addFile("Data/genres_original/.DS_Store", bytes: Array("Bud1".utf8) + [UInt8](repeating: 0, count: 60))
+            try writer.addFile(
+                "Data/genres_original/.DS_Store", bytes: Array("Bud1".utf8) + [UInt8](repeating: 0, count: 60))
             try writer.addFile(
                 "__MACOSX/Data/genres_original/blues/._blues.00000.wav",
                 bytes: [0, 5, 22, 7, 0, 2, 0, 0] + [UInt8](repeating: 0, count: 74))
@@ -198,7 +200,9 @@ public struct SyntheticGTZAN: Sendable {
             let body = Array(type.utf8) + data
             return be32(UInt32(data.count)) + body + be32(Zlib.crc32(body))
         }
-        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+        func be32(_ v: UInt32) -> [UInt8] {
+            [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)]
+        }
         let header = be32(UInt32(width)) + be32(UInt32(height)) + [8, 0, 0, 0, 0]
         let compressed = (try? Zlib.deflate(raw)) ?? []
         return [137, 80, 78, 71, 13, 10, 26, 10] + chunk("IHDR", header) + chunk("IDAT", compressed) + chunk("IEND", [])

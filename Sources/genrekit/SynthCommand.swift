@@ -17,7 +17,7 @@ struct Synth: ParsableCommand {
             Example: genrekit synth --out gtzan-synth.zip --tracks-per-genre 10 --faults
             """)
 
-    @Option(help: "The zip file to write.")
+    @Option(help: ArgumentHelp("The zip file to write.", valueName: "file.zip"))
     var out: String
 
     @Option(help: "Tracks per genre (the real dataset has 100).")
@@ -38,7 +38,9 @@ struct Synth: ParsableCommand {
         guard (1...100).contains(tracksPerGenre) else {
             throw ValidationError("--tracks-per-genre must be 1 to 100, not \(tracksPerGenre)")
         }
-        guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be above 0 and at most 600, not \(seconds)") }
+        guard seconds > 0, seconds <= 600 else {
+            throw ValidationError("--seconds must be above 0 and at most 600, not \(seconds)")
+        }
     }
 
     func run() throws {
@@ -49,7 +51,9 @@ struct Synth: ParsableCommand {
         options.faults = faults
         let progress = ProgressLine(label: "synth", quiet: output.quiet)
         do {
-            try SyntheticGTZAN(options: options).write(to: out) { done, all in progress.update("\(done) of \(all) tracks") }
+            try SyntheticGTZAN(options: options).write(to: out) { done, all in
+                progress.update("\(done) of \(all) tracks")
+            }
         } catch {
             progress.finish()
             throw fail("synth", error)

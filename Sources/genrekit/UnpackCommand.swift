@@ -22,7 +22,7 @@ struct Unpack: ParsableCommand {
     @Argument(help: "The zip or tar(.gz) archive.")
     var archive: String
 
-    @Option(help: "The folder to create.")
+    @Option(help: ArgumentHelp("The folder to create.", valueName: "dir"))
     var into: String
 
     @Flag(help: "Replace DIR if it exists.")

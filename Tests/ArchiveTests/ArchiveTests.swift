@@ -199,7 +199,8 @@ func makeArchive(
         let dir = TemporaryDirectory()
         let path = try makeArchive(dir, "t", format) { w in
             for i in 0..<3 {
-                try w.addFile("Data/\(i).bin", bytes: (0..<200_000).map { UInt8(truncatingIfNeeded: ($0 * (i + 3)) >> 2) })
+                try w.addFile(
+                    "Data/\(i).bin", bytes: (0..<200_000).map { UInt8(truncatingIfNeeded: ($0 * (i + 3)) >> 2) })
             }
         }
         let bytes = Fixtures.bytes(path)

@@ -70,10 +70,12 @@ import Testing
         #expect(s.sampleRate == 44100)
         #expect(s.decodedFrames == 22050)
         let f = try Sndfile.probe(
-            bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050, encoding: .float), name: "f")
+            bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050, encoding: .float),
+            name: "f")
         #expect(f.encoding == "FLOAT")
         let p24 = try Sndfile.probe(
-            bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050, encoding: .pcm24), name: "p")
+            bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050, encoding: .pcm24),
+            name: "p")
         #expect(p24.encoding == "PCM_24")
     }
 

@@ -87,7 +87,9 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
     @Test func refusedArchiveIsOneLineAndLeavesNothing() throws {
         let dir = TemporaryDirectory()
         let writer = try ArchiveWriter(path: dir.file("evil.tar.gz"), format: .tarGzip)
-        try writer.addFile("genres/blues/blues.00000.wav", bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050))
+        try writer.addFile(
+            "genres/blues/blues.00000.wav",
+            bytes: try Sndfile.encode(samples: Fixtures.tone(seconds: 1), sampleRate: 22050))
         try writer.addSymlink("genres/blues/blues.00001.wav", target: "../../../../etc/shadow")
         try writer.finish()
         let run = try Run("unpack", "evil.tar.gz", "--into", "data", in: dir.path)

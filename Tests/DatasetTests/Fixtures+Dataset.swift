@@ -39,9 +39,12 @@ enum ProblemDataset {
             Track(
                 genre: "blues", id: "blues.00002", bytes: Array(full.prefix(full.count * 6 / 10)), status: .corrupt,
                 codes: [.truncated, .short]),
-            Track(genre: "classical", id: "classical.00000", bytes: wav(tone(330, seconds: 20)), status: .warning, codes: [.short]),
             Track(
-                genre: "classical", id: "classical.00001", bytes: wav(tone(340, rate: 44100), rate: 44100), status: .warning,
+                genre: "classical", id: "classical.00000", bytes: wav(tone(330, seconds: 20)), status: .warning,
+                codes: [.short]),
+            Track(
+                genre: "classical", id: "classical.00001", bytes: wav(tone(340, rate: 44100), rate: 44100),
+                status: .warning,
                 codes: [.sampleRate]),
             Track(
                 genre: "country", id: "country.00000", bytes: wav(tone(350).flatMap { [$0, $0] }, channels: 2),

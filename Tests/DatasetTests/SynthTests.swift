@@ -54,7 +54,10 @@ import Testing
             ])
         #expect(report.tracks.count == 21)
         #expect(report.tracks.first { $0.id == "country.00001" }?.audio?.segments == 9)
-        #expect(Set(report.skipped.map(\.reason)).isSuperset(of: ["macOS resource fork (__MACOSX, ._*)", "macOS folder metadata (.DS_Store)"]))
+        #expect(
+            Set(report.skipped.map(\.reason)).isSuperset(of: [
+                "macOS resource fork (__MACOSX, ._*)", "macOS folder metadata (.DS_Store)",
+            ]))
         #expect(SyntheticGTZAN.Fault.short.trackID(tracksPerGenre: 2) == "country.00001")
     }
 }

@@ -15,9 +15,12 @@ import Testing
 
         let expectedFiles = ProblemDataset.tracks.map { "data/genres/\($0.genre)/\($0.id).\($0.ext)" }
         let folders = Set(ProblemDataset.tracks.map { "data/genres/\($0.genre)" })
-        #expect(dir.tree() == (["in.archive", "data", "data/genres", "data/validation.json"] + expectedFiles + folders).sorted())
+        #expect(
+            dir.tree()
+                == (["in.archive", "data", "data/genres", "data/validation.json"] + expectedFiles + folders).sorted())
         for track in ProblemDataset.tracks {
-            #expect(Fixtures.bytes(dir.file("data/genres/\(track.genre)/\(track.id).wav")) == track.bytes, "\(track.id)")
+            #expect(
+                Fixtures.bytes(dir.file("data/genres/\(track.genre)/\(track.id).wav")) == track.bytes, "\(track.id)")
         }
         // validation.json is the report, with paths inside DIR.
         let written = try JSONDecoder().decode(
@@ -62,10 +65,13 @@ import Testing
         try writer.addFile("Data/genres_original/blues/blues.00001.wav", bytes: ProblemDataset.tracks[3].bytes)
         switch name {
         case "traversal.zip": try writer.addFile("Data/genres_original/../../../evil.wav", bytes: good.bytes)
-        case "symlink.tar.gz": try writer.addSymlink("Data/genres_original/blues/blues.00002.wav", target: "/etc/passwd")
+        case "symlink.tar.gz":
+            try writer.addSymlink("Data/genres_original/blues/blues.00002.wav", target: "/etc/passwd")
         case "fifo.tar.gz": try writer.addSpecial("Data/genres_original/blues/blues.00002.wav", kind: .fifo)
         case "collision.zip": try writer.addFile("genres/blues/blues.00000.wav", bytes: good.bytes)
-        case "bomb.zip": try writer.addFile("Data/genres_original/blues/blues.00002.wav", bytes: [UInt8](repeating: 0, count: 64 << 20))
+        case "bomb.zip":
+            try writer.addFile(
+                "Data/genres_original/blues/blues.00002.wav", bytes: [UInt8](repeating: 0, count: 64 << 20))
         default: break
         }
         try writer.finish()
@@ -92,7 +98,8 @@ import Testing
 
     @Test func gtzanIds() {
         let m = DatasetManifest.gtzan
-        #expect(m.genres == ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"])
+        #expect(
+            m.genres == ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"])
         #expect(m.expectedIDs.count == 1000)
         #expect(m.expectedIDs.first == "blues.00000")
         #expect(m.expectedIDs.last == "rock.00099")

@@ -89,7 +89,10 @@ func expectMatchesProblemDataset(_ report: ValidationReport, skipped: Bool = tru
         #expect(first == second)
         let decoded = try JSONDecoder().decode(ValidationReport.self, from: Data(first.utf8))
         #expect(try ReportFormatter.json(decoded) == first)
-        for code in ["undecodable", "truncated", "short", "sample-rate", "channels", "sample-format", "silent", "clipped", "duplicate", "unexpected-name"] {
+        for code in [
+            "undecodable", "truncated", "short", "sample-rate", "channels", "sample-format", "silent", "clipped",
+            "duplicate", "unexpected-name",
+        ] {
             #expect(first.contains("\"code\" : \"\(code)\""), "\(code)")
         }
     }
@@ -106,7 +109,9 @@ func expectMatchesProblemDataset(_ report: ValidationReport, skipped: Bool = tru
 
     @Test func unreadableInputsAreErrors() throws {
         let dir = TemporaryDirectory()
-        #expect(throws: DatasetError.notFound(path: dir.file("absent"))) { try Validator().validate(path: dir.file("absent")) }
+        #expect(throws: DatasetError.notFound(path: dir.file("absent"))) {
+            try Validator().validate(path: dir.file("absent"))
+        }
         FileManager.default.createFile(atPath: dir.file("x.zip"), contents: Data("not a zip".utf8))
         #expect(throws: ArchiveError.self) { try Validator().validate(path: dir.file("x.zip")) }
         let empty = try ArchiveWriter(path: dir.file("empty.zip"), format: .zip())
@@ -120,12 +125,21 @@ func expectMatchesProblemDataset(_ report: ValidationReport, skipped: Bool = tru
 
 @Suite struct LayoutTests {
     @Test(arguments: [
-        ("Data/genres_original/blues/blues.00000.wav", DatasetLayout.Classification.track(genre: "blues", id: "blues.00000", ext: "wav", expectedName: true)),
+        (
+            "Data/genres_original/blues/blues.00000.wav",
+            DatasetLayout.Classification.track(genre: "blues", id: "blues.00000", ext: "wav", expectedName: true)
+        ),
         ("genres/jazz/jazz.00054.au", .track(genre: "jazz", id: "jazz.00054", ext: "au", expectedName: true)),
         ("gtzan/genres/rock/rock.00001.WAV", .track(genre: "rock", id: "rock.00001", ext: "wav", expectedName: true)),
         ("genres/rock/pop.00001.wav", .track(genre: "rock", id: "pop.00001", ext: "wav", expectedName: false)),
-        ("genres/rock/rock.00001 (1).wav", .track(genre: "rock", id: "rock.00001 (1)", ext: "wav", expectedName: false)),
-        ("__MACOSX/Data/genres_original/blues/._blues.00000.wav", .skipped(reason: "macOS resource fork (__MACOSX, ._*)")),
+        (
+            "genres/rock/rock.00001 (1).wav",
+            .track(genre: "rock", id: "rock.00001 (1)", ext: "wav", expectedName: false)
+        ),
+        (
+            "__MACOSX/Data/genres_original/blues/._blues.00000.wav",
+            .skipped(reason: "macOS resource fork (__MACOSX, ._*)")
+        ),
         ("Data/genres_original/blues/._blues.00000.wav", .skipped(reason: "macOS resource fork (__MACOSX, ._*)")),
         ("Data/.DS_Store", .skipped(reason: "macOS folder metadata (.DS_Store)")),
         ("Data/images_original/blues/blues00000.png", .skipped(reason: "spectrogram image (not used)")),

@@ -36,7 +36,9 @@ public enum Fixtures {
     public static let reference = packageRoot + "/../shared/reference"
 
     /// A test tone with some noise: `seconds` of mono 16-bit audio at `rate` Hz.
-    public static func tone(seconds: Double, rate: Int = 22050, frequency: Double = 440, amplitude: Double = 0.3, seed: UInt64 = 1)
+    public static func tone(
+        seconds: Double, rate: Int = 22050, frequency: Double = 440, amplitude: Double = 0.3, seed: UInt64 = 1
+    )
         -> [Int16]
     {
         var state = seed
