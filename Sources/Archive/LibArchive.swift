@@ -88,6 +88,9 @@ public final class SafeArchiveReader {
 
     deinit { archive_read_free(handle) }
 
+    /// Bytes of the archive file read so far (compressed), for progress reports.
+    public var bytesConsumed: Int64 { archive_filter_bytes(handle, -1) }
+
     /// The next safe entry, or nil at the end of the archive.
     /// - Throws: `ArchiveError.unsafe` for an entry the policy refuses, `.corrupt` or
     ///   `.notAnArchive` when libarchive cannot go on.

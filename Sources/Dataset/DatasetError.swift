@@ -6,6 +6,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case badManifest(path: String, message: String)
     case noTracks(source: String)
     case io(path: String, message: String)
+    /// SIGINT or SIGTERM arrived; the job stopped and removed what it had staged.
+    case interrupted(signal: Int32)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noTracks(let source):
             "\(source): holds no audio tracks in a GTZAN layout (genres/<genre>/<id>.wav or .au)"
         case .io(let path, let message): "\(path): \(message)"
+        case .interrupted: "interrupted; nothing was left behind"
         }
     }
 }

@@ -9,7 +9,8 @@ import Foundation
 /// validating every track on the way.
 ///
 /// Works in a hidden temporary folder beside `DIR` (`.DIR.unpacking-PID`) and renames it into
-/// place at the end, so a refused, failed or interrupted run leaves no `DIR` behind.
+/// place at the end, so a refused, failed or interrupted (SIGINT, SIGTERM) run leaves no `DIR`
+/// and no staging folder behind.
 public struct Unpacker {
     public var validator: Validator
 
@@ -35,17 +36,15 @@ public struct Unpacker {
             throw DatasetError.io(
                 path: parent.path, message: "cannot create a folder here (\(error.localizedDescription))")
         }
-        Interruption.shared.removeOnSignal(staging.path)
-        defer {
-            try? fm.removeItem(at: staging)
-            Interruption.shared.forget(staging.path)
-        }
+        Interruption.shared.install()
+        defer { try? fm.removeItem(at: staging) }
 
         var madeFolders: Set<String> = []
         let scan = try ArchiveScan(
             archive: archive, manifest: validator.manifest, policy: validator.policy, limits: validator.limits,
             progress: validator.progress)
         let report = try scan.run { _, unpacked, bytes in
+            try Interruption.shared.check()
             let folder = String(unpacked[..<unpacked.lastIndex(of: "/")!])
             if madeFolders.insert(folder).inserted {
                 try fm.createDirectory(at: staging.appendingPathComponent(folder), withIntermediateDirectories: true)
@@ -86,12 +85,13 @@ public struct Unpacker {
     }
 }
 
-/// Removes registered temporary folders when the process gets SIGINT or SIGTERM, then exits
-/// with 128 + the signal number, so an interrupted run leaves nothing that looks complete.
+/// Turns SIGINT and SIGTERM into a flag that long jobs check between steps, so they stop
+/// cleanly and remove what they staged (a folder deleted from a signal handler while the job
+/// is still writing into it would not stay deleted). A second signal exits at once.
 public final class Interruption: @unchecked Sendable {
     public static let shared = Interruption()
     private let lock = NSLock()
-    private var paths: Set<String> = []
+    private var signalled: Int32 = 0
     private var sources: [DispatchSourceSignal] = []
 
     private init() {
@@ -100,24 +100,28 @@ public final class Interruption: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [unowned self] in
                 lock.lock()
-                for path in paths { try? FileManager.default.removeItem(atPath: path) }
+                let first = signalled == 0
+                signalled = sig
                 lock.unlock()
-                exit(128 + sig)
+                if !first { exit(128 + sig) }
             }
             source.resume()
             sources.append(source)
         }
     }
 
-    public func removeOnSignal(_ path: String) {
+    /// Starts listening (idempotent); call before the work that should stop cleanly.
+    public func install() {}
+
+    /// The signal received, if any.
+    public var receivedSignal: Int32? {
         lock.lock()
-        paths.insert(path)
-        lock.unlock()
+        defer { lock.unlock() }
+        return signalled == 0 ? nil : signalled
     }
 
-    public func forget(_ path: String) {
-        lock.lock()
-        paths.remove(path)
-        lock.unlock()
+    /// Throws `DatasetError.interrupted` once a signal has arrived.
+    public func check() throws(DatasetError) {
+        if let receivedSignal { throw .interrupted(signal: receivedSignal) }
     }
 }

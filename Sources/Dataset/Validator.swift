@@ -105,7 +105,7 @@ struct ArchiveScan {
             manifest: manifest, policy: policy, source: reader.archivePath, sourceKind: "archive")
         var pending: [(genre: String, id: String, path: String, expectedName: Bool)] = []
         var outputs: [String: String] = [:]
-        var bytesRead = 0
+        let archiveSize = (try? FileManager.default.attributesOfItem(atPath: reader.archivePath)[.size] as? Int) ?? 0
         let pool = ProbePool()
         while let entry = try reader.next() {
             guard entry.kind == .file else { continue }
@@ -120,12 +120,12 @@ struct ArchiveScan {
                 }
                 outputs[unpacked.lowercased()] = entry.path
                 let bytes = try reader.readAll()
-                bytesRead += bytes.count
                 let path = try store(entry, unpacked, bytes)
                 let index = pending.count
                 pending.append((genre, id, path, expectedName))
                 pool.submit(index) { .probing(bytes: bytes, name: entry.path) }
-                progress?.update("\(index + 1) tracks, \(bytesRead >> 20) MB")
+                progress?.update(
+                    "\(archiveSize > 0 ? Int(100 * reader.bytesConsumed) / archiveSize : 0)% (\(index + 1) tracks)")
             }
         }
         let results = pool.finish()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dataset
 import Foundation
 
 @main
@@ -34,8 +35,10 @@ enum Exit {
     static let findings = ExitCode(2)
 }
 
-/// Prints `genrekit <command>: <message>` on standard error and returns the failure status.
+/// Prints `genrekit <command>: <message>` on standard error and returns the exit status: 1, or
+/// 128 + the signal for an interrupted job.
 func fail(_ command: String, _ error: any Error) -> ExitCode {
     FileHandle.standardError.write(Data("genrekit \(command): \(error)\n".utf8))
+    if case DatasetError.interrupted(let signal)? = error as? DatasetError { return ExitCode(128 + signal) }
     return Exit.failure
 }

@@ -102,6 +102,35 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(dir.tree() == ["evil.tar.gz"])
     }
 
+    /// Ctrl-C part-way through: exit 130 and no DIR, no staging folder.
+    @Test func interruptedUnpackLeavesNothing() throws {
+        let dir = TemporaryDirectory()
+        let writer = try ArchiveWriter(path: dir.file("big.zip"), format: .zip(level: 0))
+        let track = try Sndfile.encode(samples: Fixtures.tone(seconds: 30), sampleRate: 22050)
+        for i in 0..<400 {
+            try writer.addFile("Data/genres_original/rock/rock.\(String(format: "%05d", i)).wav", bytes: track)
+        }
+        try writer.finish()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Run.binary)
+        process.arguments = ["unpack", "big.zip", "--into", "data"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !dir.tree().contains(where: { $0.hasPrefix(".data.unpacking-") && $0.hasSuffix("/genres/rock") }),
+            Date() < deadline, process.isRunning
+        {
+            usleep(10_000)
+        }
+        #expect(process.isRunning, "unpack finished before it could be interrupted")
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(dir.tree() == ["big.zip"])
+    }
+
     @Test func unreadableInputs() throws {
         let dir = TemporaryDirectory()
         FileManager.default.createFile(atPath: dir.file("notes.zip"), contents: Data("hello".utf8))
