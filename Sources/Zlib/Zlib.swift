@@ -9,16 +9,7 @@ public enum Zlib {
 
     /// CRC-32 (the zip/PNG polynomial) of `bytes`, continuing from `crc`.
     public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
-        var value = UInt(crc)
-        var base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        var left = bytes.count
-        while left > 0 {
-            let n = min(left, Int(UInt32.max >> 1))
-            value = CZlib.crc32(value, base, UInt32(n))
-            base = base! + n
-            left -= n
-        }
-        return UInt32(truncatingIfNeeded: value)
+        checksum(bytes, from: crc) { CZlib.crc32($0, $1, $2) }
     }
 
     /// CRC-32 of a byte array.
@@ -28,13 +19,20 @@ public enum Zlib {
 
     /// Adler-32 of `bytes`, continuing from `adler` (1 starts a new checksum).
     public static func adler32(_ bytes: UnsafeRawBufferPointer, continuing adler: UInt32 = 1) -> UInt32 {
-        var value = UInt(adler)
+        checksum(bytes, from: adler) { CZlib.adler32($0, $1, $2) }
+    }
+
+    /// Feeds `bytes` to a zlib checksum in pieces its 32-bit length argument can take.
+    private static func checksum(
+        _ bytes: UnsafeRawBufferPointer, from start: UInt32, _ update: (UInt, UnsafePointer<UInt8>?, UInt32) -> UInt
+    ) -> UInt32 {
+        var value = UInt(start)
         var base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         var left = bytes.count
-        while left > 0 {
-            let n = min(left, Int(UInt32.max >> 1))
-            value = CZlib.adler32(value, base, UInt32(n))
-            base = base! + n
+        while left > 0, let pointer = base {
+            let n = min(left, 1 << 30)
+            value = update(value, pointer, UInt32(n))
+            base = pointer + n
             left -= n
         }
         return UInt32(truncatingIfNeeded: value)
