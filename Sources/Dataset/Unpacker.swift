@@ -58,7 +58,12 @@ public struct Unpacker {
         if fm.fileExists(atPath: target.path) {
             let old = parent.appendingPathComponent(".\(target.lastPathComponent).replaced-\(getpid())")
             try fm.moveItem(at: target, to: old)
-            try fm.moveItem(at: staging, to: target)
+            do {
+                try fm.moveItem(at: staging, to: target)
+            } catch {
+                try? fm.moveItem(at: old, to: target)
+                throw error
+            }
             try? fm.removeItem(at: old)
         } else {
             try fm.moveItem(at: staging, to: target)

@@ -54,14 +54,14 @@ public struct Validator {
             }
         }
         files.sort()
-        var pending: [(genre: String, id: String, path: String, expectedName: Bool)] = []
+        var pending: [PendingTrack] = []
         let pool = ProbePool()
         for relative in files where relative != "validation.json" {
             switch DatasetLayout.classify(relative, genres: manifest.genres) {
             case .skipped(let reason): builder.skip(path: relative, reason: reason)
             case .track(let genre, let id, _, let expectedName):
                 let index = pending.count
-                pending.append((genre, id, relative, expectedName))
+                pending.append(PendingTrack(genre: genre, id: id, path: relative, expectedName: expectedName))
                 let full = root + "/" + relative
                 pool.submit(index) { .probing(path: full) }
                 progress?.update("\(index + 1) of \(files.count) files")
@@ -70,11 +70,7 @@ public struct Validator {
         let results = pool.finish()
         progress?.finish()
         guard !pending.isEmpty else { throw DatasetError.noTracks(source: directory) }
-        for (i, track) in pending.enumerated() {
-            builder.add(
-                genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: results[i]!
-            )
-        }
+        builder.add(pending, probes: results)
         return builder.finish()
     }
 }
@@ -103,7 +99,7 @@ struct ArchiveScan {
     func run(store: (ArchiveEntry, String, [UInt8]) throws -> String) throws -> ValidationReport {
         var builder = ReportBuilder(
             manifest: manifest, policy: policy, source: reader.archivePath, sourceKind: "archive")
-        var pending: [(genre: String, id: String, path: String, expectedName: Bool)] = []
+        var pending: [PendingTrack] = []
         var outputs: [String: String] = [:]
         let archiveSize = (try? FileManager.default.attributesOfItem(atPath: reader.archivePath)[.size] as? Int) ?? 0
         let pool = ProbePool()
@@ -122,7 +118,7 @@ struct ArchiveScan {
                 let bytes = try reader.readAll()
                 let path = try store(entry, unpacked, bytes)
                 let index = pending.count
-                pending.append((genre, id, path, expectedName))
+                pending.append(PendingTrack(genre: genre, id: id, path: path, expectedName: expectedName))
                 pool.submit(index) { .probing(bytes: bytes, name: entry.path) }
                 progress?.update(
                     "\(archiveSize > 0 ? Int(100 * reader.bytesConsumed) / archiveSize : 0)% (\(index + 1) tracks)")
@@ -131,11 +127,24 @@ struct ArchiveScan {
         let results = pool.finish()
         progress?.finish()
         guard !pending.isEmpty else { throw DatasetError.noTracks(source: reader.archivePath) }
-        for (i, track) in pending.enumerated() {
-            builder.add(
-                genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: results[i]!
-            )
-        }
+        builder.add(pending, probes: results)
         return builder.finish()
+    }
+}
+
+/// A track found while scanning, waiting for its probe.
+struct PendingTrack {
+    var genre: String
+    var id: String
+    var path: String
+    var expectedName: Bool
+}
+
+extension ReportBuilder {
+    /// Adds the scanned tracks in scan order with their probes (`probes[i]` for `pending[i]`).
+    mutating func add(_ pending: [PendingTrack], probes: [Int: Result<AudioProbe, AudioError>]) {
+        for (i, track) in pending.enumerated() {
+            add(genre: track.genre, id: track.id, path: track.path, expectedName: track.expectedName, probe: probes[i]!)
+        }
     }
 }
