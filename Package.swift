@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Zlib", dependencies: ["CZlib"]),
         .target(name: "Archive", dependencies: ["CArchive"]),
         .target(name: "Audio", dependencies: ["CSndfile", "Zlib"]),
+        .target(name: "Features", dependencies: ["CFFTW"]),
         .target(name: "Dataset", dependencies: ["Archive", "Audio"]),
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
         .executableTarget(
@@ -42,6 +43,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CBindingsTests", dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),

@@ -1,0 +1,200 @@
+import Archive
+import Foundation
+
+/// A NumPy array as stored in a `.npy` file (format 1.0 to 3.0, little-endian, C order).
+public struct NPYArray: Sendable, Equatable {
+    /// NumPy dtype strings GenreKit reads and writes.
+    public enum DType: String, Sendable {
+        case float32 = "<f4"
+        case float64 = "<f8"
+        case int64 = "<i8"
+        case int32 = "<i4"
+        case int16 = "<i2"
+        case uint8 = "|u1"
+
+        public var size: Int {
+            switch self {
+            case .float32, .int32: 4
+            case .float64, .int64: 8
+            case .int16: 2
+            case .uint8: 1
+            }
+        }
+    }
+
+    public var dtype: DType
+    public var shape: [Int]
+    /// The raw little-endian element bytes.
+    public var data: [UInt8]
+
+    public var count: Int { shape.reduce(1, *) }
+
+    public init(dtype: DType, shape: [Int], data: [UInt8]) {
+        self.dtype = dtype
+        self.shape = shape
+        self.data = data
+    }
+
+    public init(_ values: [Float], shape: [Int]) {
+        self.init(dtype: .float32, shape: shape, data: Self.bytes(of: values))
+    }
+    public init(_ values: [Int64], shape: [Int]) {
+        self.init(dtype: .int64, shape: shape, data: Self.bytes(of: values))
+    }
+    public init(_ values: [Int32], shape: [Int]) {
+        self.init(dtype: .int32, shape: shape, data: Self.bytes(of: values))
+    }
+
+    /// The elements as Float (float32 as is, float64 and integers converted).
+    public func floats() -> [Float] {
+        switch dtype {
+        case .float32: elements(Float.self)
+        case .float64: elements(Double.self).map { Float($0) }
+        case .int64: elements(Int64.self).map { Float($0) }
+        case .int32: elements(Int32.self).map { Float($0) }
+        case .int16: elements(Int16.self).map { Float($0) }
+        case .uint8: data.map { Float($0) }
+        }
+    }
+
+    /// The elements as Int64 (integer dtypes only; nil for floating point).
+    public func integers() -> [Int64]? {
+        switch dtype {
+        case .int64: elements(Int64.self)
+        case .int32: elements(Int32.self).map { Int64($0) }
+        case .int16: elements(Int16.self).map { Int64($0) }
+        case .uint8: data.map { Int64($0) }
+        case .float32, .float64: nil
+        }
+    }
+
+    private func elements<T>(_: T.Type) -> [T] {
+        data.withUnsafeBytes { raw in
+            (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
+        }
+    }
+
+    private static func bytes<T>(of values: [T]) -> [UInt8] {
+        values.withUnsafeBytes { Array($0) }
+    }
+}
+
+/// Reads and writes `.npy` files and `.npz` archives as NumPy does (`numpy.save`,
+/// `numpy.savez_compressed`, `numpy.load`).
+public enum NPY {
+    /// The bytes of a `.npy` file, format 1.0: magic, header length, a Python dict literal
+    /// padded with spaces to a multiple of 64 bytes, then the data.
+    public static func encode(_ array: NPYArray) -> [UInt8] {
+        let shape =
+            array.shape.count == 1
+            ? "(\(array.shape[0]),)" : "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(array.dtype.rawValue)', 'fortran_order': False, 'shape': \(shape), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let length = UInt16(header.utf8.count)
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8)
+            + array.data
+    }
+
+    /// Parses a `.npy` file.
+    /// - Throws: `DatasetError.io` naming `name` when the bytes are not a `.npy` GenreKit reads.
+    public static func decode(_ bytes: [UInt8], name: String = "array") throws(DatasetError) -> NPYArray {
+        func bad(_ why: String) -> DatasetError { .io(path: name, message: "not a readable .npy file (\(why))") }
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
+            throw bad("no NUMPY magic")
+        }
+        let major = bytes[6]
+        let (headerStart, headerLength): (Int, Int)
+        switch major {
+        case 1: (headerStart, headerLength) = (10, Int(bytes[8]) | Int(bytes[9]) << 8)
+        case 2, 3:
+            guard bytes.count >= 12 else { throw bad("short header") }
+            headerStart = 12
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+        default: throw bad("format version \(major)")
+        }
+        guard bytes.count >= headerStart + headerLength else { throw bad("short header") }
+        let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
+        guard let descr = field(header, "descr").map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }),
+            let dtype = NPYArray.DType(rawValue: descr == "<u1" ? "|u1" : descr)
+        else { throw bad("unsupported dtype in \(header)") }
+        let fortran = field(header, "fortran_order") == "True"
+        guard let shapeText = field(header, "shape") else { throw bad("no shape") }
+        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .compactMap { Int($0) }
+        let start = headerStart + headerLength
+        let size = shape.reduce(1, *) * dtype.size
+        guard bytes.count - start == size else {
+            throw bad("holds \(bytes.count - start) data bytes, shape needs \(size)")
+        }
+        let data = Array(bytes[start...])
+        return NPYArray(
+            dtype: dtype, shape: shape, data: fortran ? cOrder(fromFortran: data, shape: shape, size: dtype.size) : data
+        )
+    }
+
+    /// Reads a `.npy` file.
+    public static func read(path: String) throws(DatasetError) -> NPYArray {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .io(path: path, message: "cannot read the file")
+        }
+        return try decode(Array(data), name: path)
+    }
+
+    /// Writes a `.npz` as `numpy.savez_compressed` does: a zip of `<name>.npy` entries, deflated,
+    /// in the order given. Atomic (temporary name, then rename); fixed entry times, so the same
+    /// arrays give the same bytes.
+    public static func writeArchive(_ arrays: [(String, NPYArray)], to path: String) throws(ArchiveError) {
+        let writer = try ArchiveWriter(path: path, format: .zip(level: 6))
+        for (name, array) in arrays { try writer.addFile(name + ".npy", bytes: encode(array)) }
+        try writer.finish()
+    }
+
+    /// Reads every array of a `.npz`, by name without `.npy`.
+    public static func readArchive(path: String) throws -> [String: NPYArray] {
+        let reader = try SafeArchiveReader(path: path)
+        var arrays: [String: NPYArray] = [:]
+        while let entry = try reader.next() {
+            guard entry.kind == .file, entry.path.hasSuffix(".npy") else { continue }
+            arrays[String(entry.path.dropLast(4))] = try decode(try reader.readAll(), name: "\(path):\(entry.path)")
+        }
+        return arrays
+    }
+
+    /// Reorders column-major (Fortran) element bytes into row-major (C) order.
+    static func cOrder(fromFortran data: [UInt8], shape: [Int], size: Int) -> [UInt8] {
+        guard shape.count > 1 else { return data }
+        var fortranStrides = [Int](repeating: 1, count: shape.count)
+        for d in 1..<shape.count { fortranStrides[d] = fortranStrides[d - 1] * shape[d - 1] }
+        var out = [UInt8](repeating: 0, count: data.count)
+        var index = [Int](repeating: 0, count: shape.count)
+        let count = shape.reduce(1, *)
+        for c in 0..<count {
+            let f = zip(index, fortranStrides).reduce(0) { $0 + $1.0 * $1.1 }
+            for b in 0..<size { out[c * size + b] = data[f * size + b] }
+            var d = shape.count - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < shape[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
+        return out
+    }
+
+    /// The text of `'key': value` in a header dict (value up to the next top-level comma).
+    static func field(_ header: String, _ key: String) -> String? {
+        guard let keyRange = header.range(of: "'\(key)':") else { return nil }
+        var depth = 0
+        var value = ""
+        for c in header[keyRange.upperBound...] {
+            if c == "(" { depth += 1 }
+            if c == ")" { depth -= 1 }
+            if (c == "," && depth == 0) || c == "}" { break }
+            value.append(c)
+        }
+        return value.trimmingCharacters(in: .whitespaces)
+    }
+}
