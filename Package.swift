@@ -13,7 +13,8 @@ let package = Package(
         .library(name: "Dataset", targets: ["Dataset"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, one module map each (Sources/C*/module.modulemap).
@@ -30,10 +31,13 @@ let package = Package(
         .target(name: "Features", dependencies: ["CFFTW"]),
         .target(name: "Dataset", dependencies: ["Archive", "Audio"]),
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
+        .target(
+            name: "Prepare",
+            dependencies: ["Audio", "Dataset", "Features", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "genrekit",
             dependencies: [
-                "Dataset", "Synth",
+                "Dataset", "Synth", "Prepare",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +50,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
+        .testTarget(name: "PrepareTests", dependencies: ["Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),
     ]
 )

@@ -25,20 +25,7 @@ public struct Unpacker {
     public func unpack(archive: String, into directory: String, force: Bool) throws -> ValidationReport {
         let fm = FileManager.default
         guard fm.fileExists(atPath: archive) else { throw DatasetError.notFound(path: archive) }
-        let target = URL(fileURLWithPath: directory).standardizedFileURL
-        if fm.fileExists(atPath: target.path), !force { throw DatasetError.destinationExists(path: directory) }
-        let parent = target.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).unpacking-\(getpid())")
-        try? fm.removeItem(at: staging)
-        do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-        } catch {
-            throw DatasetError.io(
-                path: parent.path, message: "cannot create a folder here (\(error.localizedDescription))")
-        }
-        Interruption.shared.install()
-        defer { try? fm.removeItem(at: staging) }
-
+        let output = try StagedDirectory(directory, force: force, purpose: "unpacking")
         var madeFolders: Set<String> = []
         let scan = try ArchiveScan(
             archive: archive, manifest: validator.manifest, policy: validator.policy, limits: validator.limits,
@@ -47,27 +34,13 @@ public struct Unpacker {
             try Interruption.shared.check()
             let folder = String(unpacked[..<unpacked.lastIndex(of: "/")!])
             if madeFolders.insert(folder).inserted {
-                try fm.createDirectory(at: staging.appendingPathComponent(folder), withIntermediateDirectories: true)
+                try fm.createDirectory(atPath: output.path(folder), withIntermediateDirectories: true)
             }
-            try Self.write(bytes, to: staging.appendingPathComponent(unpacked).path)
+            try Self.write(bytes, to: output.path(unpacked))
             return unpacked
         }
-        try Self.write(
-            Array(try ReportFormatter.json(report).utf8), to: staging.appendingPathComponent("validation.json").path)
-
-        if fm.fileExists(atPath: target.path) {
-            let old = parent.appendingPathComponent(".\(target.lastPathComponent).replaced-\(getpid())")
-            try fm.moveItem(at: target, to: old)
-            do {
-                try fm.moveItem(at: staging, to: target)
-            } catch {
-                try? fm.moveItem(at: old, to: target)
-                throw error
-            }
-            try? fm.removeItem(at: old)
-        } else {
-            try fm.moveItem(at: staging, to: target)
-        }
+        try Self.write(Array(try ReportFormatter.json(report).utf8), to: output.path("validation.json"))
+        try output.commit()
         return report
     }
 

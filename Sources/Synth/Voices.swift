@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 
 /// A small deterministic synthesiser: additive tones, plucked strings (Karplus-Strong) and
@@ -139,19 +140,7 @@ enum SineTable {
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): small, fast and the same on every platform.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// Uniform in [0, 1).
     mutating func nextUnit() -> Float { Float(next() >> 40) / Float(1 << 24) }
     /// Uniform in [-1, 1).

@@ -1,0 +1,88 @@
+/// Train / validation / test partitions.
+public enum Partition: String, Codable, Sendable, CaseIterable, Comparable {
+    case train, val, test
+    public static func < (a: Partition, b: Partition) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// The split GenreKit makes, a deterministic function of the unit ids and the seed that anyone
+/// can reproduce (README.md, "The split", has it in Python):
+///
+/// For each genre, in the manifest's order: sort the genre's unit ids (byte order); shuffle them
+/// with Fisher-Yates, `for i in n-1 down to 1: j = next() % (i + 1); swap(i, j)`, where `next()`
+/// is SplitMix64 seeded with `seed XOR fnv1a64(genre)`; the first `floor(n * train + 0.5)` go to
+/// train, the next `floor(n * val + 0.5)` (fewer if that passes n) to val, the rest to test.
+/// Each genre's share of each partition is within one unit of its target.
+public struct StratifiedSplit: Sendable, Equatable {
+    public var train: Double
+    public var val: Double
+    public var test: Double
+    public var seed: UInt64
+
+    public init(train: Double = 0.6, val: Double = 0.2, test: Double = 0.2, seed: UInt64 = 42) {
+        self.train = train
+        self.val = val
+        self.test = test
+        self.seed = seed
+    }
+
+    /// Parses `60/20/20` (or `0.7/0.15/0.15`): three non-negative parts, scaled to sum to 1.
+    public static func ratios(_ text: String) -> (Double, Double, Double)? {
+        let parts = text.split(separator: "/").compactMap { Double($0) }
+        guard parts.count == 3, parts.allSatisfy({ $0 >= 0 }), parts.reduce(0, +) > 0 else { return nil }
+        let total = parts.reduce(0, +)
+        return (parts[0] / total, parts[1] / total, parts[2] / total)
+    }
+
+    /// Assigns every unit to a partition.
+    /// - Parameter units: (unit id, genre); ids unique.
+    /// - Returns: the partition of each unit id.
+    public func assign(_ units: [(id: String, genre: String)], genres: [String]) -> [String: Partition] {
+        var byGenre: [String: [String]] = [:]
+        for unit in units { byGenre[unit.genre, default: []].append(unit.id) }
+        var result: [String: Partition] = [:]
+        let order = genres + byGenre.keys.filter { !genres.contains($0) }.sorted()
+        for genre in order {
+            guard var ids = byGenre[genre] else { continue }
+            ids.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            var random = SplitMix64(seed: seed ^ Self.fnv1a64(genre))
+            if ids.count > 1 {
+                for i in stride(from: ids.count - 1, to: 0, by: -1) {
+                    ids.swapAt(i, Int(random.next() % UInt64(i + 1)))
+                }
+            }
+            let n = Double(ids.count)
+            let nTrain = Int((n * train + 0.5).rounded(.down))
+            let nVal = min(Int((n * val + 0.5).rounded(.down)), ids.count - nTrain)
+            for (i, id) in ids.enumerated() {
+                result[id] = i < nTrain ? .train : i < nTrain + nVal ? .val : .test
+            }
+        }
+        return result
+    }
+
+    /// FNV-1a, 64-bit, of the UTF-8 bytes.
+    public static func fnv1a64(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): the generator behind every seeded choice.
+public struct SplitMix64: Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

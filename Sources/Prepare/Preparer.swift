@@ -1,0 +1,378 @@
+import Audio
+import Crypto
+import Dataset
+import Features
+import Foundation
+
+/// Turns a validated GTZAN folder into the tensors a model trains on: decode, 10 segments per
+/// track, librosa-exact MFCCs, a stratified split by track, `.npz` files and `dataset.json`.
+public struct Preparer {
+    public enum Unit: String, Sendable, CaseIterable {
+        /// Every segment of a track lands in the same split: no song in both train and test.
+        case track
+        /// Segments are split on their own, as the reference notebook does (leaks songs across splits).
+        case segment
+    }
+
+    public struct Options: Sendable {
+        public var parameters = MFCCParameters()
+        public var segments = 10
+        public var jobs = ProcessInfo.processInfo.activeProcessorCount
+        public var split = StratifiedSplit()
+        public var unit = Unit.track
+        /// A published split: a name in the dataset manifest (`fault-filtered`) or a JSON file
+        /// with `train`, `val` and `test` id lists.
+        public var splitList: String?
+        /// Also write the reference notebook's `extracted_data.json`.
+        public var alsoJSON = false
+        /// Keep every copy of identical tracks (by default only the first id of each group is used).
+        public var keepDuplicates = false
+        public var force = false
+        public init() {}
+    }
+
+    public var manifest: DatasetManifest
+    public var options: Options
+    public var progress: ProgressLine?
+
+    public init(manifest: DatasetManifest = .gtzan, options: Options = Options(), progress: ProgressLine? = nil) {
+        self.manifest = manifest
+        self.options = options
+        self.progress = progress
+    }
+
+    static let generator = "genrekit 0.1.0"
+
+    /// A track chosen for feature extraction.
+    struct Chosen {
+        var id: String
+        var genre: String
+        var label: Int
+        var path: String
+        var fingerprint: String
+        var segments: [Int]
+    }
+
+    /// - Parameters:
+    ///   - directory: an unpacked dataset (`genres/<genre>/<id>.<ext>`, with or without `validation.json`).
+    ///   - out: the features folder to create.
+    /// - Returns: what `dataset.json` says.
+    /// - Throws: `DatasetError` when the input cannot be used at all or the output cannot be written.
+    public func prepare(directory: String, out: String) throws -> DatasetDescription {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DatasetError.notFound(path: directory)
+        }
+        let (report, validation) = try loadReport(directory)
+        var skipped: [DatasetDescription.Skipped] = []
+        var dropped: [DatasetDescription.DroppedSegment] = []
+        let chosen = try choose(report, skipped: &skipped, dropped: &dropped)
+        guard !chosen.isEmpty else { throw DatasetError.noTracks(source: directory) }
+
+        let partitions = try partition(chosen, skipped: &skipped)
+        let kept = chosen.filter { track in track.segments.contains { partitions[unitID(track.id, $0)] != nil } }
+        let output = try StagedDirectory(out, force: options.force, purpose: "preparing")
+        let features = try extract(kept, root: directory, skipped: &skipped)
+
+        var files: [String: DatasetDescription.File] = [:]
+        var summaries: [String: DatasetDescription.SplitSummary] = [:]
+        let frames = options.parameters.frames(samples: segmenter.length)
+        let perSegment = frames * options.parameters.nMFCC
+        for part in Partition.allCases {
+            var rows: [(track: Int, segment: Int)] = []
+            for (i, track) in kept.enumerated() where features[i] != nil {
+                for d in track.segments where partitions[unitID(track.id, d)] == part { rows.append((i, d)) }
+            }
+            var mfcc = [Float]()
+            mfcc.reserveCapacity(rows.count * perSegment)
+            for row in rows {
+                let track = kept[row.track]
+                let offset = track.segments.firstIndex(of: row.segment)! * perSegment
+                mfcc.append(contentsOf: features[row.track]![offset..<offset + perSegment])
+            }
+            let name = "\(part.rawValue).npz"
+            try NPY.writeArchive(
+                [
+                    ("mfcc", NPYArray(mfcc, shape: [rows.count, frames, options.parameters.nMFCC])),
+                    ("label", NPYArray(rows.map { Int64(kept[$0.track].label) }, shape: [rows.count])),
+                    ("track", NPYArray(rows.map { Int32($0.track) }, shape: [rows.count])),
+                    ("segment", NPYArray(rows.map { Int32($0.segment) }, shape: [rows.count])),
+                ], to: output.path(name))
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: output.path(name)))
+            files[name] = DatasetDescription.File(sha256: Self.sha256(bytes), bytes: bytes.count, segments: rows.count)
+            var perGenre: [String: DatasetDescription.Counts] = [:]
+            var trackIDs: [String] = []
+            for row in rows {
+                let track = kept[row.track]
+                let isNew = trackIDs.last != track.id
+                if isNew { trackIDs.append(track.id) }
+                perGenre[track.genre, default: .init(tracks: 0, segments: 0)].segments += 1
+                if isNew { perGenre[track.genre]!.tracks += 1 }
+            }
+            summaries[part.rawValue] = .init(tracks: trackIDs, segments: rows.count, perGenre: perGenre)
+        }
+
+        let description = DatasetDescription(
+            generator: Self.generator,
+            source: .init(path: directory, fingerprint: sourceFingerprint(kept), validation: validation),
+            features: featureParameters(frames: frames), genres: manifest.genres, split: splitPolicy(),
+            splits: summaries,
+            tracks: kept.enumerated().map { i, t in
+                let parts = Set(t.segments.compactMap { partitions[unitID(t.id, $0)] })
+                return .init(
+                    index: i, id: t.id, genre: t.genre, label: t.label,
+                    split: options.unit == .track ? parts.first : nil, segments: t.segments)
+            }, files: files,
+            fingerprint: Self.sha256(
+                Data(Partition.allCases.map { files["\($0.rawValue).npz"]!.sha256 }.joined().utf8)),
+            skipped: skipped, droppedSegments: dropped)
+        try Self.writeJSON(description, to: output.path("dataset.json"))
+        if options.alsoJSON {
+            try ExtractedJSON.write(
+                genres: manifest.genres, tracks: kept, features: features, perSegment: perSegment,
+                nMFCC: options.parameters.nMFCC, to: output.path("extracted_data.json"))
+        }
+        try output.commit()
+        return description
+    }
+
+    var segmenter: Segmenter {
+        Segmenter(sampleRate: options.parameters.sampleRate, seconds: manifest.audio.seconds, count: options.segments)
+    }
+
+    /// `validation.json` if the folder has one (as `unpack` writes it), else a fresh validation.
+    func loadReport(_ directory: String) throws -> (ValidationReport, String) {
+        let path = directory + "/validation.json"
+        if let data = FileManager.default.contents(atPath: path) {
+            do {
+                return (try JSONDecoder().decode(ValidationReport.self, from: data), "validation.json")
+            } catch {
+                throw DatasetError.io(path: path, message: "not a validation report (\(error))")
+            }
+        }
+        return (try Validator(manifest: manifest).validate(directory: directory), "validated now")
+    }
+
+    /// The usable tracks, in label order then id; everything else is recorded with its reason.
+    func choose(
+        _ report: ValidationReport, skipped: inout [DatasetDescription.Skipped],
+        dropped: inout [DatasetDescription.DroppedSegment]
+    ) throws -> [Chosen] {
+        var seen: [String: String] = [:]
+        var chosen: [Chosen] = []
+        let ordered = report.tracks.sorted {
+            (manifest.genres.firstIndex(of: $0.genre) ?? Int.max, $0.id) < (
+                manifest.genres.firstIndex(of: $1.genre) ?? Int.max, $1.id
+            )
+        }
+        for track in ordered {
+            guard track.status != .corrupt, let audio = track.audio else {
+                let why = track.problems.map { "\($0.code.rawValue): \($0.message)" }.joined(separator: "; ")
+                skipped.append(.init(id: track.id, reason: "corrupt (\(why))"))
+                continue
+            }
+            guard let label = manifest.genres.firstIndex(of: track.genre) else {
+                skipped.append(
+                    .init(id: track.id, reason: "genre '\(track.genre)' is not one of the \(manifest.name) genres"))
+                continue
+            }
+            guard audio.sampleRate == options.parameters.sampleRate else {
+                skipped.append(
+                    .init(
+                        id: track.id,
+                        reason: "\(audio.sampleRate) Hz; features are computed at \(options.parameters.sampleRate) Hz"))
+                continue
+            }
+            if !options.keepDuplicates, let first = seen[audio.fingerprint] {
+                skipped.append(
+                    .init(
+                        id: track.id,
+                        reason: "identical audio to \(first), which is used instead (no leak across splits)"))
+                continue
+            }
+            seen[audio.fingerprint] = track.id
+            let segments = segmenter.segments(samples: audio.frames).indices.map { $0 }
+            for d in segments.count..<options.segments {
+                dropped.append(.init(id: track.id, segment: d, reason: "the track ends at \(audio.seconds) s"))
+            }
+            guard !segments.isEmpty else {
+                skipped.append(.init(id: track.id, reason: "no full segment (\(audio.seconds) s)"))
+                continue
+            }
+            chosen.append(
+                Chosen(
+                    id: track.id, genre: track.genre, label: label, path: track.path, fingerprint: audio.fingerprint,
+                    segments: segments))
+        }
+        return chosen
+    }
+
+    /// The split unit's id: the track id, or `id#segment`.
+    func unitID(_ id: String, _ segment: Int) -> String { options.unit == .track ? id : "\(id)#\(segment)" }
+
+    /// Partition of every unit; with a published list, tracks outside it are recorded as skipped.
+    func partition(_ chosen: [Chosen], skipped: inout [DatasetDescription.Skipped]) throws -> [String: Partition] {
+        let (assigned, outside) = try assignPartitions(
+            chosen.map { (id: $0.id, genre: $0.genre, segments: $0.segments) })
+        for id in outside { skipped.append(.init(id: id, reason: "not in the split list '\(options.splitList!)'")) }
+        return assigned
+    }
+
+    /// The split of each unit (`id` when splitting by track, `id#segment` by segment), and the
+    /// track ids a published split list leaves out.
+    /// - Parameter tracks: every usable track with its segment indices.
+    public func assignPartitions(_ tracks: [(id: String, genre: String, segments: [Int])]) throws
+        -> (partitions: [String: Partition], outsideList: [String])
+    {
+        var result: [String: Partition] = [:]
+        if let name = options.splitList {
+            let lists = try loadSplitList(name)
+            var outside: [String] = []
+            for track in tracks {
+                guard let part = lists[track.id] else {
+                    outside.append(track.id)
+                    continue
+                }
+                for d in track.segments { result[unitID(track.id, d)] = part }
+            }
+            return (result, outside)
+        }
+        let units = tracks.flatMap { t in
+            options.unit == .track
+                ? [(id: t.id, genre: t.genre)] : t.segments.map { (id: unitID(t.id, $0), genre: t.genre) }
+        }
+        let assigned = options.split.assign(units, genres: manifest.genres)
+        for track in tracks {
+            for d in track.segments { result[unitID(track.id, d)] = assigned[unitID(track.id, d)] }
+        }
+        return (result, [])
+    }
+
+    /// A split list by manifest name or from a JSON file `{"train": [...], "val": [...], "test": [...]}`.
+    func loadSplitList(_ name: String) throws -> [String: Partition] {
+        let lists: [String: [String]]
+        if let published = manifest.splits[name] {
+            lists = ["train": published.train, "val": published.val, "test": published.test]
+        } else if let data = FileManager.default.contents(atPath: name) {
+            do {
+                lists = try JSONDecoder().decode([String: [String]].self, from: data)
+            } catch {
+                throw DatasetError.io(
+                    path: name,
+                    message: "not a split list: expected {\"train\": [ids], \"val\": [ids], \"test\": [ids]}")
+            }
+        } else {
+            let known = manifest.splits.keys.sorted().joined(separator: ", ")
+            throw DatasetError.io(
+                path: name, message: "neither a split list of the manifest (\(known)) nor a readable file")
+        }
+        var result: [String: Partition] = [:]
+        for part in Partition.allCases {
+            for id in lists[part.rawValue] ?? [] { result[id] = part }
+        }
+        return result
+    }
+
+    /// MFCCs of every kept segment of every track, `[segments * frames * nMFCC]` per track, on
+    /// `jobs` threads, each with its own extractor. A track that no longer decodes is skipped.
+    func extract(_ tracks: [Chosen], root: String, skipped: inout [DatasetDescription.Skipped]) throws -> [[Float]?] {
+        let results = UnsafeMutableBufferPointer<Result<[Float], AudioError>?>.allocate(capacity: tracks.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        let counter = Counter()
+        let segmenter = self.segmenter
+        let parameters = options.parameters
+        let progress = self.progress
+        let total = tracks.count
+        DispatchQueue.concurrentPerform(iterations: max(1, min(options.jobs, tracks.count))) { _ in
+            let extractor = MFCCExtractor(parameters: parameters)
+            while Interruption.shared.receivedSignal == nil, let i = counter.next(below: total) {
+                slots[i] = Result { () throws(AudioError) -> [Float] in
+                    let decoded = try Sndfile.decodeFloat(path: root + "/" + tracks[i].path)
+                    let mono = Self.mono(decoded.samples, channels: decoded.channels)
+                    return mono.withUnsafeBufferPointer { all in
+                        tracks[i].segments.flatMap { d in
+                            extractor.mfcc(
+                                samples: UnsafeBufferPointer(rebasing: all[segmenter.segments(samples: all.count)[d]]))
+                        }
+                    }
+                }
+                progress?.update("\(counter.done()) of \(total) tracks")
+            }
+        }
+        progress?.finish()
+        try Interruption.shared.check()
+        return tracks.indices.map { i in
+            switch results[i]! {
+            case .success(let values): return values
+            case .failure(let error):
+                skipped.append(.init(id: tracks[i].id, reason: "cannot decode it now: \(error)"))
+                return nil
+            }
+        }
+    }
+
+    /// Channels averaged, as `librosa.to_mono` does.
+    static func mono(_ samples: [Float], channels: Int) -> [Float] {
+        guard channels > 1 else { return samples }
+        return stride(from: 0, to: samples.count, by: channels).map { start in
+            samples[start..<start + channels].reduce(0, +) / Float(channels)
+        }
+    }
+
+    func featureParameters(frames: Int) -> DatasetDescription.FeatureParameters {
+        let p = options.parameters
+        return .init(
+            sampleRate: p.sampleRate, seconds: manifest.audio.seconds, segmentsPerTrack: options.segments,
+            samplesPerSegment: segmenter.length, framesPerSegment: frames, nMFCC: p.nMFCC, nFFT: p.nFFT,
+            hopLength: p.hopLength, nMels: p.nMels, fMin: p.fMin, fMax: p.fMax ?? Double(p.sampleRate) / 2,
+            center: p.center, powerToDB: ["ref": 1, "amin": p.amin, "topDB": p.topDB])
+    }
+
+    func splitPolicy() -> DatasetDescription.SplitPolicy {
+        if let list = options.splitList { return .init(unit: "track", ratios: nil, seed: nil, list: list) }
+        let s = options.split
+        return .init(
+            unit: options.unit.rawValue, ratios: ["train": s.train, "val": s.val, "test": s.test], seed: s.seed,
+            list: nil)
+    }
+
+    func sourceFingerprint(_ tracks: [Chosen]) -> String {
+        Self.sha256(Data(tracks.map { "\($0.id) \($0.fingerprint)\n" }.joined().utf8))
+    }
+
+    static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try (encoder.encode(value) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// A shared work counter for the extraction threads.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var issued = 0
+    private var finished = 0
+
+    /// The next index below `limit`, or nil when all are issued.
+    func next(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard issued < limit else { return nil }
+        issued += 1
+        return issued - 1
+    }
+
+    /// Counts one finished item and returns how many are finished.
+    func done() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        finished += 1
+        return finished
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Dataset
+import Features
+import Foundation
+import Prepare
+
+struct PrepareFeatures: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Turn an unpacked GTZAN folder into MFCC tensors (.npz) with a stratified split.",
+        discussion: """
+            Decodes every usable track with libsndfile (tracks validation.json marks corrupt are \
+            skipped and listed), cuts the reference pipeline's 10 segments of 3 s, computes MFCCs as \
+            librosa 0.11 does (FFTW), splits by track and genre (no song in two splits), and writes \
+            FEATURES/train.npz, val.npz, test.npz (arrays mfcc float32 [segments, 130, 13], label int64, \
+            track int32, segment int32) and FEATURES/dataset.json. Same inputs and seed, same bytes.
+
+            Only the first of identical tracks is used, so a repeated song cannot sit in train and \
+            test at once (--keep-duplicates keeps all).
+
+            Examples: genrekit prepare data --out features
+                      genrekit prepare data --out features --split 70/15/15 --seed 7
+                      genrekit prepare data --out features --split-list fault-filtered
+            Then in Python: d = numpy.load("features/train.npz"); d["mfcc"].shape
+            """)
+
+    @Argument(help: "The unpacked dataset folder (genrekit unpack's DIR).")
+    var directory: String
+
+    @Option(help: ArgumentHelp("The features folder to create.", valueName: "features"))
+    var out: String
+
+    @Option(help: "Segments per track (of 30 s).")
+    var segments = 10
+    @Option(help: "MFCC coefficients per frame.")
+    var nMfcc = 13
+    @Option(help: "FFT size in samples.")
+    var nFft = 2048
+    @Option(help: "Hop between frames in samples.")
+    var hopLength = 512
+    @Option(help: "Mel bands.")
+    var nMels = 128
+
+    @Option(help: "Train/validation/test ratios.")
+    var split = "60/20/20"
+    @Option(help: "Split unit: track (no song in two splits) or segment (the reference notebook's leaky split).")
+    var splitBy = "track"
+    @Option(
+        help: "Use a published split: a name from the dataset manifest (fault-filtered) or a JSON file of id lists.")
+    var splitList: String?
+    @Option(help: "Seed of the split.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Worker threads (default: all cores).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Also write the reference notebook's extracted_data.json (mapping, labels, mfcc).")
+    var alsoJson = false
+    @Flag(help: "Use every copy of identical tracks (they can then leak across splits).")
+    var keepDuplicates = false
+    @Flag(help: "Replace FEATURES if it exists.")
+    var force = false
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard (1...100).contains(segments) else {
+            throw ValidationError("--segments must be 1 to 100, not \(segments)")
+        }
+        guard nMfcc >= 1, nMfcc <= nMels else {
+            throw ValidationError("--n-mfcc must be 1 to --n-mels (\(nMels)), not \(nMfcc)")
+        }
+        guard nFft >= 16, nFft % 2 == 0 else {
+            throw ValidationError("--n-fft must be an even number of at least 16, not \(nFft)")
+        }
+        guard hopLength >= 1 else { throw ValidationError("--hop-length must be positive, not \(hopLength)") }
+        guard nMels >= 1 else { throw ValidationError("--n-mels must be positive, not \(nMels)") }
+        guard StratifiedSplit.ratios(split) != nil else {
+            throw ValidationError("--split must be three numbers like 60/20/20, not '\(split)'")
+        }
+        guard Preparer.Unit(rawValue: splitBy) != nil else {
+            throw ValidationError("--split-by must be track or segment, not '\(splitBy)'")
+        }
+        if splitList != nil, splitBy != "track" {
+            throw ValidationError("--split-list splits by track; drop --split-by")
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
+    }
+
+    func run() throws {
+        var options = Preparer.Options()
+        options.parameters.nMFCC = nMfcc
+        options.parameters.nFFT = nFft
+        options.parameters.hopLength = hopLength
+        options.parameters.nMels = nMels
+        options.segments = segments
+        let (train, val, test) = StratifiedSplit.ratios(split)!
+        options.split = StratifiedSplit(train: train, val: val, test: test, seed: seed)
+        options.unit = Preparer.Unit(rawValue: splitBy)!
+        options.splitList = splitList
+        options.jobs = jobs
+        options.alsoJSON = alsoJson
+        options.keepDuplicates = keepDuplicates
+        options.force = force
+        let progress = ProgressLine(label: "prepare", quiet: output.quiet)
+        let description: DatasetDescription
+        do {
+            description = try Preparer(options: options, progress: progress).prepare(directory: directory, out: out)
+        } catch {
+            progress.finish()
+            throw fail("prepare", error)
+        }
+        let counts = Partition.allCases.map { p in
+            "\(p.rawValue) \(description.splits[p.rawValue]!.segments) (\(description.splits[p.rawValue]!.tracks.count) tracks)"
+        }
+        print("prepared \(description.tracks.count) tracks: segments \(counts.joined(separator: ", "))")
+        if !description.skipped.isEmpty || !description.droppedSegments.isEmpty {
+            print(
+                "skipped \(description.skipped.count) tracks and \(description.droppedSegments.count) segments; reasons in \(out)/dataset.json"
+            )
+        }
+        print("tensors: \(out)/train.npz, \(out)/val.npz, \(out)/test.npz; open with numpy.load(\"\(out)/train.npz\")")
+    }
+}

@@ -1,0 +1,184 @@
+import Audio
+import Dataset
+import Features
+import Foundation
+import Prepare
+import TestSupport
+import Testing
+
+/// A dataset folder: `perGenre` tracks of `seconds` per genre (a tone whose pitch depends on the
+/// genre and track), plus one undecodable track and one exact repeat.
+func makeDataset(_ dir: TemporaryDirectory, perGenre: Int = 5, seconds: Double = 9) throws -> String {
+    let root = dir.file("data")
+    for (g, genre) in DatasetManifest.gtzan.genres.enumerated() {
+        try FileManager.default.createDirectory(atPath: "\(root)/genres/\(genre)", withIntermediateDirectories: true)
+        for i in 0..<perGenre {
+            let samples = Fixtures.tone(
+                seconds: seconds, frequency: 110 * Double(g + 1) + 7 * Double(i), seed: UInt64(g * 100 + i))
+            let id = DatasetManifest.trackID(genre: genre, index: i)
+            FileManager.default.createFile(
+                atPath: "\(root)/genres/\(genre)/\(id).wav",
+                contents: Data(try Sndfile.encode(samples: samples, sampleRate: 22050)))
+        }
+    }
+    FileManager.default.createFile(
+        atPath: "\(root)/genres/jazz/jazz.00054.wav", contents: Data(repeating: 3, count: 4000))
+    try FileManager.default.copyItem(
+        atPath: "\(root)/genres/rock/rock.00000.wav", toPath: "\(root)/genres/rock/rock.00099.wav")
+    return root
+}
+
+func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options) -> Void = { _ in }) throws
+    -> DatasetDescription
+{
+    var options = Preparer.Options()
+    configure(&options)
+    return try Preparer(options: options).prepare(directory: data, out: out)
+}
+
+@Suite struct PrepareTests {
+    @Test func tensorsHaveTheDocumentedNamesTypesAndShapes() throws {
+        let dir = TemporaryDirectory()
+        let d = try prepare(try makeDataset(dir), dir.file("features"))
+        #expect(Fixtures.tree(dir.file("features")) == ["dataset.json", "test.npz", "train.npz", "val.npz"])
+        var total = 0
+        for part in Partition.allCases {
+            let arrays = try NPY.readArchive(path: dir.file("features/\(part.rawValue).npz"))
+            #expect(Set(arrays.keys) == ["mfcc", "label", "track", "segment"])
+            let n = try #require(arrays["label"]).count
+            #expect(arrays["mfcc"]?.dtype == .float32)
+            #expect(arrays["mfcc"]?.shape == [n, 130, 13])
+            #expect(arrays["label"]?.dtype == .int64)
+            #expect(arrays["track"]?.dtype == .int32)
+            #expect(arrays["segment"]?.dtype == .int32)
+            #expect(n == d.splits[part.rawValue]?.segments)
+            // Labels are the genre positions of the tracks the rows name.
+            let labels = try #require(arrays["label"]?.integers())
+            let tracks = try #require(arrays["track"]?.integers())
+            for (label, track) in zip(labels, tracks) {
+                #expect(Int(label) == d.tracks[Int(track)].label)
+                #expect(d.genres[Int(label)] == d.tracks[Int(track)].genre)
+            }
+            total += n
+        }
+        // 50 tracks of 9 s: 3 segments each; the undecodable and the repeat are left out.
+        #expect(d.tracks.count == 50)
+        #expect(total == 150)
+        #expect(d.skipped.map(\.id).sorted() == ["jazz.00054", "rock.00099"])
+        #expect(d.skipped.first { $0.id == "jazz.00054" }?.reason.hasPrefix("corrupt (undecodable") == true)
+        #expect(d.skipped.first { $0.id == "rock.00099" }?.reason.contains("identical audio to rock.00000") == true)
+        #expect(d.droppedSegments.count == 50 * 7)
+        #expect(d.source.validation == "validated now")
+    }
+
+    /// The tensors hold exactly what the Features module computes for each segment.
+    @Test func rowsAreTheSegmentsTheyName() throws {
+        let dir = TemporaryDirectory()
+        let data = try makeDataset(dir, perGenre: 1)
+        let d = try prepare(data, dir.file("f"))
+        let train = try NPY.readArchive(path: dir.file("f/train.npz"))
+        let row = 0
+        let track = d.tracks[Int(try #require(train["track"]?.integers())[row])]
+        let segment = Int(try #require(train["segment"]?.integers())[row])
+        let samples = try Sndfile.decodeFloat(path: "\(data)/genres/\(track.genre)/\(track.id).wav").samples
+        let expected = MFCCExtractor().mfcc(samples: Array(samples[segment * 66150..<(segment + 1) * 66150]))
+        #expect(Array(try #require(train["mfcc"]).floats()[0..<130 * 13]) == expected)
+    }
+
+    @Test func noTrackInTwoSplitsAndEachGenreWithinOneTrackOfItsShare() throws {
+        let dir = TemporaryDirectory()
+        let d = try prepare(try makeDataset(dir), dir.file("f"))
+        var seen: [String: String] = [:]
+        for (part, summary) in d.splits {
+            for id in summary.tracks {
+                #expect(seen[id] == nil, "\(id) is in \(seen[id] ?? "") and \(part)")
+                seen[id] = part
+            }
+        }
+        for genre in d.genres {
+            let n = d.tracks.filter { $0.genre == genre }.count
+            for (part, target) in [("train", 0.6), ("val", 0.2), ("test", 0.2)] {
+                let got = d.splits[part]?.perGenre[genre]?.tracks ?? 0
+                #expect(abs(Double(got) - target * Double(n)) <= 1, "\(genre) \(part): \(got) of \(n)")
+            }
+        }
+    }
+
+    @Test func sameInputsAndSeedGiveTheSameBytes() throws {
+        let dir = TemporaryDirectory()
+        let data = try makeDataset(dir)
+        let a = try prepare(data, dir.file("a"))
+        let b = try prepare(data, dir.file("b")) { $0.jobs = 1 }
+        #expect(a.files == b.files, "same SHA-256 whatever the thread count")
+        #expect(a.fingerprint == b.fingerprint)
+        for name in ["train.npz", "val.npz", "test.npz", "dataset.json"] {
+            #expect(Fixtures.bytes(dir.file("a/\(name)")) == Fixtures.bytes(dir.file("b/\(name)")), "\(name)")
+        }
+        let c = try prepare(data, dir.file("c")) { $0.split.seed = 7 }
+        #expect(c.splits["test"]?.tracks != a.splits["test"]?.tracks)
+        // The recorded digest is the file's.
+        let train = try Data(contentsOf: URL(fileURLWithPath: dir.file("a/train.npz")))
+        #expect(a.files["train.npz"]?.bytes == train.count)
+        #expect(a.files["train.npz"]?.sha256.count == 64)
+    }
+
+    @Test func segmentSplitPutsTracksInSeveralSplits() throws {
+        let dir = TemporaryDirectory()
+        let d = try prepare(try makeDataset(dir), dir.file("f")) { $0.unit = .segment }
+        let sets = d.splits.mapValues { Set($0.tracks) }
+        #expect(!sets["train"]!.isDisjoint(with: sets["test"]!), "the reference split leaks songs")
+        #expect(d.split.unit == "segment")
+        #expect(d.tracks.allSatisfy { $0.split == nil })
+    }
+
+    @Test func alsoJSONHasTheNotebookLayout() throws {
+        let dir = TemporaryDirectory()
+        let d = try prepare(try makeDataset(dir, perGenre: 1), dir.file("f")) { $0.alsoJSON = true }
+        let json = try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(dir.file("f/extracted_data.json"))))
+        let object = try #require(json as? [String: Any])
+        #expect(object["mapping"] as? [String] == d.genres)
+        let labels = try #require(object["labels"] as? [Int])
+        let mfcc = try #require(object["mfcc"] as? [[[Double]]])
+        #expect(labels.count == 30)
+        #expect(mfcc.count == 30)
+        #expect(mfcc[0].count == 130 && mfcc[0][0].count == 13)
+        // The first segment of the first track, as float32, equals the tensor row.
+        let first = d.tracks[0]
+        let part = try #require(first.split)
+        let arrays = try NPY.readArchive(path: dir.file("f/\(part.rawValue).npz"))
+        let rows = try #require(arrays["track"]?.integers())
+        let row = try #require(rows.firstIndex(of: 0))
+        let values = try #require(arrays["mfcc"]).floats()[row * 1690..<row * 1690 + 13]
+        #expect(mfcc[0][0].map { Float($0) } == Array(values))
+    }
+
+    /// Kereliuk, Sturm and Larsen's split on a full id set: 443 / 197 / 290 tracks.
+    @Test func faultFilteredSplitOnAFullIdSet() throws {
+        var options = Preparer.Options()
+        options.splitList = "fault-filtered"
+        let tracks = DatasetManifest.gtzan.expectedIDs.map { id in
+            (id: id, genre: String(id.prefix { $0 != "." }), segments: Array(0..<10))
+        }
+        let (partitions, outside) = try Preparer(options: options).assignPartitions(tracks)
+        var counts: [Partition: Int] = [:]
+        for id in Set(partitions.keys) { counts[partitions[id]!, default: 0] += 1 }
+        #expect(counts == [.train: 443, .val: 197, .test: 290])
+        #expect(outside.count == 70)
+    }
+
+    @Test func refusals() throws {
+        let dir = TemporaryDirectory()
+        let data = try makeDataset(dir, perGenre: 1)
+        _ = try prepare(data, dir.file("f"))
+        #expect(throws: DatasetError.destinationExists(path: dir.file("f"))) { try prepare(data, dir.file("f")) }
+        _ = try prepare(data, dir.file("f")) { $0.force = true }
+        #expect(throws: DatasetError.notFound(path: dir.file("nothing"))) {
+            try prepare(dir.file("nothing"), dir.file("g"))
+        }
+        #expect(throws: DatasetError.self) {
+            try prepare(data, dir.file("g")) { $0.splitList = dir.file("no-such-list.json") }
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("g")))
+        #expect(dir.tree().allSatisfy { !$0.hasPrefix(".") }, "no staging folders left")
+    }
+}
