@@ -25,6 +25,7 @@ demo: build
 
 bench: build bench-deps
 	benchmarks/unpack.sh .build/release/genrekit
+	benchmarks/prepare.sh .build/release/genrekit
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

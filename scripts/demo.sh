@@ -1,6 +1,6 @@
 #!/bin/sh
 # The main job end to end on the built-in synthetic dataset: synth (with the faults real
-# downloads have) -> unpack -> validate. Everything goes to demo-out/.
+# downloads have) -> unpack -> validate -> prepare. Everything goes to demo-out/.
 set -eu
 genrekit=${1:-.build/release/genrekit}
 out=demo-out
@@ -14,3 +14,12 @@ echo "== genrekit unpack: only the audio, normalised, with validation.json"
 echo
 echo "== genrekit validate: the report on the zip (on the unpacked folder it is the same, less the skipped files)"
 "$genrekit" validate "$out/gtzan-synth.zip"
+echo
+echo "== genrekit prepare: MFCC tensors, split by track, ready for NumPy"
+"$genrekit" prepare "$out/data" --out "$out/features"
+echo
+echo "Open them from Python:"
+echo "  import numpy as np"
+echo "  train = np.load(\"$out/features/train.npz\")"
+echo "  x, y = train[\"mfcc\"], train[\"label\"]   # float32 [segments, 130, 13], int64 [segments]"
+echo "  # label i is genre i of \"genres\" in $out/features/dataset.json"

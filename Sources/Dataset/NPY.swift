@@ -85,15 +85,18 @@ public enum NPY {
     /// The bytes of a `.npy` file, format 1.0: magic, header length, a Python dict literal
     /// padded with spaces to a multiple of 64 bytes, then the data.
     public static func encode(_ array: NPYArray) -> [UInt8] {
-        let shape =
-            array.shape.count == 1
-            ? "(\(array.shape[0]),)" : "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '\(array.dtype.rawValue)', 'fortran_order': False, 'shape': \(shape), }"
+        header(dtype: array.dtype, shape: array.shape) + array.data
+    }
+
+    /// The bytes before the data of a `.npy` file of this dtype and shape; append the
+    /// little-endian C-order elements to make the file.
+    public static func header(dtype: NPYArray.DType, shape: [Int]) -> [UInt8] {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         let length = UInt16(header.utf8.count)
         return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8)
-            + array.data
     }
 
     /// Parses a `.npy` file.
@@ -146,8 +149,13 @@ public enum NPY {
     /// in the order given. Atomic (temporary name, then rename); fixed entry times, so the same
     /// arrays give the same bytes.
     public static func writeArchive(_ arrays: [(String, NPYArray)], to path: String) throws(ArchiveError) {
+        try writeArchive(encoded: arrays.map { ($0.0, encode($0.1)) }, to: path)
+    }
+
+    /// Writes a `.npz` of arrays already encoded as `.npy` bytes (see `header(dtype:shape:)`).
+    public static func writeArchive(encoded arrays: [(String, [UInt8])], to path: String) throws(ArchiveError) {
         let writer = try ArchiveWriter(path: path, format: .zip(level: 6))
-        for (name, array) in arrays { try writer.addFile(name + ".npy", bytes: encode(array)) }
+        for (name, bytes) in arrays { try writer.addFile(name + ".npy", bytes: bytes) }
         try writer.finish()
     }
 

@@ -34,9 +34,11 @@ public final class MFCCExtractor {
     public let parameters: MFCCParameters
     public let filterbank: MelFilterbank
     let window: [Float]
-    /// `[nMFCC, nMels]` orthonormal DCT-II rows.
-    let dct: [Float]
+    /// The orthonormal DCT-II, transposed and padded to eight columns at a time:
+    /// `[nMels, ceil(nMFCC / 8) * 8]`.
+    let dctColumns: [Float]
     private var ffts: [Int: BatchFFT] = [:]
+    private var powerT: [Float] = []
 
     public init(parameters: MFCCParameters = MFCCParameters()) {
         self.parameters = parameters
@@ -44,7 +46,14 @@ public final class MFCCExtractor {
             sampleRate: parameters.sampleRate, nFFT: parameters.nFFT, nMels: parameters.nMels, fMin: parameters.fMin,
             fMax: parameters.fMax)
         window = Spectral.hann(parameters.nFFT)
-        dct = Self.dctII(size: parameters.nMels, rows: parameters.nMFCC)
+        let dct = Self.dctII(size: parameters.nMels, rows: parameters.nMFCC)
+        let width = (parameters.nMFCC + 7) / 8 * 8
+        var columns = [Float](repeating: 0, count: parameters.nMels * width)
+        for c in 0..<parameters.nMFCC {
+            for i in 0..<parameters.nMels { columns[i * width + c] = dct[c * parameters.nMels + i] }
+        }
+        dctColumns = columns
+
     }
 
     /// The mel power spectrogram, `librosa.feature.melspectrogram(power=2)`.
@@ -53,37 +62,49 @@ public final class MFCCExtractor {
     public func melPower(_ samples: UnsafeBufferPointer<Float>) -> [Float] {
         let p = parameters
         let frames = p.frames(samples: samples.count)
-        guard frames > 0 else { return [] }
+        guard frames > 0, let base = samples.baseAddress else { return [] }
         let fft = plan(frames: frames)
         let pad = p.center ? p.nFFT / 2 : 0
+        let n = p.nFFT
         // Windowed frames: frame t holds padded[t * hop ..< t * hop + nFFT], zeros outside the signal.
         window.withUnsafeBufferPointer { w in
+            let w = w.baseAddress!
             for t in 0..<frames {
-                let row = fft.input + t * p.nFFT
+                let row = fft.input + t * n
                 let begin = t * p.hopLength - pad
-                for j in 0..<p.nFFT {
-                    let s = begin + j
-                    row[j] = s >= 0 && s < samples.count ? samples[s] * w[j] : 0
+                if begin >= 0, begin + n <= samples.count {
+                    let source = base + begin
+                    for j in 0..<n { row[j] = source[j] * w[j] }
+                } else {
+                    for j in 0..<n {
+                        let s = begin + j
+                        row[j] = s >= 0 && s < samples.count ? base[s] * w[j] : 0
+                    }
                 }
             }
         }
         fft.execute()
-        let bins = p.nFFT / 2 + 1
+        // |X|^2 laid out [bins, frames] (frames padded to a multiple of 8), so the filterbank
+        // runs over eight frames at once; each sum still goes over its bins in order.
+        let bins = n / 2 + 1
+        let chunks = (frames + 7) / 8
+        let stride = chunks * 8
+        if powerT.count < bins * stride { powerT = [Float](repeating: 0, count: bins * stride) }
         var mel = [Float](repeating: 0, count: frames * p.nMels)
-        var power = [Float](repeating: 0, count: bins)
-        mel.withUnsafeMutableBufferPointer { out in
+        powerT.withUnsafeMutableBufferPointer { powerT in
+            let powerT = powerT.baseAddress!
             for t in 0..<frames {
                 let spectrum = fft.output + 2 * bins * t
                 for k in 0..<bins {
-                    let re = spectrum[2 * k]
-                    let im = spectrum[2 * k + 1]
-                    power[k] = re * re + im * im
+                    let re = spectrum[2 &* k]
+                    let im = spectrum[2 &* k &+ 1]
+                    powerT[k &* stride &+ t] = re * re + im * im
                 }
-                for (m, band) in filterbank.bands.enumerated() {
-                    var sum: Float = 0
-                    for (j, w) in band.weights.enumerated() { sum += w * power[band.start + j] }
-                    out[t * p.nMels + m] = sum
-                }
+            }
+            mel.withUnsafeMutableBufferPointer { out in
+                filterbank.apply(
+                    UnsafeRawPointer(powerT).assumingMemoryBound(to: SIMD8<Float>.self), chunks: chunks, frames: frames,
+                    into: out.baseAddress!)
             }
         }
         return mel
@@ -109,16 +130,21 @@ public final class MFCCExtractor {
     public func mfcc(logMel: [Float]) -> [Float] {
         let n = parameters.nMels
         let k = parameters.nMFCC
+        let chunks = dctColumns.count / (n * 8)
         let frames = logMel.count / n
         var out = [Float](repeating: 0, count: frames * k)
+        var sums = [SIMD8<Float>](repeating: .zero, count: chunks)
         logMel.withUnsafeBufferPointer { x in
-            dct.withUnsafeBufferPointer { d in
+            dctColumns.withUnsafeBufferPointer { d in
+                let columns = UnsafeRawPointer(d.baseAddress!).assumingMemoryBound(to: SIMD8<Float>.self)
                 for t in 0..<frames {
-                    for c in 0..<k {
-                        var sum: Float = 0
-                        for i in 0..<n { sum += d[c * n + i] * x[t * n + i] }
-                        out[t * k + c] = sum
+                    for c in 0..<chunks { sums[c] = .zero }
+                    // out[c] = sum over i of dct[c, i] * x[i], i in order, eight coefficients at a time.
+                    for i in 0..<n {
+                        let value = SIMD8<Float>(repeating: x[t * n + i])
+                        for c in 0..<chunks { sums[c] += value * columns[i * chunks + c] }
                     }
+                    for c in 0..<k { out[t * k + c] = sums[c / 8][c % 8] }
                 }
             }
         }

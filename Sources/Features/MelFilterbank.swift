@@ -35,6 +35,11 @@ public struct MelFilterbank: Sendable {
     public let nBins: Int
     /// For band m: the first bin with a non-zero weight, and the weights from there on.
     public let bands: [(start: Int, weights: [Float])]
+    /// The same, flattened for the inner loop: band m's weights are
+    /// `weights[offsets[m] ..< offsets[m + 1]]`, applied from bin `starts[m]`.
+    let starts: [Int]
+    let offsets: [Int]
+    let weights: [Float]
 
     /// - Parameters: as librosa; `fMax` defaults to `sampleRate / 2`.
     public init(sampleRate: Int, nFFT: Int, nMels: Int, fMin: Double = 0, fMax: Double? = nil) {
@@ -72,6 +77,36 @@ public struct MelFilterbank: Sendable {
             bands.append((max(start, 0), weights))
         }
         self.bands = bands
+        starts = bands.map(\.0)
+        offsets = bands.reduce(into: [0]) { $0.append($0.last! + $1.1.count) }
+        weights = bands.flatMap(\.1)
+    }
+
+    /// Mel power of many frames: `out[t, m]` is the sum of `weight * power[bin, t]` over band
+    /// m's bins, in bin order, computed for eight frames at a time.
+    /// - Parameters:
+    ///   - power: `[nBins, chunks]` of eight-frame vectors.
+    ///   - frames: frames to write (at most `chunks * 8`).
+    ///   - out: `[frames, nMels]`.
+    func apply(
+        _ power: UnsafePointer<SIMD8<Float>>, chunks: Int, frames: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        starts.withUnsafeBufferPointer { starts in
+            offsets.withUnsafeBufferPointer { offsets in
+                weights.withUnsafeBufferPointer { weights in
+                    for m in 0..<nMels {
+                        let first = offsets[m]
+                        let count = offsets[m &+ 1] &- first
+                        let rows = power + starts[m] &* chunks
+                        for c in 0..<chunks {
+                            var sum = SIMD8<Float>.zero
+                            for j in 0..<count { sum += weights[first &+ j] * rows[j &* chunks &+ c] }
+                            for lane in 0..<min(8, frames &- c &* 8) { out[(c &* 8 &+ lane) &* nMels &+ m] = sum[lane] }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The dense matrix `[nMels, nBins]`, as librosa returns it.

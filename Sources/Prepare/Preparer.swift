@@ -72,34 +72,34 @@ public struct Preparer {
         let partitions = try partition(chosen, skipped: &skipped)
         let kept = chosen.filter { track in track.segments.contains { partitions[unitID(track.id, $0)] != nil } }
         let output = try StagedDirectory(out, force: options.force, purpose: "preparing")
-        let features = try extract(kept, root: directory, skipped: &skipped)
+        var features = try extract(kept, root: directory, skipped: &skipped)
 
         var files: [String: DatasetDescription.File] = [:]
         var summaries: [String: DatasetDescription.SplitSummary] = [:]
         let frames = options.parameters.frames(samples: segmenter.length)
-        let perSegment = frames * options.parameters.nMFCC
+        let nMFCC = options.parameters.nMFCC
+        let perSegment = frames * nMFCC
+        // Each split's arrays as .npy bytes, the MFCCs copied once from the per-track features.
+        var encoded: [[(String, [UInt8])]] = []
         for part in Partition.allCases {
             var rows: [(track: Int, segment: Int)] = []
             for (i, track) in kept.enumerated() where features[i] != nil {
                 for d in track.segments where partitions[unitID(track.id, d)] == part { rows.append((i, d)) }
             }
-            var mfcc = [Float]()
-            mfcc.reserveCapacity(rows.count * perSegment)
+            var mfcc = NPY.header(dtype: .float32, shape: [rows.count, frames, nMFCC])
+            mfcc.reserveCapacity(mfcc.count + rows.count * perSegment * 4)
             for row in rows {
-                let track = kept[row.track]
-                let offset = track.segments.firstIndex(of: row.segment)! * perSegment
-                mfcc.append(contentsOf: features[row.track]![offset..<offset + perSegment])
+                let offset = kept[row.track].segments.firstIndex(of: row.segment)! * perSegment
+                features[row.track]!.withUnsafeBytes {
+                    mfcc.append(contentsOf: $0[offset * 4..<(offset + perSegment) * 4])
+                }
             }
-            let name = "\(part.rawValue).npz"
-            try NPY.writeArchive(
-                [
-                    ("mfcc", NPYArray(mfcc, shape: [rows.count, frames, options.parameters.nMFCC])),
-                    ("label", NPYArray(rows.map { Int64(kept[$0.track].label) }, shape: [rows.count])),
-                    ("track", NPYArray(rows.map { Int32($0.track) }, shape: [rows.count])),
-                    ("segment", NPYArray(rows.map { Int32($0.segment) }, shape: [rows.count])),
-                ], to: output.path(name))
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: output.path(name)))
-            files[name] = DatasetDescription.File(sha256: Self.sha256(bytes), bytes: bytes.count, segments: rows.count)
+            encoded.append([
+                ("mfcc", mfcc),
+                ("label", NPY.encode(NPYArray(rows.map { Int64(kept[$0.track].label) }, shape: [rows.count]))),
+                ("track", NPY.encode(NPYArray(rows.map { Int32($0.track) }, shape: [rows.count]))),
+                ("segment", NPY.encode(NPYArray(rows.map { Int32($0.segment) }, shape: [rows.count]))),
+            ])
             var perGenre: [String: DatasetDescription.Counts] = [:]
             var trackIDs: [String] = []
             for row in rows {
@@ -111,6 +111,29 @@ public struct Preparer {
             }
             summaries[part.rawValue] = .init(tracks: trackIDs, segments: rows.count, perGenre: perGenre)
         }
+        if options.alsoJSON {
+            try ExtractedJSON.write(
+                genres: manifest.genres, tracks: kept, features: features, perSegment: perSegment,
+                nMFCC: nMFCC, to: output.path("extracted_data.json"))
+        }
+        features = []
+        // Deflate the three files at once (zlib is single-threaded per stream).
+        let written = UnsafeMutableBufferPointer<Result<DatasetDescription.File, any Error>?>.allocate(capacity: 3)
+        written.initialize(repeating: nil)
+        defer { written.deallocate() }
+        nonisolated(unsafe) let slots = written
+        nonisolated(unsafe) let entries = encoded
+        let paths = Partition.allCases.map { output.path("\($0.rawValue).npz") }
+        DispatchQueue.concurrentPerform(iterations: 3) { i in
+            slots[i] = Result {
+                try NPY.writeArchive(encoded: entries[i], to: paths[i])
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: paths[i]))
+                let rows = (entries[i][1].1.count - NPY.header(dtype: .int64, shape: [0]).count) / 8
+                return DatasetDescription.File(sha256: Self.sha256(bytes), bytes: bytes.count, segments: rows)
+            }
+        }
+        encoded = []
+        for (i, part) in Partition.allCases.enumerated() { files["\(part.rawValue).npz"] = try written[i]!.get() }
 
         let description = DatasetDescription(
             generator: Self.generator,
@@ -127,11 +150,6 @@ public struct Preparer {
                 Data(Partition.allCases.map { files["\($0.rawValue).npz"]!.sha256 }.joined().utf8)),
             skipped: skipped, droppedSegments: dropped)
         try Self.writeJSON(description, to: output.path("dataset.json"))
-        if options.alsoJSON {
-            try ExtractedJSON.write(
-                genres: manifest.genres, tracks: kept, features: features, perSegment: perSegment,
-                nMFCC: options.parameters.nMFCC, to: output.path("extracted_data.json"))
-        }
         try output.commit()
         return description
     }

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# `make bench` (prepare part): `genrekit prepare` of the full-size synthetic set (1000 tracks)
+# against the reference Python loop (librosa 0.11 load + feature.mfcc per segment, as in the
+# reference notebook) on the same folder, in the same run. The Python side runs when python3 can
+# make a virtual environment with librosa (benchmarks/.venv, made on first use); otherwise it is
+# reported as not run. Records the figures in benchmarks/RESULTS.md.
+#   usage: benchmarks/prepare.sh [path/to/genrekit] [runs]
+set -euo pipefail
+genrekit=$(realpath "${1:-.build/release/genrekit}")
+runs=${2:-3}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work="$root/bench-out"
+mkdir -p "$work"
+cd "$work"
+
+archive=gtzan-synth-100.zip
+if [ ! -f "$archive" ]; then
+  echo "making $archive (synth --tracks-per-genre 100: 1000 tracks of 30 s)..."
+  "$genrekit" synth --out "$archive" --tracks-per-genre 100 --quiet >/dev/null
+fi
+if [ ! -f data/validation.json ]; then
+  "$genrekit" unpack "$archive" --into data --force --quiet >/dev/null
+fi
+find data/genres -type f -exec cat {} + > /dev/null   # both tools read from the page cache
+
+declare -a ours_s ours_kb
+for i in $(seq 1 "$runs"); do
+  /usr/bin/time -o time.out -f "%e %M" "$genrekit" prepare data --out features --force --quiet >/dev/null
+  read -r s kb < time.out
+  ours_s+=("$s"); ours_kb+=("$kb")
+  echo "run $i: genrekit prepare $s s, ${kb} KB"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+p=$(median "${ours_s[@]}")
+pk=$(( $(printf '%s\n' "${ours_kb[@]}" | sort -g | tail -1) / 1024 ))
+segments=$(python3 -c "import json; d=json.load(open('features/dataset.json')); print(sum(v['segments'] for v in d['splits'].values()))" 2>/dev/null || echo "?")
+
+venv="$root/benchmarks/.venv"
+librosa_line="not run (no python3 with venv and pip here)"
+ratio="n/a"; verdict="not measured"
+if command -v python3 >/dev/null && { [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; }; then
+  "$venv/bin/python" -c "import librosa" 2>/dev/null || "$venv/bin/pip" install -q "librosa==0.11.0" >/dev/null 2>&1 || true
+  if "$venv/bin/python" -c "import librosa" 2>/dev/null; then
+    echo "running the librosa loop (about half a minute)..."
+    out=$("$venv/bin/python" "$root/benchmarks/librosa_loop.py" data)
+    echo "librosa: $out"
+    l=$(echo "$out" | awk '{print $(NF-1)}')
+    lsegs=$(echo "$out" | awk '{print $3}')
+    version=$("$venv/bin/python" -c "import librosa; print(librosa.__version__)")
+    librosa_line="| librosa $version loop (\`benchmarks/librosa_loop.py\`: load + feature.mfcc per segment) | $l | $lsegs |"
+    ratio=$(awk -v a="$l" -v b="$p" 'BEGIN {printf "%.1f", a / b}')
+    verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 30) ? "met" : "MISSED"}')
+  fi
+fi
+verdict_mem=$([ "$pk" -lt 300 ] && echo met || echo MISSED)
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+block=$(cat <<MD
+<!-- prepare:begin -->
+### prepare vs the librosa loop ($(date -u +%Y-%m-%d))
+
+Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ {print $2}') GiB; audio in the page cache.
+Command: \`make bench\` (\`benchmarks/prepare.sh .build/release/genrekit $runs\`), genrekit median of $runs runs.
+Data: the unpacked \`synth --tracks-per-genre 100\` set, 1000 tracks x 30 s.
+
+| job | seconds | segments |
+| --- | ---: | ---: |
+| \`genrekit prepare\` (decode, 10 segments, MFCC, split, three .npz with deflate, dataset.json), all cores | $p | $segments |
+$librosa_line
+
+librosa / genrekit: **${ratio}x** (target at least 30x: $verdict). Peak memory of prepare ${pk} MB (target under 300 MB: $verdict_mem).
+<!-- prepare:end -->
+MD
+)
+echo
+echo "$block"
+results="$root/benchmarks/RESULTS.md"
+grep -q "<!-- prepare:begin -->" "$results" || printf '\n<!-- prepare:begin -->\n<!-- prepare:end -->\n' >> "$results"
+BLOCK="$block" awk '
+  /<!-- prepare:begin -->/ {print ENVIRON["BLOCK"]; skip=1; next}
+  /<!-- prepare:end -->/ {skip=0; next}
+  !skip {print}' "$results" > "$results.tmp" && mv "$results.tmp" "$results"
+rm -f time.out
+echo "recorded in benchmarks/RESULTS.md"
