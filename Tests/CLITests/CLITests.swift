@@ -161,12 +161,35 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(dir.tree().isEmpty)
     }
 
-    @Test(arguments: ["synth", "unpack", "validate"])
+    @Test(arguments: ["synth", "unpack", "validate", "prepare"])
     func everyCommandHasHelp(command: String) throws {
         let run = try Run(command, "--help", in: FileManager.default.temporaryDirectory.path)
         #expect(run.status == 0)
         #expect(run.stdout.contains("USAGE: genrekit \(command)"))
         #expect(run.stdout.contains("Example"))
+    }
+
+    @Test func prepareAfterUnpack() throws {
+        let dir = TemporaryDirectory()
+        _ = try smallDataset(dir)
+        #expect(try Run("unpack", "g.zip", "--into", "data", in: dir.path).status == 0)
+        let run = try Run("prepare", "data", "--out", "features", in: dir.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("prepared 2 tracks"))
+        #expect(run.stdout.contains("skipped 1 tracks and 7 segments; reasons in features/dataset.json"))
+        #expect(Fixtures.tree(dir.file("features")) == ["dataset.json", "test.npz", "train.npz", "val.npz"])
+        let again = try Run("prepare", "data", "--out", "features", in: dir.path)
+        #expect(again.status == 1)
+        #expect(again.stderr == "genrekit prepare: features: already exists (use --force to replace it)\n")
+        let bad = try Run("prepare", "data", "--out", "f2", "--split", "60/40", in: dir.path)
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--split must be three numbers like 60/20/20, not '60/40'"))
+        let unknownList = try Run("prepare", "data", "--out", "f3", "--split-list", "nope", in: dir.path)
+        #expect(unknownList.status == 1)
+        #expect(
+            unknownList.stderr.hasPrefix(
+                "genrekit prepare: nope: neither a split list of the manifest (fault-filtered)"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("f3")))
     }
 
     @Test func synthWritesAValidatableArchive() throws {
