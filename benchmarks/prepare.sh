@@ -5,19 +5,7 @@
 # make a virtual environment with librosa (benchmarks/.venv, made on first use); otherwise it is
 # reported as not run. Records the figures in benchmarks/RESULTS.md.
 #   usage: benchmarks/prepare.sh [path/to/genrekit] [runs]
-set -euo pipefail
-genrekit=$(realpath "${1:-.build/release/genrekit}")
-runs=${2:-3}
-root=$(cd "$(dirname "$0")/.." && pwd)
-work="$root/bench-out"
-mkdir -p "$work"
-cd "$work"
-
-archive=gtzan-synth-100.zip
-if [ ! -f "$archive" ]; then
-  echo "making $archive (synth --tracks-per-genre 100: 1000 tracks of 30 s)..."
-  "$genrekit" synth --out "$archive" --tracks-per-genre 100 --quiet >/dev/null
-fi
+source "$(dirname "$0")/common.sh"
 if [ ! -f data/validation.json ]; then
   "$genrekit" unpack "$archive" --into data --force --quiet >/dev/null
 fi
@@ -30,9 +18,8 @@ for i in $(seq 1 "$runs"); do
   ours_s+=("$s"); ours_kb+=("$kb")
   echo "run $i: genrekit prepare $s s, ${kb} KB"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 p=$(median "${ours_s[@]}")
-pk=$(( $(printf '%s\n' "${ours_kb[@]}" | sort -g | tail -1) / 1024 ))
+pk=$(( $(maxof "${ours_kb[@]}") / 1024 ))
 segments=$(python3 -c "import json; d=json.load(open('features/dataset.json')); print(sum(v['segments'] for v in d['splits'].values()))" 2>/dev/null || echo "?")
 
 venv="$root/benchmarks/.venv"
@@ -53,12 +40,11 @@ if command -v python3 >/dev/null && { [ -x "$venv/bin/python" ] || python3 -m ve
   fi
 fi
 verdict_mem=$([ "$pk" -lt 300 ] && echo met || echo MISSED)
-cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 block=$(cat <<MD
 <!-- prepare:begin -->
 ### prepare vs the librosa loop ($(date -u +%Y-%m-%d))
 
-Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ {print $2}') GiB; audio in the page cache.
+Machine: $(machine); audio in the page cache.
 Command: \`make bench\` (\`benchmarks/prepare.sh .build/release/genrekit $runs\`), genrekit median of $runs runs.
 Data: the unpacked \`synth --tracks-per-genre 100\` set, 1000 tracks x 30 s.
 
@@ -73,11 +59,5 @@ MD
 )
 echo
 echo "$block"
-results="$root/benchmarks/RESULTS.md"
-grep -q "<!-- prepare:begin -->" "$results" || printf '\n<!-- prepare:begin -->\n<!-- prepare:end -->\n' >> "$results"
-BLOCK="$block" awk '
-  /<!-- prepare:begin -->/ {print ENVIRON["BLOCK"]; skip=1; next}
-  /<!-- prepare:end -->/ {skip=0; next}
-  !skip {print}' "$results" > "$results.tmp" && mv "$results.tmp" "$results"
 rm -f time.out
-echo "recorded in benchmarks/RESULTS.md"
+record_section prepare "$block"

@@ -3,19 +3,7 @@
 # libsndfile) against `unzip -q` of the same full-size synthetic archive, in the same run,
 # alternating the two, and records the medians in benchmarks/RESULTS.md.
 #   usage: benchmarks/unpack.sh [path/to/genrekit] [runs]
-set -euo pipefail
-genrekit=$(realpath "${1:-.build/release/genrekit}")
-runs=${2:-3}
-root=$(cd "$(dirname "$0")/.." && pwd)
-work="$root/bench-out"
-mkdir -p "$work"
-cd "$work"
-
-archive=gtzan-synth-100.zip
-if [ ! -f "$archive" ]; then
-  echo "making $archive (synth --tracks-per-genre 100: 1000 tracks of 30 s)..."
-  "$genrekit" synth --out "$archive" --tracks-per-genre 100 --quiet >/dev/null
-fi
+source "$(dirname "$0")/common.sh"
 size_mb=$(( $(stat -c %s "$archive") / 1000000 ))
 
 # Reads the whole archive once so neither tool pays for the first read from disk.
@@ -43,8 +31,6 @@ for i in $(seq 1 "$runs"); do
   echo "run $i: unzip ${unzip_s[-1]} s, genrekit unpack ${unpack_s[-1]} s (${unpack_kb[-1]} KB), on one core ${one_s[-1]} s, validate ${validate_s[-1]} s"
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
 u=$(median "${unzip_s[@]}"); p=$(median "${unpack_s[@]}"); v=$(median "${validate_s[@]}"); o=$(median "${one_s[@]}")
 pk=$(( $(maxof "${unpack_kb[@]}") / 1024 )); vk=$(( $(maxof "${validate_kb[@]}") / 1024 )); uk=$(( $(maxof "${unzip_kb[@]}") / 1024 ))
 ratio=$(awk -v a="$p" -v b="$u" 'BEGIN {printf "%.2f", a / b}')
@@ -52,13 +38,11 @@ ratio1=$(awk -v a="$o" -v b="$u" 'BEGIN {printf "%.2f", a / b}')
 verdict_time=$(awk -v r="$ratio" 'BEGIN {print (r <= 1.5) ? "met" : "MISSED"}')
 verdict_mem=$([ "$pk" -lt 200 ] && echo met || echo MISSED)
 
-cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-mem=$(free -g | awk '/^Mem:/ {print $2}')
 block=$(cat <<MD
 <!-- unpack:begin -->
 ### unpack vs unzip ($(date -u +%Y-%m-%d))
 
-Machine: $(nproc) cores ($cpu), ${mem} GiB, $(. /etc/os-release && echo "$PRETTY_NAME"); archive in the page cache.
+Machine: $(machine); archive in the page cache.
 Command: \`make bench\` (\`benchmarks/unpack.sh .build/release/genrekit $runs\`), median of $runs alternating runs.
 Archive: \`genrekit synth --tracks-per-genre 100\`: 1000 tracks x 30 s, ${size_mb} MB zip.
 
@@ -77,11 +61,5 @@ MD
 echo
 echo "$block"
 
-results="$root/benchmarks/RESULTS.md"
-[ -f "$results" ] || printf '# Benchmark results\n\nWritten by `make bench`; each section is replaced by its latest run.\n\n<!-- unpack:begin -->\n<!-- unpack:end -->\n' > "$results"
-BLOCK="$block" awk '
-  /<!-- unpack:begin -->/ {print ENVIRON["BLOCK"]; skip=1; next}
-  /<!-- unpack:end -->/ {skip=0; next}
-  !skip {print}' "$results" > "$results.tmp" && mv "$results.tmp" "$results"
-echo "recorded in benchmarks/RESULTS.md"
+record_section unpack "$block"
 rm -rf u d time.out

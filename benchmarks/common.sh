@@ -1,0 +1,35 @@
+# Shared by the benchmark scripts (sourced): the built genrekit, bench-out/, the full-size
+# synthetic archive, medians, and writing a section of benchmarks/RESULTS.md.
+set -euo pipefail
+genrekit=$(realpath "${1:-.build/release/genrekit}")
+runs=${2:-3}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work="$root/bench-out"
+results="$root/benchmarks/RESULTS.md"
+mkdir -p "$work"
+cd "$work"
+
+# 1000 tracks x 30 s, as `synth --tracks-per-genre 100` writes them (made once, then reused).
+archive=gtzan-synth-100.zip
+if [ ! -f "$archive" ]; then
+  echo "making $archive (synth --tracks-per-genre 100: 1000 tracks of 30 s)..."
+  "$genrekit" synth --out "$archive" --tracks-per-genre 100 --quiet >/dev/null
+fi
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
+machine() {
+  echo "$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
+}
+
+# record_section NAME BLOCK: replaces <!-- NAME:begin --> ... <!-- NAME:end --> in RESULTS.md.
+record_section() {
+  local name=$1 block=$2
+  [ -f "$results" ] || printf '# Benchmark results\n\nWritten by `make bench`; each section is replaced by its latest run.\n' > "$results"
+  grep -q "<!-- $name:begin -->" "$results" || printf '\n<!-- %s:begin -->\n<!-- %s:end -->\n' "$name" "$name" >> "$results"
+  BLOCK="$block" NAME="$name" awk '
+    $0 == "<!-- " ENVIRON["NAME"] ":begin -->" {print ENVIRON["BLOCK"]; skip=1; next}
+    $0 == "<!-- " ENVIRON["NAME"] ":end -->" {skip=0; next}
+    !skip {print}' "$results" > "$results.tmp" && mv "$results.tmp" "$results"
+  echo "recorded in benchmarks/RESULTS.md"
+}
