@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CArchive"]),
         .target(name: "Audio", dependencies: ["CSndfile", "Zlib"]),
         .target(name: "Features", dependencies: ["CFFTW"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
         .target(name: "Dataset", dependencies: ["Archive", "Audio"]),
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
         .target(
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Dataset", "TestSupport"]),
         .testTarget(name: "PrepareTests", dependencies: ["Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),
     ]
