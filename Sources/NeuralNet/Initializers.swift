@@ -1,0 +1,81 @@
+import Foundation
+
+/// Keras's default initialisation, from a seeded generator: Glorot-uniform kernels
+/// (`U(-l, l)`, `l = sqrt(6 / (fanIn + fanOut))`), an orthogonal recurrent kernel (Keras's
+/// `Orthogonal`: QR of a standard normal matrix, signs fixed so R's diagonal is positive), zero
+/// biases, and the LSTM's forget-gate bias at 1 (`unit_forget_bias`). The generator is not
+/// TensorFlow's, so the values differ from Keras's; the distributions are the same.
+public enum KerasInitializer {
+    /// Initialises every parameter of `model`; each parameter draws from its own stream, seeded
+    /// by `seed` and its name, so adding a layer does not change the others.
+    public static func initialize(_ model: Sequential, seed: UInt64) {
+        for layer in model.layers {
+            if let lstm = layer as? LSTM {
+                glorotUniform(lstm.kernel, seed: seed)
+                orthogonal(lstm.recurrentKernel, seed: seed)
+                let h = lstm.hiddenSize
+                lstm.bias.value = (0..<(4 * h)).map { $0 >= h && $0 < 2 * h ? 1 : 0 }
+            } else if let dense = layer as? Dense {
+                glorotUniform(dense.kernel, seed: seed)
+                dense.bias.value = [Float](repeating: 0, count: dense.bias.count)
+            }
+        }
+    }
+
+    static func stream(_ seed: UInt64, _ name: String) -> Generator {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Generator(seed: seed ^ hash)
+    }
+
+    static func glorotUniform(_ p: Parameter, seed: UInt64) {
+        let (fanIn, fanOut) = (p.shape[0], p.shape[1])
+        let limit = (6 / Double(fanIn + fanOut)).squareRoot()
+        var g = stream(seed, p.name)
+        p.value = (0..<p.count).map { _ in Float((2 * g.unit() - 1) * limit) }
+    }
+
+    /// Rows orthonormal when the matrix is wide (`[H, 4H]`), columns when it is tall.
+    static func orthogonal(_ p: Parameter, seed: UInt64) {
+        let (rows, cols) = (p.shape[0], p.shape[1])
+        let (tall, narrow) = (max(rows, cols), min(rows, cols))
+        var g = stream(seed, p.name)
+        // a: [tall, narrow] standard normal; Q by modified Gram-Schmidt (R's diagonal positive).
+        var q = (0..<(tall * narrow)).map { _ in g.normal() }
+        for j in 0..<narrow {
+            for k in 0..<j {
+                var dot = 0.0
+                for i in 0..<tall { dot += q[i * narrow + k] * q[i * narrow + j] }
+                for i in 0..<tall { q[i * narrow + j] -= dot * q[i * narrow + k] }
+            }
+            var norm = 0.0
+            for i in 0..<tall { norm += q[i * narrow + j] * q[i * narrow + j] }
+            norm = norm.squareRoot()
+            for i in 0..<tall { q[i * narrow + j] /= norm }
+        }
+        if rows < cols {  // transpose to [rows, cols]
+            p.value = (0..<(rows * cols)).map { index in Float(q[(index % cols) * narrow + index / cols]) }
+        } else {
+            p.value = q.map { Float($0) }
+        }
+    }
+
+    /// SplitMix64 with uniform and normal (Box-Muller) draws.
+    struct Generator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        /// Uniform in [0, 1).
+        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+        mutating func normal() -> Double {
+            let u = max(unit(), Double.leastNonzeroMagnitude)
+            return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * unit())
+        }
+    }
+}

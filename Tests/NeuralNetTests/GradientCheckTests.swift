@@ -1,0 +1,113 @@
+import Foundation
+import NeuralNet
+import Testing
+
+/// An independent double-precision LSTM + dense + softmax cross-entropy, written plainly, for
+/// finite differences.
+struct DoubleModel {
+    var kernel: [Double]  // [d, 4h]
+    var recurrent: [Double]  // [h, 4h]
+    var bias: [Double]  // [4h]
+    var dense: [Double]  // [h, c]
+    var denseBias: [Double]  // [c]
+    let d: Int, h: Int, c: Int
+
+    func loss(_ x: [Double], batch: Int, steps: Int, labels: [Int]) -> Double {
+        var total = 0.0
+        for r in 0..<batch {
+            var hs = [Double](repeating: 0, count: h)
+            var cs = [Double](repeating: 0, count: h)
+            for t in 0..<steps {
+                var z = bias
+                for j in 0..<(4 * h) {
+                    for i in 0..<d { z[j] += x[(r * steps + t) * d + i] * kernel[i * 4 * h + j] }
+                    for i in 0..<h { z[j] += hs[i] * recurrent[i * 4 * h + j] }
+                }
+                for j in 0..<h {
+                    let ig = 1 / (1 + exp(-z[j]))
+                    let fg = 1 / (1 + exp(-z[h + j]))
+                    let gg = tanh(z[2 * h + j])
+                    let og = 1 / (1 + exp(-z[3 * h + j]))
+                    cs[j] = fg * cs[j] + ig * gg
+                    hs[j] = og * tanh(cs[j])
+                }
+            }
+            var logits = denseBias
+            for k in 0..<c { for i in 0..<h { logits[k] += hs[i] * dense[i * c + k] } }
+            let peak = logits.max()!
+            let sum = logits.map { exp($0 - peak) }.reduce(0, +)
+            total -= logits[labels[r]] - peak - log(sum)
+        }
+        return total / Double(batch)
+    }
+}
+
+@Suite struct GradientCheck {
+    /// Our float32 backward against central differences of the double model, on a small LSTM.
+    @Test func lstmBackwardMatchesFiniteDifferences() throws {
+        let (batch, steps, d, h, c) = (3, 5, 4, 6, 3)
+        var state: UInt64 = 12345
+        func random() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(Int64(bitPattern: state) >> 11) / Double(1 << 52)  // in [-1, 1)
+        }
+        var model = DoubleModel(
+            kernel: (0..<(d * 4 * h)).map { _ in random() * 0.5 },
+            recurrent: (0..<(h * 4 * h)).map { _ in random() * 0.5 },
+            bias: (0..<(4 * h)).map { _ in random() * 0.1 }, dense: (0..<(h * c)).map { _ in random() },
+            denseBias: (0..<c).map { _ in random() * 0.1 }, d: d, h: h, c: c)
+        let x = (0..<(batch * steps * d)).map { _ in random() }
+        let labels = [0, 2, 1]
+
+        let ours = Sequential([LSTM(inputSize: d, hiddenSize: h, name: "lstm"), Dense(h, c, name: "out")])
+        try ours.load([
+            "lstm.kernel": Tensor(shape: [d, 4 * h], values: model.kernel.map { Float($0) }),
+            "lstm.recurrent_kernel": Tensor(shape: [h, 4 * h], values: model.recurrent.map { Float($0) }),
+            "lstm.bias": Tensor(shape: [4 * h], values: model.bias.map { Float($0) }),
+            "out.kernel": Tensor(shape: [h, c], values: model.dense.map { Float($0) }),
+            "out.bias": Tensor(shape: [c], values: model.denseBias.map { Float($0) }),
+        ])
+        ours.zeroGradients()
+        let input = Tensor(shape: [batch, steps, d], values: x.map { Float($0) })
+        let (_, _, gradient) = SoftmaxCrossEntropy.evaluate(logits: ours.forward(input, training: true), labels: labels)
+        let inputGradient = ours.backward(gradient)
+        let analytic = Dictionary(uniqueKeysWithValues: ours.parameters.map { ($0.name, $0.gradient) })
+
+        let eps = 1e-6
+        func check(_ name: String, _ values: WritableKeyPath<DoubleModel, [Double]>) {
+            var worst = 0.0
+            let scale = analytic[name]!.map { Double(abs($0)) }.max()!
+            for i in model[keyPath: values].indices {
+                let saved = model[keyPath: values][i]
+                model[keyPath: values][i] = saved + eps
+                let up = model.loss(x, batch: batch, steps: steps, labels: labels)
+                model[keyPath: values][i] = saved - eps
+                let down = model.loss(x, batch: batch, steps: steps, labels: labels)
+                model[keyPath: values][i] = saved
+                worst = max(worst, abs((up - down) / (2 * eps) - Double(analytic[name]![i])))
+            }
+            print("\(name): finite-difference error \(worst / scale) of the largest gradient")
+            #expect(worst / scale < 1e-4, "\(name)")
+        }
+        check("lstm.kernel", \.kernel)
+        check("lstm.recurrent_kernel", \.recurrent)
+        check("lstm.bias", \.bias)
+        check("out.kernel", \.dense)
+        check("out.bias", \.denseBias)
+
+        // And with respect to the input.
+        var worst = 0.0
+        var xs = x
+        for i in xs.indices {
+            let saved = xs[i]
+            xs[i] = saved + eps
+            let up = model.loss(xs, batch: batch, steps: steps, labels: labels)
+            xs[i] = saved - eps
+            let down = model.loss(xs, batch: batch, steps: steps, labels: labels)
+            xs[i] = saved
+            worst = max(worst, abs((up - down) / (2 * eps) - Double(inputGradient.values[i])))
+        }
+        let scale = inputGradient.values.map { Double(abs($0)) }.max()!
+        #expect(worst / scale < 1e-4, "input: \(worst / scale)")
+    }
+}
