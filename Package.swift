@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "Audio", dependencies: ["CSndfile", "Zlib"]),
         .target(name: "Features", dependencies: ["CFFTW"]),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .target(name: "ModelZoo", dependencies: ["NeuralNet"]),
         .target(name: "Dataset", dependencies: ["Archive", "Audio"]),
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
         .target(
@@ -52,6 +53,8 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Dataset", "TestSupport"]),
+        .testTarget(
+            name: "ModelZooTests", dependencies: ["ModelZoo", "NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PrepareTests", dependencies: ["Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),
     ]
