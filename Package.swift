@@ -30,7 +30,9 @@ let package = Package(
         .target(name: "Audio", dependencies: ["CSndfile", "Zlib"]),
         .target(name: "Features", dependencies: ["CFFTW"]),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
-        .target(name: "ModelZoo", dependencies: ["NeuralNet"]),
+        .target(
+            name: "ModelZoo",
+            dependencies: ["NeuralNet", "Dataset", "Prepare", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Dataset", dependencies: ["Archive", "Audio"]),
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
         .target(
@@ -39,14 +41,14 @@ let package = Package(
         .executableTarget(
             name: "genrekit",
             dependencies: [
-                "Dataset", "Synth", "Prepare",
+                "Dataset", "Synth", "Prepare", "ModelZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Tests read and write real archives, WAVs and folders; TestSupport only makes temporary
         // folders and test tones.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Audio", "Dataset"], path: "Tests/TestSupport"),
         .testTarget(name: "CBindingsTests", dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Audio", "TestSupport"]),
@@ -54,7 +56,8 @@ let package = Package(
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Dataset", "TestSupport"]),
         .testTarget(
-            name: "ModelZooTests", dependencies: ["ModelZoo", "NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
+            name: "ModelZooTests", dependencies: ["ModelZoo", "NeuralNet", "Prepare", "Dataset", "TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "PrepareTests", dependencies: ["Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),
     ]

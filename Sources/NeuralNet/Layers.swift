@@ -84,6 +84,10 @@ public final class Dropout: Layer {
 
     public var parameters: [Parameter] { [] }
 
+    /// Restarts the mask generator (the trainer reseeds per batch, so a resumed run draws the
+    /// same masks as an uninterrupted one).
+    public func reseed(_ seed: UInt64) { random = seed }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         guard training, rate > 0 else {
             mask = []

@@ -81,8 +81,10 @@ public struct Adam: Optimizer {
     public var beta1: Float
     public var beta2: Float
     public var epsilon: Float
-    public private(set) var iterations = 0
-    private var moments: [String: (m: [Float], v: [Float])] = [:]
+    /// Steps taken (t in the bias correction).
+    public var iterations = 0
+    /// First and second moments by parameter name (saved in checkpoints).
+    public var moments: [String: (m: [Float], v: [Float])] = [:]
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
         self.learningRate = learningRate

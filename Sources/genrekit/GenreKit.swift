@@ -13,7 +13,7 @@ struct GenreKit: ParsableCommand {
             Every command has --help.
             """,
         version: GenreKitVersion.string,
-        subcommands: [Synth.self, Unpack.self, Validate.self, PrepareFeatures.self]
+        subcommands: [Synth.self, Unpack.self, Validate.self, PrepareFeatures.self, Train.self]
     )
 }
 

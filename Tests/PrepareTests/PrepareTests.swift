@@ -6,26 +6,8 @@ import Prepare
 import TestSupport
 import Testing
 
-/// A dataset folder: `perGenre` tracks of `seconds` per genre (a tone whose pitch depends on the
-/// genre and track), plus one undecodable track and one exact repeat.
 func makeDataset(_ dir: TemporaryDirectory, perGenre: Int = 5, seconds: Double = 9) throws -> String {
-    let root = dir.file("data")
-    for (g, genre) in DatasetManifest.gtzan.genres.enumerated() {
-        try FileManager.default.createDirectory(atPath: "\(root)/genres/\(genre)", withIntermediateDirectories: true)
-        for i in 0..<perGenre {
-            let samples = Fixtures.tone(
-                seconds: seconds, frequency: 110 * Double(g + 1) + 7 * Double(i), seed: UInt64(g * 100 + i))
-            let id = DatasetManifest.trackID(genre: genre, index: i)
-            FileManager.default.createFile(
-                atPath: "\(root)/genres/\(genre)/\(id).wav",
-                contents: Data(try Sndfile.encode(samples: samples, sampleRate: 22050)))
-        }
-    }
-    FileManager.default.createFile(
-        atPath: "\(root)/genres/jazz/jazz.00054.wav", contents: Data(repeating: 3, count: 4000))
-    try FileManager.default.copyItem(
-        atPath: "\(root)/genres/rock/rock.00000.wav", toPath: "\(root)/genres/rock/rock.00099.wav")
-    return root
+    try Fixtures.toneDataset(in: dir, perGenre: perGenre, seconds: seconds)
 }
 
 func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options) -> Void = { _ in }) throws

@@ -1,3 +1,5 @@
+import Audio
+import Dataset
 import Foundation
 
 /// A fresh folder under the system temporary folder, removed when the value goes away.
@@ -61,5 +63,30 @@ public enum Fixtures {
 
     public static func bytes(_ path: String) -> [UInt8] {
         Array(FileManager.default.contents(atPath: path) ?? Data())
+    }
+
+    /// A dataset folder `dir/data/genres/<genre>/<id>.wav`: `perGenre` tracks of `seconds` per
+    /// genre (a tone whose pitch depends on the genre and track, so genres are learnable), plus
+    /// an undecodable `jazz.00054.wav` and `rock.00099.wav`, an exact repeat of `rock.00000`.
+    /// - Returns: the `data` folder.
+    public static func toneDataset(in dir: TemporaryDirectory, perGenre: Int, seconds: Double) throws -> String {
+        let root = dir.file("data")
+        for (g, genre) in DatasetManifest.gtzan.genres.enumerated() {
+            try FileManager.default.createDirectory(
+                atPath: "\(root)/genres/\(genre)", withIntermediateDirectories: true)
+            for i in 0..<perGenre {
+                let samples = tone(
+                    seconds: seconds, frequency: 110 * Double(g + 1) + 7 * Double(i), seed: UInt64(g * 100 + i))
+                let id = DatasetManifest.trackID(genre: genre, index: i)
+                FileManager.default.createFile(
+                    atPath: "\(root)/genres/\(genre)/\(id).wav",
+                    contents: Data(try Sndfile.encode(samples: samples, sampleRate: 22050)))
+            }
+        }
+        FileManager.default.createFile(
+            atPath: "\(root)/genres/jazz/jazz.00054.wav", contents: Data(repeating: 3, count: 4000))
+        try FileManager.default.copyItem(
+            atPath: "\(root)/genres/rock/rock.00000.wav", toPath: "\(root)/genres/rock/rock.00099.wav")
+        return root
     }
 }

@@ -1,0 +1,304 @@
+import Dataset
+import Foundation
+import NeuralNet
+
+/// One epoch's figures, as `history.csv` holds them.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var loss: Double
+    public var accuracy: Double
+    public var valLoss: Double
+    public var valAccuracy: Double
+
+    static let header = "epoch,loss,accuracy,val_loss,val_accuracy"
+    var csv: String { "\(epoch),\(loss),\(accuracy),\(valLoss),\(valAccuracy)" }
+}
+
+/// Trains a recipe on prepared features into a run folder: `history.csv`, a checkpoint after
+/// every epoch (`checkpoint.safetensors`: weights, Adam's moments, the best weights so far and
+/// the early-stopping state), and at the end `weights.safetensors` and `evaluation.json`.
+///
+/// Deterministic: the batch order of epoch e and the dropout masks of batch b are drawn from
+/// generators seeded by (seed, e, b), so a run resumed from a checkpoint ends with the same
+/// weights as an uninterrupted one, bit for bit, with the same BLAS thread setting.
+public struct Trainer {
+    public var recipe: Recipe
+    public var progress: ProgressLine?
+    /// Called after every epoch (for a log line when not on a terminal).
+    public var onEpoch: (EpochRecord) -> Void = { _ in }
+
+    public init(recipe: Recipe, progress: ProgressLine? = nil) {
+        self.recipe = recipe
+        self.progress = progress
+    }
+
+    /// - Parameters:
+    ///   - features: the folder `prepare` wrote.
+    ///   - run: the run folder (created; must not exist unless `resume`).
+    ///   - resume: carry on from the run's last checkpoint.
+    /// - Returns: the test evaluation, also written to `run/evaluation.json`.
+    public func train(features: String, run: String, resume: Bool) throws -> Evaluation {
+        let data = try TrainingData.load(features)
+        let fm = FileManager.default
+        let checkpointPath = run + "/checkpoint.safetensors"
+        if resume {
+            guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.noCheckpoint(path: run) }
+        } else {
+            guard !fm.fileExists(atPath: run) else { throw TrainingError.runExists(path: run) }
+            try fm.createDirectory(atPath: run, withIntermediateDirectories: true)
+        }
+        Interruption.shared.install()
+        let model = recipe.model(inputSize: data.features, genres: data.genres.count)
+        KerasInitializer.initialize(model, seed: recipe.seed)
+        var adam = Adam(
+            learningRate: recipe.optimizer.learningRate, beta1: recipe.optimizer.beta1, beta2: recipe.optimizer.beta2,
+            epsilon: recipe.optimizer.epsilon)
+        let train = data.splits[.train]!
+        let normalization =
+            recipe.normalization == "per-coefficient"
+            ? Normalization.fit(train.x, features: data.features) : nil
+        let splits = data.splits.mapValues { split in
+            var s = split
+            if let normalization { normalization.apply(&s.x) }
+            return s
+        }
+        var state = TrainingState()
+        var history: [EpochRecord] = []
+        if resume {
+            let (tensors, metadata) = try Safetensors.read(path: checkpointPath)
+            state = try TrainingState(metadata: metadata)
+            try model.load(tensors.filter { !$0.key.contains("/") && !$0.key.hasPrefix("normalization.") })
+            adam.iterations = state.iterations
+            for p in model.parameters {
+                if let m = tensors["adam.m/\(p.name)"], let v = tensors["adam.v/\(p.name)"] {
+                    adam.moments[p.name] = (m.values, v.values)
+                }
+            }
+            state.best = tensors.filter { $0.key.hasPrefix("best/") }
+            history = try Self.readHistory(run + "/history.csv").filter { $0.epoch <= state.epoch }
+        }
+        try Self.writeJSON(recipe, to: run + "/recipe.json")
+
+        let stepSize = data.frames * data.features
+        let trainSplit = splits[.train]!
+        while state.epoch < recipe.epochs, !state.stopped {
+            let epoch = state.epoch + 1
+            var order = Array(0..<trainSplit.count)
+            if recipe.shuffle {
+                var g = SplitMix64(seed: recipe.seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15))
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(g.next() % UInt64(i + 1))) }
+            }
+            var lossSum = 0.0
+            var correct = 0
+            for (b, start) in stride(from: 0, to: order.count, by: recipe.batchSize).enumerated() {
+                try Interruption.shared.check()
+                let rows = Array(order[start..<min(start + recipe.batchSize, order.count)])
+                var x = [Float]()
+                x.reserveCapacity(rows.count * stepSize)
+                for r in rows { x.append(contentsOf: trainSplit.x[(r * stepSize)..<((r + 1) * stepSize)]) }
+                for (l, layer) in model.layers.enumerated() {
+                    (layer as? Dropout)?.reseed(recipe.seed ^ (UInt64(epoch) << 40) ^ (UInt64(b) << 8) ^ UInt64(l))
+                }
+                model.zeroGradients()
+                let labels = rows.map { trainSplit.labels[$0] }
+                let logits = model.forward(
+                    Tensor(shape: [rows.count, data.frames, data.features], values: x), training: true)
+                let (probabilities, loss, gradient) = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
+                model.backward(gradient)
+                adam.step(model.parameters)
+                lossSum += Double(loss) * Double(rows.count)
+                correct += zip(Self.argmax(probabilities), labels).filter { $0 == $1 }.count
+                progress?.update("epoch \(epoch)/\(recipe.epochs): \(start + rows.count) of \(order.count) segments")
+            }
+            let val = Self.predict(model, splits[.val]!, frames: data.frames, features: data.features)
+            let record = EpochRecord(
+                epoch: epoch, loss: lossSum / Double(trainSplit.count),
+                accuracy: Double(correct) / Double(trainSplit.count),
+                valLoss: val.loss, valAccuracy: val.accuracy)
+            history.append(record)
+            state.epoch = epoch
+            state.iterations = adam.iterations
+            if let stopping = recipe.earlyStopping {
+                if record.valLoss < state.bestValLoss {
+                    state.bestValLoss = record.valLoss
+                    state.bestEpoch = epoch
+                    state.wait = 0
+                    state.best = Dictionary(
+                        uniqueKeysWithValues: model.parameters.map {
+                            ("best/\($0.name)", Tensor(shape: $0.shape, values: $0.value))
+                        })
+                } else {
+                    state.wait += 1
+                    if state.wait >= stopping.patience { state.stopped = true }
+                }
+            }
+            try Self.writeHistory(history, to: run + "/history.csv")
+            var tensors = Self.weights(model, normalization: normalization)
+            for p in model.parameters {
+                let (m, v) = adam.moments[p.name]!
+                tensors["adam.m/\(p.name)"] = Tensor(shape: p.shape, values: m)
+                tensors["adam.v/\(p.name)"] = Tensor(shape: p.shape, values: v)
+            }
+            tensors.merge(state.best) { $1 }
+            try Safetensors.write(tensors, metadata: state.metadata, to: checkpointPath)
+            onEpoch(record)
+        }
+        progress?.finish()
+        if let stopping = recipe.earlyStopping, stopping.restoreBestWeights, !state.best.isEmpty {
+            try model.load(Dictionary(uniqueKeysWithValues: state.best.map { (String($0.key.dropFirst(5)), $0.value) }))
+        }
+        let evaluation = Evaluation.make(
+            test: Self.predict(model, splits[.test]!, frames: data.frames, features: data.features),
+            val: Self.predict(model, splits[.val]!, frames: data.frames, features: data.features),
+            splits: splits, genres: data.genres, epochs: state.epoch, bestEpoch: state.bestEpoch)
+        try Self.writeJSON(evaluation, to: run + "/evaluation.json")
+        var metadata = [
+            "recipe": String(decoding: try JSONEncoder.sorted.encode(recipe), as: UTF8.self),
+            "seed": String(recipe.seed),
+            "genres": String(decoding: try JSONEncoder.sorted.encode(data.genres), as: UTF8.self),
+            "features": String(decoding: try JSONEncoder.sorted.encode(data.description.features), as: UTF8.self),
+            "dataset_fingerprint": data.description.fingerprint,
+        ]
+        metadata["normalization"] =
+            normalization == nil ? "none" : "per-coefficient: (x - normalization.mean) / normalization.std"
+        try Safetensors.write(
+            Self.weights(model, normalization: normalization), metadata: metadata, to: run + "/weights.safetensors")
+        return evaluation
+    }
+
+    /// The model's weights by their dotted names, plus the normalisation if any.
+    static func weights(_ model: Sequential, normalization: Normalization?) -> [String: Tensor] {
+        var tensors = Dictionary(
+            uniqueKeysWithValues: model.parameters.map { ($0.name, Tensor(shape: $0.shape, values: $0.value)) })
+        if let normalization {
+            tensors["normalization.mean"] = Tensor(shape: [normalization.mean.count], values: normalization.mean)
+            tensors["normalization.std"] = Tensor(shape: [normalization.std.count], values: normalization.std)
+        }
+        return tensors
+    }
+
+    /// Probabilities, mean loss and accuracy over a split, in batches of 256.
+    static func predict(_ model: Sequential, _ split: SplitData, frames: Int, features: Int) -> Prediction {
+        let step = frames * features
+        var probabilities: [Float] = []
+        var lossSum = 0.0
+        for start in stride(from: 0, to: split.count, by: 256) {
+            let end = min(start + 256, split.count)
+            let x = Tensor(
+                shape: [end - start, frames, features], values: Array(split.x[(start * step)..<(end * step)]))
+            let (p, loss, _) = SoftmaxCrossEntropy.evaluate(
+                logits: model.forward(x, training: false), labels: Array(split.labels[start..<end]))
+            probabilities += p.values
+            lossSum += Double(loss) * Double(end - start)
+        }
+        let classes = split.count > 0 ? probabilities.count / split.count : 0
+        let predicted = Self.argmax(Tensor(shape: [split.count, classes], values: probabilities))
+        let correct = zip(predicted, split.labels).filter { $0 == $1 }.count
+        return Prediction(
+            probabilities: probabilities, classes: classes, loss: split.count > 0 ? lossSum / Double(split.count) : 0,
+            accuracy: split.count > 0 ? Double(correct) / Double(split.count) : 0)
+    }
+
+    static func argmax(_ t: Tensor) -> [Int] {
+        let classes = t.shape[1]
+        return (0..<t.shape[0]).map { r in
+            (0..<classes).max { t.values[r * classes + $0] < t.values[r * classes + $1] } ?? 0
+        }
+    }
+
+    static func writeHistory(_ rows: [EpochRecord], to path: String) throws {
+        let text = ([EpochRecord.header] + rows.map(\.csv)).joined(separator: "\n") + "\n"
+        let temporary = path + ".partial"
+        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, path) == 0 else {
+            throw TrainingError.unusableFeatures(path: path, reason: "cannot write")
+        }
+    }
+
+    static func readHistory(_ path: String) throws -> [EpochRecord] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").dropFirst().compactMap { line in
+            let f = line.split(separator: ",").map(String.init)
+            guard f.count == 5, let e = Int(f[0]), let a = Double(f[1]), let b = Double(f[2]), let c = Double(f[3]),
+                let d = Double(f[4])
+            else { return nil }
+            return EpochRecord(epoch: e, loss: a, accuracy: b, valLoss: c, valAccuracy: d)
+        }
+    }
+
+    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let temporary = path + ".partial"
+        try (JSONEncoder.sorted.encode(value) + Data("\n".utf8)).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            throw TrainingError.unusableFeatures(path: path, reason: "cannot write")
+        }
+    }
+}
+
+/// Where training stands after an epoch; saved as the checkpoint's metadata.
+struct TrainingState {
+    var epoch = 0
+    var iterations = 0
+    var bestValLoss = Double.infinity
+    var bestEpoch = 0
+    var wait = 0
+    var stopped = false
+    var best: [String: Tensor] = [:]
+
+    init() {}
+
+    init(metadata: [String: String]) throws {
+        guard let e = metadata["epoch"].flatMap(Int.init), let i = metadata["iterations"].flatMap(Int.init),
+            let l = metadata["best_val_loss"].flatMap(Double.init), let b = metadata["best_epoch"].flatMap(Int.init),
+            let w = metadata["wait"].flatMap(Int.init)
+        else { throw SafetensorsError(path: "checkpoint.safetensors", message: "metadata lacks the training state") }
+        (epoch, iterations, bestValLoss, bestEpoch, wait) = (e, i, l, b, w)
+        stopped = metadata["stopped"] == "true"
+    }
+
+    var metadata: [String: String] {
+        [
+            "epoch": String(epoch), "iterations": String(iterations), "best_val_loss": String(bestValLoss),
+            "best_epoch": String(bestEpoch), "wait": String(wait), "stopped": String(stopped),
+        ]
+    }
+}
+
+/// Per-coefficient standardisation: mean and deviation of each feature over the train split.
+struct Normalization {
+    var mean: [Float]
+    var std: [Float]
+
+    static func fit(_ x: [Float], features: Int) -> Normalization {
+        var sum = [Double](repeating: 0, count: features)
+        var squares = [Double](repeating: 0, count: features)
+        for (i, v) in x.enumerated() {
+            sum[i % features] += Double(v)
+            squares[i % features] += Double(v) * Double(v)
+        }
+        let n = Double(x.count / features)
+        let mean = sum.map { $0 / n }
+        let std = zip(squares, mean).map { max(($0 / n - $1 * $1), 0).squareRoot() }
+        return Normalization(mean: mean.map { Float($0) }, std: std.map { Float(max($0, 1e-6)) })
+    }
+
+    func apply(_ x: inout [Float]) {
+        let features = mean.count
+        for i in x.indices { x[i] = (x[i] - mean[i % features]) / std[i % features] }
+    }
+}
+
+struct Prediction {
+    var probabilities: [Float]
+    var classes: Int
+    var loss: Double
+    var accuracy: Double
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

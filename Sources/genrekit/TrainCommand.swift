@@ -1,0 +1,92 @@
+import ArgumentParser
+import Dataset
+import Foundation
+import ModelZoo
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a recipe's LSTM on prepared features into a run folder.",
+        discussion: """
+            Recipes: lstm-seed (the reference notebook's model: LSTM(128) and a dense head with \
+            dropout, Adam, batch 20, 150 epochs) and lstm-norm (the same with per-coefficient \
+            standardisation and early stopping on validation loss), or a recipe file \
+            (manifests/models/*.json shows the format). Flags override the recipe.
+
+            Each epoch is appended to RUN/history.csv and checkpointed (RUN/checkpoint.safetensors); \
+            --resume carries on from the last checkpoint and ends with the same weights an \
+            uninterrupted run would have. At the end: RUN/evaluation.json (segment and track accuracy, \
+            per-genre precision, recall and F1, confusion matrix on test and validation) and \
+            RUN/weights.safetensors.
+
+            Example: genrekit train features --recipe lstm-norm --out runs/first --epochs 30
+            """)
+
+    @Argument(help: "The features folder genrekit prepare wrote.")
+    var features: String
+
+    @Option(help: "A built-in recipe (lstm-seed, lstm-norm) or a recipe file.")
+    var recipe = "lstm-seed"
+
+    @Option(help: ArgumentHelp("The run folder to create.", valueName: "run"))
+    var out: String
+
+    @Option(help: "Epochs (overrides the recipe).")
+    var epochs: Int?
+    @Option(help: "Batch size (overrides the recipe).")
+    var batchSize: Int?
+    @Option(help: "Adam's learning rate (overrides the recipe).")
+    var learningRate: Float?
+    @Option(help: "Seed of initialisation, shuffling and dropout (overrides the recipe).")
+    var seed: UInt64?
+    @Option(help: "Early-stopping patience in epochs (overrides the recipe; turns early stopping on).")
+    var patience: Int?
+    @Flag(help: "Carry on from RUN's last checkpoint.")
+    var resume = false
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, not \(epochs)") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        if let learningRate, !(learningRate > 0) {
+            throw ValidationError("--learning-rate must be positive, not \(learningRate)")
+        }
+        if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, not \(patience)") }
+    }
+
+    func run() throws {
+        let progress = ProgressLine(label: "train", quiet: output.quiet)
+        let evaluation: Evaluation
+        do {
+            var r = try Recipe.load(recipe)
+            if let epochs { r.epochs = epochs }
+            if let batchSize { r.batchSize = batchSize }
+            if let learningRate { r.optimizer.learningRate = learningRate }
+            if let seed { r.seed = seed }
+            if let patience {
+                r.earlyStopping = Recipe.EarlyStopping(
+                    monitor: "val_loss", patience: patience, restoreBestWeights: true)
+            }
+            var trainer = Trainer(recipe: r, progress: progress)
+            let quiet = output.quiet
+            trainer.onEpoch = { e in
+                guard !quiet else { return }
+                progress.finish()
+                print(
+                    String(
+                        format: "epoch %d: loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f", e.epoch, e.loss,
+                        e.accuracy, e.valLoss, e.valAccuracy))
+            }
+            evaluation = try trainer.train(features: features, run: out, resume: resume)
+        } catch {
+            progress.finish()
+            throw fail("train", error)
+        }
+        let t = evaluation.test
+        print(
+            String(
+                format: "test: segment accuracy %.4f, track accuracy %.4f (%d segments, %d tracks)", t.segmentAccuracy,
+                t.trackAccuracy, t.segments, t.tracks))
+        print("run: \(out)/weights.safetensors, \(out)/evaluation.json, \(out)/history.csv")
+    }
+}

@@ -1,0 +1,127 @@
+import Dataset
+import Foundation
+import ModelZoo
+import Prepare
+import TestSupport
+import Testing
+
+/// A small recipe (the seed's shape, narrower) so the tests train in seconds.
+func smallRecipe(epochs: Int, patience: Int? = nil) throws -> Recipe {
+    var recipe = try Recipe.load("lstm-norm")
+    recipe.name = "small"
+    recipe.layers = recipe.layers.map { layer in
+        var l = layer
+        if case .count(let n)? = l.units { l.units = .count(max(8, n / 4)) }
+        return l
+    }
+    recipe.epochs = epochs
+    recipe.batchSize = 10
+    recipe.optimizer.learningRate = 0.01  // few steps on little data: a larger step than Keras's default
+    recipe.earlyStopping = patience.map { Recipe.EarlyStopping(patience: $0) }
+    return recipe
+}
+
+/// Features from the tone dataset: 10 genres x 4 tracks x 3 segments.
+func toneFeatures(_ dir: TemporaryDirectory) throws -> String {
+    let data = try Fixtures.toneDataset(in: dir, perGenre: 4, seconds: 9)
+    _ = try Preparer().prepare(directory: data, out: dir.file("features"))
+    return dir.file("features")
+}
+
+@Suite(.serialized) struct TrainerTests {
+    @Test func learnsAndWritesTheRun() throws {
+        let dir = TemporaryDirectory()
+        let features = try toneFeatures(dir)
+        let evaluation = try Trainer(recipe: try smallRecipe(epochs: 12)).train(
+            features: features, run: dir.file("run"), resume: false)
+        #expect(
+            Fixtures.tree(dir.file("run")) == [
+                "checkpoint.safetensors", "evaluation.json", "history.csv", "recipe.json", "weights.safetensors",
+            ])
+        let history = try String(contentsOfFile: dir.file("run/history.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(history.first == "epoch,loss,accuracy,val_loss,val_accuracy")
+        #expect(history.count == 13)
+        let losses = history.dropFirst().map { Double($0.split(separator: ",")[1])! }
+        #expect(losses.last! < losses.first! * 0.7, "the training loss falls: \(losses)")
+        #expect(
+            evaluation.validation.segmentAccuracy > 0.4,
+            "well above the 0.1 of chance: \(evaluation.validation.segmentAccuracy)")
+        #expect(evaluation.test.confusion.flatMap { $0 }.reduce(0, +) == evaluation.test.segments)
+        #expect(evaluation.test.perGenre.map(\.support).reduce(0, +) == evaluation.test.segments)
+        let (weights, metadata) = try Safetensors.read(path: dir.file("run/weights.safetensors"))
+        #expect(weights["lstm.kernel"]?.shape == [13, 128])
+        #expect(weights["dense3.kernel"]?.shape == [12, 10])
+        #expect(weights["normalization.mean"]?.shape == [13])
+        #expect(metadata["dataset_fingerprint"]?.count == 64)
+    }
+
+    @Test func resumedRunEndsWithTheSameWeights() throws {
+        let dir = TemporaryDirectory()
+        let features = try toneFeatures(dir)
+        _ = try Trainer(recipe: try smallRecipe(epochs: 4)).train(
+            features: features, run: dir.file("straight"), resume: false)
+        _ = try Trainer(recipe: try smallRecipe(epochs: 2)).train(
+            features: features, run: dir.file("split"), resume: false)
+        _ = try Trainer(recipe: try smallRecipe(epochs: 4)).train(
+            features: features, run: dir.file("split"), resume: true)
+        #expect(
+            Fixtures.bytes(dir.file("straight/weights.safetensors"))
+                == Fixtures.bytes(dir.file("split/weights.safetensors")))
+        #expect(Fixtures.bytes(dir.file("straight/history.csv")) == Fixtures.bytes(dir.file("split/history.csv")))
+    }
+
+    @Test func earlyStoppingRestoresTheBestEpoch() throws {
+        let dir = TemporaryDirectory()
+        let features = try toneFeatures(dir)
+        var recipe = try smallRecipe(epochs: 40, patience: 1)
+        recipe.optimizer.learningRate = 0.05  // unstable on purpose, so validation loss turns up early
+        let evaluation = try Trainer(recipe: recipe).train(features: features, run: dir.file("run"), resume: false)
+        #expect(evaluation.epochs < 40, "stopped early")
+        #expect(evaluation.bestEpoch == evaluation.epochs - 1, "patience 1: the best epoch is the one before the last")
+    }
+
+    @Test func refusesFeaturesItCannotUse() throws {
+        let dir = TemporaryDirectory()
+        let features = try toneFeatures(dir)
+        let trainer = Trainer(recipe: try smallRecipe(epochs: 1))
+        _ = try trainer.train(features: features, run: dir.file("run"), resume: false)
+        #expect(throws: TrainingError.runExists(path: dir.file("run"))) {
+            try trainer.train(features: features, run: dir.file("run"), resume: false)
+        }
+        #expect(throws: TrainingError.noCheckpoint(path: dir.file("other"))) {
+            try trainer.train(features: features, run: dir.file("other"), resume: true)
+        }
+        // A changed tensor file no longer matches dataset.json's SHA-256.
+        let original = Fixtures.bytes(features + "/val.npz")
+        var bytes = original
+        bytes[bytes.count / 2] ^= 0xFF
+        FileManager.default.createFile(atPath: features + "/val.npz", contents: Data(bytes))
+        #expect {
+            try trainer.train(features: features, run: dir.file("run2"), resume: false)
+        } throws: { error in
+            guard case .unusableFeatures(let path, let reason)? = error as? TrainingError else { return false }
+            return path.hasSuffix("/val.npz") && reason.contains("SHA-256")
+        }
+        FileManager.default.createFile(atPath: features + "/val.npz", contents: Data(original))
+        try FileManager.default.removeItem(atPath: features + "/test.npz")
+        #expect(throws: TrainingError.unusableFeatures(path: features + "/test.npz", reason: "missing")) {
+            try TrainingData.load(features)
+        }
+    }
+
+    @Test func builtInRecipes() throws {
+        let seed = try Recipe.load("lstm-seed")
+        #expect(seed.batchSize == 20 && seed.epochs == 150 && seed.optimizer.learningRate == 0.001)
+        #expect(
+            seed.layers.map(\.type) == ["lstm", "dropout", "dense", "dense", "dropout", "dense", "dropout", "dense"])
+        #expect(seed.layers.last?.units == .genres)
+        #expect(seed.earlyStopping == nil && seed.normalization == "none")
+        let norm = try Recipe.load("lstm-norm")
+        #expect(norm.earlyStopping?.monitor == "val_loss" && norm.normalization == "per-coefficient")
+        for name in ["lstm-seed", "lstm-norm"] {
+            let onDisk = try Recipe.load(Fixtures.packageRoot + "/manifests/models/\(name).json")
+            #expect(onDisk == Recipe.builtIn[name], "run `make manifests` after editing \(name).json")
+        }
+        #expect(throws: RecipeError.self) { try Recipe.load("no-such-recipe") }
+    }
+}
