@@ -26,6 +26,7 @@ demo: build
 bench: build bench-deps
 	benchmarks/unpack.sh .build/release/genrekit
 	benchmarks/prepare.sh .build/release/genrekit
+	benchmarks/train.sh .build/release/genrekit
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

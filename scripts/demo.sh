@@ -1,6 +1,7 @@
 #!/bin/sh
 # The main job end to end on the built-in synthetic dataset: synth (with the faults real
-# downloads have) -> unpack -> validate -> prepare. Everything goes to demo-out/.
+# downloads have) -> unpack -> validate -> prepare -> a short training run. Everything goes to
+# demo-out/.
 set -eu
 genrekit=${1:-.build/release/genrekit}
 out=demo-out
@@ -23,3 +24,6 @@ echo "  import numpy as np"
 echo "  train = np.load(\"$out/features/train.npz\")"
 echo "  x, y = train[\"mfcc\"], train[\"label\"]   # float32 [segments, 130, 13], int64 [segments]"
 echo "  # label i is genre i of \"genres\" in $out/features/dataset.json"
+echo
+echo "== genrekit train: a short run of lstm-norm (5 epochs; the recipe's full run is up to 150)"
+"$genrekit" train "$out/features" --recipe lstm-norm --out "$out/run" --epochs 5

@@ -69,13 +69,17 @@ struct Train: ParsableCommand {
             }
             var trainer = Trainer(recipe: r, progress: progress)
             let quiet = output.quiet
+            nonisolated(unsafe) var last = Date()
             trainer.onEpoch = { e in
+                let seconds = Date().timeIntervalSince(last)
+                last = Date()
                 guard !quiet else { return }
                 progress.finish()
                 print(
                     String(
-                        format: "epoch %d: loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f", e.epoch, e.loss,
-                        e.accuracy, e.valLoss, e.valAccuracy))
+                        format: "epoch %d (%.2f s): loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f",
+                        e.epoch,
+                        seconds, e.loss, e.accuracy, e.valLoss, e.valAccuracy))
             }
             evaluation = try trainer.train(features: features, run: out, resume: resume)
         } catch {

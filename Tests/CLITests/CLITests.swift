@@ -155,13 +155,21 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         let run = try Run("synth", "--out", "x.zip", "--tracks-per-genre", "0", in: dir.path)
         #expect(run.status == 64)
         #expect(run.stderr.contains("--tracks-per-genre must be 1 to 100, not 0"))
+        let epochs = try Run("train", "f", "--out", "r", "--epochs", "0", in: dir.path)
+        #expect(epochs.status == 64)
+        #expect(epochs.stderr.contains("--epochs must be at least 1, not 0"))
+        let noFeatures = try Run("train", "f", "--out", "r", in: dir.path)
+        #expect(noFeatures.status == 1)
+        #expect(
+            noFeatures.stderr
+                == "genrekit train: f/dataset.json: cannot train on it: missing (run genrekit prepare first)\n")
         let ratio = try Run("validate", "x", "--max-ratio", "1", in: dir.path)
         #expect(ratio.status == 64)
         #expect(ratio.stderr.contains("--max-ratio must be at least 2, not 1"))
         #expect(dir.tree().isEmpty)
     }
 
-    @Test(arguments: ["synth", "unpack", "validate", "prepare"])
+    @Test(arguments: ["synth", "unpack", "validate", "prepare", "train"])
     func everyCommandHasHelp(command: String) throws {
         let run = try Run(command, "--help", in: FileManager.default.temporaryDirectory.path)
         #expect(run.status == 0)

@@ -1,0 +1,50 @@
+"""The identical Keras model (lstm-seed) trained on the same arrays, for `make bench`: prints
+the seconds of every epoch and the test accuracy.
+
+usage: python keras_train.py FEATURES EPOCHS
+"""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+
+
+class Timer(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        print(f"epoch {epoch + 1} {time.perf_counter() - self.start:.3f} s "
+              f"loss {logs['loss']:.4f} val_accuracy {logs['val_accuracy']:.4f}", flush=True)
+
+
+def main():
+    folder, epochs = sys.argv[1], int(sys.argv[2])
+    genres = json.load(open(os.path.join(folder, "dataset.json")))["genres"]
+    train, val, test = (np.load(os.path.join(folder, f"{s}.npz")) for s in ("train", "val", "test"))
+    keras.utils.set_random_seed(42)
+    model = keras.Sequential([
+        keras.Input((train["mfcc"].shape[1], train["mfcc"].shape[2])),
+        keras.layers.LSTM(128),
+        keras.layers.Dropout(0.2),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dropout(0.4),
+        keras.layers.Dense(48, activation="relu"),
+        keras.layers.Dropout(0.4),
+        keras.layers.Dense(len(genres), activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(train["mfcc"], train["label"], validation_data=(val["mfcc"], val["label"]),
+              batch_size=20, epochs=epochs, shuffle=True, verbose=0, callbacks=[Timer()])
+    _, accuracy = model.evaluate(test["mfcc"], test["label"], verbose=0)
+    print(f"test accuracy {accuracy:.4f} keras {keras.__version__}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make bench` (train part): seconds per epoch of `genrekit train --recipe lstm-seed` on the
+# full-size features (6000 training segments of 130 x 13, batch 20) and, in the same run, of the
+# identical Keras model (TensorFlow CPU, installed into benchmarks/.venv on first use) on the same
+# arrays. Records both, the ratio and peak memory in benchmarks/RESULTS.md.
+#   usage: benchmarks/train.sh [path/to/genrekit] [runs, unused] ; EPOCHS=3 by default
+source "$(dirname "$0")/common.sh"
+epochs=${EPOCHS:-3}
+if [ ! -f features/dataset.json ]; then
+  [ -f data/validation.json ] || "$genrekit" unpack "$archive" --into data --force --quiet >/dev/null
+  "$genrekit" prepare data --out features --force --quiet >/dev/null
+fi
+
+rm -rf run-bench
+/usr/bin/time -o time.out -f "%e %M" "$genrekit" train features --recipe lstm-seed --out run-bench --epochs "$epochs" > train.log
+cat train.log
+ours=$(median $(sed -n 's/^epoch [0-9]* (\([0-9.]*\) s).*/\1/p' train.log))
+read -r _ kb < time.out
+ours_mb=$(( kb / 1024 ))
+ours_acc=$(sed -n 's/^test: segment accuracy \([0-9.]*\).*/\1/p' train.log)
+
+venv="$root/benchmarks/.venv"
+keras_line="not run (no python3 with venv and pip, or TensorFlow would not install)"
+ratio="n/a"; verdict="not measured"
+if command -v python3 >/dev/null && { [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; }; then
+  "$venv/bin/python" -c "import keras, tensorflow" 2>/dev/null || "$venv/bin/pip" install -q tensorflow-cpu >/dev/null 2>&1 || true
+  if "$venv/bin/python" -c "import keras, tensorflow" 2>/dev/null; then
+    echo "training the identical Keras model for $epochs epochs..."
+    /usr/bin/time -o time.out -f "%e %M" "$venv/bin/python" "$root/benchmarks/keras_train.py" features "$epochs" > keras.log
+    cat keras.log
+    keras=$(median $(sed -n 's/^epoch [0-9]* \([0-9.]*\) s.*/\1/p' keras.log))
+    read -r _ kkb < time.out
+    keras_acc=$(sed -n 's/^test accuracy \([0-9.]*\).*/\1/p' keras.log)
+    keras_version=$(sed -n 's/.* keras \(.*\)$/\1/p' keras.log)
+    keras_line="| Keras $keras_version (TensorFlow CPU), \`benchmarks/keras_train.py\` | $keras | $(( kkb / 1024 )) MB | $keras_acc |"
+    if [ -n "$ours" ] && [ -n "$keras" ]; then
+      ratio=$(awk -v a="$keras" -v b="$ours" 'BEGIN {printf "%.2f", a / b}')
+      verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 3) ? "met" : "MISSED"}')
+    fi
+  fi
+fi
+verdict_mem=$([ "$ours_mb" -lt 1024 ] && echo met || echo MISSED)
+block=$(cat <<MD
+<!-- train:begin -->
+### train vs Keras ($(date -u +%Y-%m-%d))
+
+Machine: $(machine).
+Command: \`make bench\` (\`benchmarks/train.sh\`, EPOCHS=$epochs), median seconds per epoch.
+Data: the full-size synthetic features (6000 training segments of 130 x 13, 2000 validation), recipe lstm-seed, batch 20.
+
+| job | seconds per epoch | peak memory | test accuracy after $epochs epochs |
+| --- | ---: | ---: | ---: |
+| \`genrekit train --recipe lstm-seed\` (OpenBLAS) | $ours | ${ours_mb} MB | $ours_acc |
+$keras_line
+
+Keras / genrekit: **${ratio}x** per epoch (target at least 3x: $verdict); genrekit peak memory ${ours_mb} MB (target under 1 GB: $verdict_mem).
+<!-- train:end -->
+MD
+)
+echo
+echo "$block"
+rm -f time.out
+record_section train "$block"
