@@ -17,7 +17,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noTracks(let source):
             "\(source): holds no audio tracks in a GTZAN layout (genres/<genre>/<id>.wav or .au)"
         case .io(let path, let message): "\(path): \(message)"
-        case .interrupted: "interrupted; nothing was left behind"
+        case .interrupted(let signal): "interrupted by signal \(signal)"
         }
     }
 }

@@ -81,6 +81,7 @@ public struct Preparer {
         let perSegment = frames * nMFCC
         // Each split's arrays as .npy bytes, the MFCCs copied once from the per-track features.
         var encoded: [[(String, [UInt8])]] = []
+        var rowCounts: [Int] = []
         for part in Partition.allCases {
             var rows: [(track: Int, segment: Int)] = []
             for (i, track) in kept.enumerated() where features[i] != nil {
@@ -94,6 +95,7 @@ public struct Preparer {
                     mfcc.append(contentsOf: $0[offset * 4..<(offset + perSegment) * 4])
                 }
             }
+            rowCounts.append(rows.count)
             encoded.append([
                 ("mfcc", mfcc),
                 ("label", NPY.encode(NPYArray(rows.map { Int64(kept[$0.track].label) }, shape: [rows.count]))),
@@ -123,13 +125,13 @@ public struct Preparer {
         defer { written.deallocate() }
         nonisolated(unsafe) let slots = written
         nonisolated(unsafe) let entries = encoded
+        let counts = rowCounts
         let paths = Partition.allCases.map { output.path("\($0.rawValue).npz") }
         DispatchQueue.concurrentPerform(iterations: 3) { i in
             slots[i] = Result {
                 try NPY.writeArchive(encoded: entries[i], to: paths[i])
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: paths[i]))
-                let rows = (entries[i][1].1.count - NPY.header(dtype: .int64, shape: [0]).count) / 8
-                return DatasetDescription.File(sha256: Self.sha256(bytes), bytes: bytes.count, segments: rows)
+                return DatasetDescription.File(sha256: Self.sha256(bytes), bytes: bytes.count, segments: counts[i])
             }
         }
         encoded = []

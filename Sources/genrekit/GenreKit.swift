@@ -36,9 +36,13 @@ enum Exit {
 }
 
 /// Prints `genrekit <command>: <message>` on standard error and returns the exit status: 1, or
-/// 128 + the signal for an interrupted job.
-func fail(_ command: String, _ error: any Error) -> ExitCode {
-    FileHandle.standardError.write(Data("genrekit \(command): \(error)\n".utf8))
-    if case DatasetError.interrupted(let signal)? = error as? DatasetError { return ExitCode(128 + signal) }
+/// 128 + the signal for an interrupted job (then `afterInterrupt` says what was kept).
+func fail(_ command: String, _ error: any Error, afterInterrupt: String = "nothing was left behind") -> ExitCode {
+    func say(_ message: String) { FileHandle.standardError.write(Data("genrekit \(command): \(message)\n".utf8)) }
+    if case DatasetError.interrupted(let signal)? = error as? DatasetError {
+        say("\(error); \(afterInterrupt)")
+        return ExitCode(128 + signal)
+    }
+    say("\(error)")
     return Exit.failure
 }

@@ -84,7 +84,10 @@ struct Train: ParsableCommand {
             evaluation = try trainer.train(features: features, run: out, resume: resume)
         } catch {
             progress.finish()
-            throw fail("train", error)
+            throw fail(
+                "train", error,
+                afterInterrupt:
+                    "\(out) keeps the checkpoint of the last finished epoch, if any (carry on with --resume)")
         }
         let t = evaluation.test
         print(
