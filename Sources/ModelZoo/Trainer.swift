@@ -20,10 +20,13 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 ///
 /// Deterministic: the batch order of epoch e and the dropout masks of batch b are drawn from
 /// generators seeded by (seed, e, b), so a run resumed from a checkpoint ends with the same
-/// weights as an uninterrupted one, bit for bit, with the same BLAS thread setting.
+/// weights as an uninterrupted one, bit for bit, with the same `threads`.
 public struct Trainer {
     public var recipe: Recipe
     public var progress: ProgressLine?
+    /// Threads that each run a part of every batch (a model replica each); the gradients are
+    /// summed in a fixed order. Results are bit-for-bit reproducible for a given count.
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// Called after every epoch (for a log line when not on a terminal).
     public var onEpoch: (EpochRecord) -> Void = { _ in }
 
@@ -50,6 +53,10 @@ public struct Trainer {
         Interruption.shared.install()
         let model = recipe.model(inputSize: data.features, genres: data.genres.count)
         KerasInitializer.initialize(model, seed: recipe.seed)
+        let replicas = (0..<max(1, min(threads, recipe.batchSize))).map { _ in
+            recipe.model(inputSize: data.features, genres: data.genres.count)
+        }
+        if replicas.count > 1 { BLASThreads.count = 1 }
         var adam = Adam(
             learningRate: recipe.optimizer.learningRate, beta1: recipe.optimizer.beta1, beta2: recipe.optimizer.beta2,
             epsilon: recipe.optimizer.epsilon)
@@ -93,21 +100,61 @@ public struct Trainer {
             for (b, start) in stride(from: 0, to: order.count, by: recipe.batchSize).enumerated() {
                 try Interruption.shared.check()
                 let rows = Array(order[start..<min(start + recipe.batchSize, order.count)])
-                var x = [Float]()
-                x.reserveCapacity(rows.count * stepSize)
-                for r in rows { x.append(contentsOf: trainSplit.x[(r * stepSize)..<((r + 1) * stepSize)]) }
-                for (l, layer) in model.layers.enumerated() {
-                    (layer as? Dropout)?.reseed(recipe.seed ^ (UInt64(epoch) << 40) ^ (UInt64(b) << 8) ^ UInt64(l))
+                // Contiguous parts of the batch, one per replica.
+                let parts = (0..<replicas.count).map { p in
+                    Array(rows[(p * rows.count / replicas.count)..<((p + 1) * rows.count / replicas.count)])
+                }.filter { !$0.isEmpty }
+                let results = UnsafeMutableBufferPointer<(loss: Double, correct: Int)>.allocate(capacity: parts.count)
+                defer { results.deallocate() }
+                nonisolated(unsafe) let slots = results
+                nonisolated(unsafe) let workers = replicas
+                nonisolated(unsafe) let master = model.parameters
+                let batchCount = rows.count
+                let seed = recipe.seed
+                let (frames, features) = (data.frames, data.features)
+                let run: @Sendable (Int) -> Void = { p in
+                    let replica = workers[p]
+                    for (mine, theirs) in zip(replica.parameters, master) { mine.value = theirs.value }
+                    for (l, layer) in replica.layers.enumerated() {
+                        (layer as? Dropout)?.reseed(
+                            seed ^ (UInt64(epoch) << 40) ^ (UInt64(b) << 16) ^ (UInt64(p) << 8) ^ UInt64(l))
+                    }
+                    let part = parts[p]
+                    var x = [Float]()
+                    x.reserveCapacity(part.count * stepSize)
+                    for r in part { x.append(contentsOf: trainSplit.x[(r * stepSize)..<((r + 1) * stepSize)]) }
+                    replica.zeroGradients()
+                    let labels = part.map { trainSplit.labels[$0] }
+                    let logits = replica.forward(
+                        Tensor(shape: [part.count, frames, features], values: x), training: true)
+                    var (probabilities, loss, gradient) = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
+                    // The part's mean-loss gradient, scaled to its share of the batch mean.
+                    let share = Float(part.count) / Float(batchCount)
+                    for i in gradient.values.indices { gradient.values[i] *= share }
+                    replica.backward(gradient)
+                    slots[p] = (
+                        Double(loss) * Double(part.count),
+                        zip(Self.argmax(probabilities), labels).filter { $0 == $1 }.count
+                    )
                 }
-                model.zeroGradients()
-                let labels = rows.map { trainSplit.labels[$0] }
-                let logits = model.forward(
-                    Tensor(shape: [rows.count, data.frames, data.features], values: x), training: true)
-                let (probabilities, loss, gradient) = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
-                model.backward(gradient)
-                adam.step(model.parameters)
-                lossSum += Double(loss) * Double(rows.count)
-                correct += zip(Self.argmax(probabilities), labels).filter { $0 == $1 }.count
+                if parts.count == 1 {
+                    run(0)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: parts.count, execute: run)
+                }
+                for (i, p) in master.enumerated() {
+                    var sum = workers[0].parameters[i].gradient
+                    for w in 1..<parts.count {
+                        let g = workers[w].parameters[i].gradient
+                        for k in sum.indices { sum[k] += g[k] }
+                    }
+                    p.gradient = sum
+                }
+                adam.step(master)
+                for p in 0..<parts.count {
+                    lossSum += results[p].loss
+                    correct += results[p].correct
+                }
                 progress?.update("epoch \(epoch)/\(recipe.epochs): \(start + rows.count) of \(order.count) segments")
             }
             let val = Self.predict(model, splits[.val]!, frames: data.frames, features: data.features)

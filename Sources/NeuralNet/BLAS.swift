@@ -14,3 +14,12 @@ enum BLAS {
             Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
+
+/// OpenBLAS's own thread count. The trainer sets it to 1 when it runs batch parts on the cores
+/// itself: OpenBLAS's threads only spin on the small per-step products of an LSTM.
+public enum BLASThreads {
+    public static var count: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(newValue)) }
+    }
+}

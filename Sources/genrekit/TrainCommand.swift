@@ -41,6 +41,11 @@ struct Train: ParsableCommand {
     var seed: UInt64?
     @Option(help: "Early-stopping patience in epochs (overrides the recipe; turns early stopping on).")
     var patience: Int?
+    @Option(
+        help:
+            "Threads, each training a part of every batch (default: all cores). Results are reproducible for a given count."
+    )
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Carry on from RUN's last checkpoint.")
     var resume = false
     @OptionGroup var output: OutputOptions
@@ -52,6 +57,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--learning-rate must be positive, not \(learningRate)")
         }
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, not \(patience)") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
     }
 
     func run() throws {
@@ -68,6 +74,7 @@ struct Train: ParsableCommand {
                     monitor: "val_loss", patience: patience, restoreBestWeights: true)
             }
             var trainer = Trainer(recipe: r, progress: progress)
+            trainer.threads = jobs
             let quiet = output.quiet
             nonisolated(unsafe) var last = Date()
             trainer.onEpoch = { e in

@@ -83,7 +83,8 @@ func toneFeatures(_ dir: TemporaryDirectory) throws -> String {
     @Test func refusesFeaturesItCannotUse() throws {
         let dir = TemporaryDirectory()
         let features = try toneFeatures(dir)
-        let trainer = Trainer(recipe: try smallRecipe(epochs: 1))
+        var trainer = Trainer(recipe: try smallRecipe(epochs: 1))
+        trainer.threads = 1  // the whole batch on one replica
         _ = try trainer.train(features: features, run: dir.file("run"), resume: false)
         #expect(throws: TrainingError.runExists(path: dir.file("run"))) {
             try trainer.train(features: features, run: dir.file("run"), resume: false)
