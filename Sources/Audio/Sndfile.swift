@@ -92,7 +92,7 @@ public enum Sndfile {
             throw .undecodable(path: path, message: String(cString: sf_strerror(nil)))
         }
         defer { sf_close(handle) }
-        // Scale integer formats by 1/32768, not libsndfile's default 1/32767.
+        // Integer formats scale by 1 / 0x8000 (librosa's int16 / 32768); explicit, though the default.
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
         let count = Int(info.frames) * Int(info.channels)
         var samples = [Float](repeating: 0, count: count)

@@ -124,7 +124,7 @@ public struct Preparer {
         written.initialize(repeating: nil)
         defer { written.deallocate() }
         nonisolated(unsafe) let slots = written
-        nonisolated(unsafe) let entries = encoded
+        let entries = encoded
         let counts = rowCounts
         let paths = Partition.allCases.map { output.path("\($0.rawValue).npz") }
         DispatchQueue.concurrentPerform(iterations: 3) { i in
@@ -211,7 +211,7 @@ public struct Preparer {
                 continue
             }
             seen[audio.fingerprint] = track.id
-            let segments = segmenter.segments(samples: audio.frames).indices.map { $0 }
+            let segments = Array(segmenter.segments(samples: audio.frames).indices)
             for d in segments.count..<options.segments {
                 dropped.append(.init(id: track.id, segment: d, reason: "the track ends at \(audio.seconds) s"))
             }
@@ -311,10 +311,10 @@ public struct Preparer {
                 slots[i] = Result { () throws(AudioError) -> [Float] in
                     let decoded = try Sndfile.decodeFloat(path: root + "/" + tracks[i].path)
                     let mono = Self.mono(decoded.samples, channels: decoded.channels)
+                    let ranges = segmenter.segments(samples: mono.count)
                     return mono.withUnsafeBufferPointer { all in
                         tracks[i].segments.flatMap { d in
-                            extractor.mfcc(
-                                samples: UnsafeBufferPointer(rebasing: all[segmenter.segments(samples: all.count)[d]]))
+                            extractor.mfcc(samples: UnsafeBufferPointer(rebasing: all[ranges[d]]))
                         }
                     }
                 }

@@ -96,14 +96,14 @@ func toneFeatures(_ dir: TemporaryDirectory) throws -> String {
         let original = Fixtures.bytes(features + "/val.npz")
         var bytes = original
         bytes[bytes.count / 2] ^= 0xFF
-        FileManager.default.createFile(atPath: features + "/val.npz", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: features + "/val.npz", contents: Data(bytes))
         #expect {
             try trainer.train(features: features, run: dir.file("run2"), resume: false)
         } throws: { error in
             guard case .unusableFeatures(let path, let reason)? = error as? TrainingError else { return false }
             return path.hasSuffix("/val.npz") && reason.contains("SHA-256")
         }
-        FileManager.default.createFile(atPath: features + "/val.npz", contents: Data(original))
+        _ = FileManager.default.createFile(atPath: features + "/val.npz", contents: Data(original))
         try FileManager.default.removeItem(atPath: features + "/test.npz")
         #expect(throws: TrainingError.unusableFeatures(path: features + "/test.npz", reason: "missing")) {
             try TrainingData.load(features)
