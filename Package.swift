@@ -23,16 +23,20 @@ let package = Package(
         systemLibrary("CFFTW", pkgConfig: "fftw3f", apt: "libfftw3-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        systemLibrary("CSamplerate", pkgConfig: "samplerate", apt: "libsamplerate0-dev"),
 
         // Swift wrappers: only one file in each imports its C module.
         .target(name: "Zlib", dependencies: ["CZlib"]),
         .target(name: "Archive", dependencies: ["CArchive"]),
-        .target(name: "Audio", dependencies: ["CSndfile", "Zlib"]),
+        .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),
         .target(name: "Features", dependencies: ["CFFTW"]),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
         .target(
             name: "ModelZoo",
-            dependencies: ["NeuralNet", "Dataset", "Prepare", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "NeuralNet", "Dataset", "Prepare", "Archive", "Audio", "Features",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "Dataset", dependencies: ["Archive", "Audio"]),
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
         .target(
@@ -49,14 +53,16 @@ let package = Package(
         // Tests read and write real archives, WAVs and folders; TestSupport only makes temporary
         // folders and test tones.
         .target(name: "TestSupport", dependencies: ["Audio", "Dataset"], path: "Tests/TestSupport"),
-        .testTarget(name: "CBindingsTests", dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile"]),
+        .testTarget(
+            name: "CBindingsTests", dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile", "CSamplerate"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Dataset", "TestSupport"]),
         .testTarget(
-            name: "ModelZooTests", dependencies: ["ModelZoo", "NeuralNet", "Prepare", "Dataset", "TestSupport"],
+            name: "ModelZooTests",
+            dependencies: ["ModelZoo", "NeuralNet", "Prepare", "Dataset", "Archive", "Audio", "Synth", "TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "PrepareTests", dependencies: ["Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),

@@ -101,11 +101,24 @@ public enum Sndfile {
         return (samples, Int(info.samplerate), Int(info.channels))
     }
 
-    /// Audio containers GenreKit writes.
-    public enum Container: String, Sendable {
+    /// Audio containers GenreKit writes (GTZAN's WAV and AU, and for tests of `predict` the other
+    /// formats people bring: AIFF, FLAC, Ogg Vorbis).
+    public enum Container: String, Sendable, CaseIterable {
         case wav = "WAV"
         case au = "AU"
-        var major: Int32 { Int32(self == .wav ? SF_FORMAT_WAV : SF_FORMAT_AU) }
+        case aiff = "AIFF"
+        case flac = "FLAC"
+        case ogg = "OGG"
+        /// libsndfile's format code; Ogg is always Vorbis, whatever the encoding asked.
+        func format(_ encoding: Encoding) -> Int32 {
+            switch self {
+            case .wav: Int32(SF_FORMAT_WAV) | encoding.subtype
+            case .au: Int32(SF_FORMAT_AU) | encoding.subtype
+            case .aiff: Int32(SF_FORMAT_AIFF) | encoding.subtype
+            case .flac: Int32(SF_FORMAT_FLAC) | (encoding == .float ? Int32(SF_FORMAT_PCM_24) : encoding.subtype)
+            case .ogg: Int32(SF_FORMAT_OGG) | Int32(SF_FORMAT_VORBIS)
+            }
+        }
     }
 
     /// Sample encodings GenreKit writes.
@@ -127,7 +140,8 @@ public enum Sndfile {
     ///   - samples: `[frames * channels]`, interleaved.
     ///   - sampleRate: in Hz.
     ///   - channels: 1 for mono.
-    ///   - container: WAV (little-endian) or AU (Sun/NeXT, big-endian, as in the Marsyas GTZAN).
+    ///   - container: WAV (little-endian), AU (Sun/NeXT, big-endian, as in the Marsyas GTZAN), or
+    ///     AIFF, FLAC, Ogg Vorbis.
     ///   - encoding: how samples are stored (16-bit PCM, as GTZAN, unless testing other formats).
     /// - Returns: the file's bytes.
     public static func encode(
@@ -138,7 +152,7 @@ public enum Sndfile {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
-        info.format = container.major | encoding.subtype
+        info.format = container.format(encoding)
         var virtualIO = VirtualFile.callbacks
         let user = Unmanaged.passUnretained(file).toOpaque()
         guard let handle = sf_open_virtual(&virtualIO, Int32(SFM_WRITE), &info, user) else {

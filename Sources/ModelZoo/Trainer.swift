@@ -1,6 +1,7 @@
 import Dataset
 import Foundation
 import NeuralNet
+import Prepare
 
 /// One epoch's figures, as `history.csv` holds them.
 public struct EpochRecord: Codable, Sendable, Equatable {
@@ -82,9 +83,10 @@ public struct Trainer {
                 }
             }
             state.best = tensors.filter { $0.key.hasPrefix("best/") }
-            history = try Self.readHistory(run + "/history.csv").filter { $0.epoch <= state.epoch }
+            history = Self.readHistory(run + "/history.csv").filter { $0.epoch <= state.epoch }
         }
         try Self.writeJSON(recipe, to: run + "/recipe.json")
+        try Self.writeJSON(RunInfo(data: data, threads: replicas.count), to: run + "/run.json")
 
         let stepSize = data.frames * data.features
         let trainSplit = splits[.train]!
@@ -262,7 +264,7 @@ public struct Trainer {
         }
     }
 
-    static func readHistory(_ path: String) throws -> [EpochRecord] {
+    static func readHistory(_ path: String) -> [EpochRecord] {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").dropFirst().compactMap { line in
             let f = line.split(separator: ",").map(String.init)
@@ -280,6 +282,51 @@ public struct Trainer {
             throw TrainingError.unusableFeatures(path: path, reason: "cannot write")
         }
     }
+}
+
+/// `RUN/run.json`: what the run trained on, for `genrekit package`: the feature parameters, the
+/// genres and the dataset's fingerprint, split policy and counts.
+public struct RunInfo: Codable, Sendable, Equatable {
+    public var formatVersion = 1
+    public var generator = "genrekit \(GenreKitVersion.string)"
+    public var genres: [String]
+    public var features: DatasetDescription.FeatureParameters
+    public var data: DataSummary
+    /// Model replicas that trained each batch (results are reproducible for a given count).
+    public var threads: Int
+
+    init(data: TrainingData, threads: Int) {
+        genres = data.genres
+        features = data.description.features
+        self.data = DataSummary(data.description)
+        self.threads = threads
+    }
+}
+
+/// The data a model saw: which feature set, from which source, split how.
+public struct DataSummary: Codable, Sendable, Equatable {
+    /// The feature set's fingerprint (`dataset.json` `fingerprint`).
+    public var fingerprint: String
+    /// The decoded audio's fingerprint (`dataset.json` `source.fingerprint`).
+    public var sourceFingerprint: String
+    public var split: DatasetDescription.SplitPolicy
+    /// Tracks and segments per split (`train`, `val`, `test`).
+    public var counts: [String: DatasetDescription.Counts]
+    /// Tracks left out, with their reasons.
+    public var skippedTracks: Int
+
+    init(_ d: DatasetDescription) {
+        fingerprint = d.fingerprint
+        sourceFingerprint = d.source.fingerprint
+        split = d.split
+        counts = d.splits.mapValues { .init(tracks: $0.tracks.count, segments: $0.segments) }
+        skippedTracks = d.skipped.count
+    }
+}
+
+/// GenreKit's version, recorded in runs and bundles.
+public enum GenreKitVersion {
+    public static let string = "0.2.0"
 }
 
 /// Where training stands after an epoch; saved as the checkpoint's metadata.

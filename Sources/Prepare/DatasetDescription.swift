@@ -49,6 +49,10 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
     public struct Counts: Codable, Sendable, Equatable {
         public var tracks: Int
         public var segments: Int
+        public init(tracks: Int, segments: Int) {
+            self.tracks = tracks
+            self.segments = segments
+        }
     }
     public struct SplitSummary: Codable, Sendable, Equatable {
         public var tracks: [String]

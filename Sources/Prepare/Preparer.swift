@@ -310,7 +310,7 @@ public struct Preparer {
             while Interruption.shared.receivedSignal == nil, let i = counter.next(below: total) {
                 slots[i] = Result { () throws(AudioError) -> [Float] in
                     let decoded = try Sndfile.decodeFloat(path: root + "/" + tracks[i].path)
-                    let mono = Self.mono(decoded.samples, channels: decoded.channels)
+                    let mono = Resampler.mixdown(decoded.samples, channels: decoded.channels)
                     let ranges = segmenter.segments(samples: mono.count)
                     return mono.withUnsafeBufferPointer { all in
                         tracks[i].segments.flatMap { d in
@@ -330,14 +330,6 @@ public struct Preparer {
                 skipped.append(.init(id: tracks[i].id, reason: "cannot decode it now: \(error)"))
                 return nil
             }
-        }
-    }
-
-    /// Channels averaged, as `librosa.to_mono` does.
-    static func mono(_ samples: [Float], channels: Int) -> [Float] {
-        guard channels > 1 else { return samples }
-        return stride(from: 0, to: samples.count, by: channels).map { start in
-            samples[start..<start + channels].reduce(0, +) / Float(channels)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dataset
 import Foundation
+import ModelZoo
 
 @main
 struct GenreKit: ParsableCommand {
@@ -9,16 +10,15 @@ struct GenreKit: ParsableCommand {
         abstract: "Take the GTZAN genre dataset from its download to validated tracks, features and models.",
         discussion: """
             Start with `genrekit synth --faults --out gtzan.zip` for a small synthetic stand-in, or use \
-            the real Kaggle zip or Marsyas tarball, then `genrekit unpack` and `genrekit validate`. \
+            the real Kaggle zip or Marsyas tarball, then `genrekit unpack`, `validate`, `prepare`, `train`, `package`, `inspect` and `predict`. \
             Every command has --help.
             """,
         version: GenreKitVersion.string,
-        subcommands: [Synth.self, Unpack.self, Validate.self, PrepareFeatures.self, Train.self]
+        subcommands: [
+            Synth.self, Unpack.self, Validate.self, PrepareFeatures.self, Train.self, PackageModel.self, Inspect.self,
+            Predict.self, Zoo.self,
+        ]
     )
-}
-
-enum GenreKitVersion {
-    static let string = "0.1.0"
 }
 
 /// Flags every long-running command shares.

@@ -1,6 +1,7 @@
 import CArchive
 import CBLAS
 import CFFTW
+import CSamplerate
 import CSndfile
 import CZlib
 import Testing
@@ -11,6 +12,8 @@ import Testing
         #expect(String(cString: archive_version_string()).hasPrefix("libarchive 3."))
         #expect(String(cString: sf_version_string()).hasPrefix("libsndfile-1."))
         #expect(String(cString: zlibVersion()).hasPrefix("1."))
+        #expect(String(cString: src_get_version()).hasPrefix("libsamplerate-0."))
+        #expect(String(cString: src_get_name(Int32(SRC_SINC_BEST_QUALITY))) == "Best Sinc Interpolator")
     }
 
     /// A 4-point real FFT of [1, 0, 0, 0] is all ones.

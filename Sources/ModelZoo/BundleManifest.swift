@@ -1,0 +1,142 @@
+import Foundation
+import NeuralNet
+import Prepare
+
+/// A bundle's `manifest.json` (schema: `manifests/schemas/bundle-manifest-1.schema.json`):
+/// everything needed to use the model and to know how it was made. Keys are written sorted.
+public struct BundleManifest: Codable, Sendable, Equatable {
+    /// The schema version this GenreKit writes and reads.
+    public static let currentSchemaVersion = 1
+
+    public struct Normalization: Codable, Sendable, Equatable {
+        /// `none` or `per-coefficient`.
+        public var kind: String
+        /// How the input is transformed before the first layer, e.g.
+        /// `(x - normalization.mean) / normalization.std`, per MFCC coefficient.
+        public var formula: String?
+        /// The weights-file tensors holding the mean and deviation, `[nMFCC]` each.
+        public var tensors: [String]?
+    }
+
+    public struct Weight: Codable, Sendable, Equatable {
+        public var name: String
+        public var shape: [Int]
+    }
+
+    public struct Layer: Codable, Sendable, Equatable {
+        public var name: String
+        /// `lstm`, `dense` or `dropout`.
+        public var type: String
+        public var inputSize: Int?
+        public var units: Int?
+        /// `relu`, `softmax` or none (dense layers).
+        public var activation: String?
+        /// Dropout rate (identity at inference).
+        public var rate: Float?
+        /// LSTM only: the order of the four gates along the kernels' last axis.
+        public var gateOrder: [String]?
+        /// LSTM only: gate activations and what the layer returns.
+        public var notes: String?
+        public var weights: [Weight]
+        public var parameters: Int
+    }
+
+    public struct Architecture: Codable, Sendable, Equatable {
+        /// `[frames, nMFCC]`, one segment.
+        public var input: [Int]
+        public var layers: [Layer]
+        public var parameters: Int
+        public var output: String
+    }
+
+    public struct Training: Codable, Sendable, Equatable {
+        /// Epochs run (fewer than the recipe's when early stopping ended the run).
+        public var epochs: Int
+        /// The epoch whose weights were kept (early stopping), or 0 for the last.
+        public var bestEpoch: Int
+        /// Model replicas per batch; the same count reproduces the weights bit for bit.
+        public var threads: Int
+    }
+
+    public struct SplitMetrics: Codable, Sendable, Equatable {
+        public var segments: Int
+        public var tracks: Int
+        public var loss: Double
+        public var segmentAccuracy: Double
+        public var trackAccuracy: Double
+        public var perGenre: [Evaluation.GenreScores]
+    }
+
+    public struct Metrics: Codable, Sendable, Equatable {
+        public var test: SplitMetrics
+        public var validation: SplitMetrics
+    }
+
+    public struct File: Codable, Sendable, Equatable {
+        public var path: String
+        public var sha256: String
+        public var bytes: Int
+    }
+
+    public var schemaVersion: Int
+    public var name: String
+    public var version: String
+    /// ISO 8601, UTC: `SOURCE_DATE_EPOCH` when set, else when the run wrote its weights.
+    public var created: String
+    public var generator: String
+    /// Position = output index.
+    public var genres: [String]
+    public var features: DatasetDescription.FeatureParameters
+    public var normalization: Normalization
+    public var architecture: Architecture
+    /// The recipe as trained: every hyperparameter, flags applied, and the seed.
+    public var recipe: Recipe
+    public var training: Training
+    public var data: DataSummary
+    public var metrics: Metrics
+    /// Every other file of the bundle, in bundle order.
+    public var files: [File]
+
+    /// The architecture `recipe` builds for `genres` classes and inputs of `[frames, nMFCC]`.
+    public static func architecture(recipe: Recipe, frames: Int, nMFCC: Int, genres: Int) -> Architecture {
+        let model = recipe.model(inputSize: nMFCC, genres: genres)
+        var width = nMFCC
+        var layers: [Layer] = []
+        for (spec, layer) in zip(recipe.layers, model.layers) {
+            let weights = layer.parameters.map { Weight(name: $0.name, shape: $0.shape) }
+            let count = layer.parameters.map(\.count).reduce(0, +)
+            switch layer {
+            case let lstm as LSTM:
+                layers.append(
+                    Layer(
+                        name: spec.name, type: "lstm", inputSize: width, units: lstm.hiddenSize,
+                        gateOrder: ["input", "forget", "candidate", "output"],
+                        notes:
+                            "Keras layout: kernel [in, 4H], recurrent_kernel [H, 4H], bias [4H]; sigmoid gates, tanh candidate and output; zero initial state; returns the last hidden state",
+                        weights: weights, parameters: count))
+                width = lstm.hiddenSize
+            case let dense as Dense:
+                let units = dense.kernel.shape[1]
+                layers.append(
+                    Layer(
+                        name: spec.name, type: "dense", inputSize: width, units: units, activation: spec.activation,
+                        weights: weights, parameters: count))
+                width = units
+            default:
+                layers.append(Layer(name: spec.name, type: "dropout", rate: spec.rate, weights: [], parameters: 0))
+            }
+        }
+        return Architecture(
+            input: [frames, nMFCC], layers: layers, parameters: layers.map(\.parameters).reduce(0, +),
+            output: "softmax probabilities, one per genre, in the order of genres")
+    }
+
+    /// The weight names and shapes the bundle's weights file must hold: the layers' and the
+    /// normalisation's.
+    public var expectedWeights: [String: [Int]] {
+        var all = [String: [Int]]()
+        for layer in architecture.layers { for w in layer.weights { all[w.name] = w.shape } }
+        for name in normalization.tensors ?? [] { all[name] = [features.nMFCC] }
+        return all
+    }
+}

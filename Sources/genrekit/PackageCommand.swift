@@ -1,0 +1,54 @@
+import ArgumentParser
+import ModelZoo
+
+struct PackageModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "package",
+        abstract: "Turn a finished training run into a versioned, checksummed bundle in a zoo folder.",
+        discussion: """
+            Writes ZOO/NAME-VERSION.tar.gz holding manifest.json (genres, feature parameters, \
+            normalisation, architecture, recipe and seed, data fingerprint and split, accuracies, and \
+            every other file's SHA-256 and size), weights.safetensors, history.csv, evaluation.json, \
+            curves.svg, confusion.svg and a README.md model card, and records it in ZOO/index.json. \
+            A version already in the zoo is refused: versions are never replaced.
+
+            The creation time is SOURCE_DATE_EPOCH when set, else the time the run wrote its weights; \
+            the same run and version give the same bytes.
+
+            Example: genrekit package runs/first --version 1.0.0 --zoo zoo
+            """)
+
+    @Argument(help: ArgumentHelp("The run folder genrekit train wrote.", valueName: "run"))
+    var runFolder: String
+
+    @Option(help: "The bundle's semantic version, MAJOR.MINOR.PATCH (e.g. 1.0.0).")
+    var version: String
+
+    @Option(help: "The zoo folder (created if needed).")
+    var zoo: String
+
+    @Option(help: "The model's name (default: the recipe's). Lower-case letters, digits, '.', '_', '-'.")
+    var name: String?
+
+    func validate() throws {
+        guard Packager.isSemanticVersion(version) else {
+            throw ValidationError("--version must be MAJOR.MINOR.PATCH (e.g. 1.0.0), not '\(version)'")
+        }
+        if let name, !Packager.isValidName(name) {
+            throw ValidationError("--name must be lower-case letters, digits, '.', '_' or '-', not '\(name)'")
+        }
+    }
+
+    func run() throws {
+        do {
+            let (path, manifest) = try Packager(run: runFolder, version: version, name: name).package(into: zoo)
+            let t = manifest.metrics.test
+            print(
+                "\(path): \(manifest.name) \(manifest.version), \(manifest.files.count + 1) files; test accuracy "
+                    + "\(String(format: "%.4f", t.segmentAccuracy)) (segments), \(String(format: "%.4f", t.trackAccuracy)) (tracks)"
+            )
+        } catch {
+            throw fail("package", error)
+        }
+    }
+}

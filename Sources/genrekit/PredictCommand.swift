@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import ModelZoo
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Classify audio files with a model bundle: genres ranked by probability.",
+        discussion: """
+            Each file (any format libsndfile reads: WAV, AIFF, FLAC, OGG, AU, ...) is decoded, mixed \
+            down to mono, resampled to the bundle's rate when it differs (libsamplerate, best sinc \
+            converter; the output says so), cut into every full segment the bundle's features use \
+            (3 s for GTZAN models), and classified; the genres are ranked by the mean of the \
+            segments' probabilities. The bundle is verified first (as genrekit inspect does).
+
+            A file that cannot be decoded or is shorter than one segment gets a one-line error and the \
+            others are still classified; the exit status is then 2. A bundle that fails \
+            verification: exit status 1.
+
+            Example: genrekit predict zoo/lstm-norm-1.0.0.tar.gz song.wav other.flac --top 3
+            """)
+
+    @Argument(help: "A bundle (.tar.gz) genrekit package wrote.")
+    var bundle: String
+
+    @Argument(help: "Audio files to classify.")
+    var audio: [String]
+
+    @Option(help: "Print only the K most probable genres per file (default: all).")
+    var top: Int?
+
+    @Flag(help: "Print a JSON array: per file the ranking, segments and conversions, or the error.")
+    var json = false
+
+    func validate() throws {
+        if audio.isEmpty { throw ValidationError("give at least one audio file") }
+        if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
+    }
+
+    func run() throws {
+        let predictor: Predictor
+        do {
+            predictor = try Predictor(bundle: try Bundle.open(bundle))
+        } catch {
+            throw fail("predict", error)
+        }
+        var failed = false
+        var results: [PredictionResult] = []
+        for file in audio {
+            do {
+                var p = try predictor.predict(path: file)
+                if let top { p.ranking = Array(p.ranking.prefix(top)) }
+                results.append(.init(prediction: p))
+                if !json { print(Self.describe(p)) }
+            } catch {
+                failed = true
+                results.append(.init(file: file, error: "\(error)"))
+                FileHandle.standardError.write(Data("genrekit predict: \(error)\n".utf8))
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+        if failed { throw Exit.findings }
+    }
+
+    static func describe(_ p: FilePrediction) -> String {
+        var s = "\(p.file): \(p.segments) segment\(p.segments == 1 ? "" : "s")"
+        s += String(format: " (%.1f s, %d Hz, %d channel%@)", p.seconds, p.sampleRate, p.channels, p.channels == 1 ? "" : "s")
+        for c in p.conversions { s += "\n  note: \(c)" }
+        let width = p.ranking.map(\.genre.count).max() ?? 0
+        for (i, g) in p.ranking.enumerated() {
+            s += "\n  \(String(format: "%2d", i + 1)). \(g.genre.padding(toLength: width, withPad: " ", startingAt: 0))"
+            s += String(format: "  %.4f", g.probability)
+        }
+        return s
+    }
+}
+
+/// One file's entry in `predict --json`: its prediction, or its error.
+struct PredictionResult: Encodable {
+    var file: String
+    var prediction: FilePrediction?
+    var error: String?
+
+    init(prediction: FilePrediction) {
+        file = prediction.file
+        self.prediction = prediction
+    }
+
+    init(file: String, error: String) {
+        self.file = file
+        self.error = error
+    }
+}
