@@ -62,7 +62,10 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Dataset", "TestSupport"]),
         .testTarget(
             name: "ModelZooTests",
-            dependencies: ["ModelZoo", "NeuralNet", "Prepare", "Dataset", "Archive", "Audio", "Synth", "TestSupport"],
+            dependencies: [
+                "ModelZoo", "NeuralNet", "Prepare", "Dataset", "Archive", "Audio", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["Fixtures"]),
         .testTarget(name: "PrepareTests", dependencies: ["Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The main job end to end on the built-in synthetic dataset: synth (with the faults real
-# downloads have) -> unpack -> validate -> prepare -> a short training run. Everything goes to
-# demo-out/.
+# downloads have) -> unpack -> validate -> prepare -> a short training run -> package -> inspect
+# -> predict. Everything goes to demo-out/.
 set -eu
 genrekit=${1:-.build/release/genrekit}
 out=demo-out
@@ -27,3 +27,19 @@ echo "  # label i is genre i of \"genres\" in $out/features/dataset.json"
 echo
 echo "== genrekit train: a short run of lstm-norm (5 epochs; the recipe's full run is up to 150)"
 "$genrekit" train "$out/features" --recipe lstm-norm --out "$out/run" --epochs 5
+echo
+echo "== genrekit package: a versioned bundle in a zoo (manifest, weights, history, evaluation, plots, model card)"
+"$genrekit" package "$out/run" --version 1.0.0 --zoo "$out/zoo"
+"$genrekit" zoo list "$out/zoo"
+echo
+echo "== genrekit inspect: every file verified against the manifest, then described"
+"$genrekit" inspect "$out/zoo/lstm-norm-1.0.0.tar.gz"
+echo
+echo "== genrekit predict: two new synthetic tracks (another seed, never seen in training)"
+"$genrekit" synth --out "$out/new.zip" --tracks-per-genre 1 --seed 2026 --quiet > /dev/null
+"$genrekit" unpack "$out/new.zip" --into "$out/new" --quiet > /dev/null
+"$genrekit" predict "$out/zoo/lstm-norm-1.0.0.tar.gz" "$out/new/genres/metal/metal.00000.wav" \
+  "$out/new/genres/classical/classical.00000.wav" --top 3
+echo
+echo "From Python (numpy + safetensors, nothing from GenreKit), the same accuracy as the manifest's:"
+echo "  python3 examples/bundle_forward.py $out/zoo/lstm-norm-1.0.0.tar.gz $out/features/test.npz"

@@ -136,7 +136,8 @@ public struct Bundle: Sendable {
                 path, file: file, "weights the architecture does not use: \(unused.joined(separator: ", "))")
         }
         for (name, shape) in expected.sorted(by: { $0.key < $1.key }) where weights[name]!.shape != shape {
-            throw BundleError(path, file: file, "\(name) has shape \(weights[name]!.shape), the architecture says \(shape)")
+            throw BundleError(
+                path, file: file, "\(name) has shape \(weights[name]!.shape), the architecture says \(shape)")
         }
     }
 

@@ -15,7 +15,8 @@ public enum ModelCard {
         for (heading, lines) in sections(m) {
             s += "## \(heading)\n\n" + lines.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
         }
-        s += "## Per genre (test split, segments)\n\n| genre | precision | recall | F1 | support |\n|---|---|---|---|---|\n"
+        s +=
+            "## Per genre (test split, segments)\n\n| genre | precision | recall | F1 | support |\n|---|---|---|---|---|\n"
         for g in m.metrics.test.perGenre {
             s += "| \(g.genre) | \(p(g.precision)) | \(p(g.recall)) | \(p(g.f1)) | \(g.support) |\n"
         }
@@ -34,8 +35,9 @@ public enum ModelCard {
         for g in m.metrics.test.perGenre {
             rows.append([g.genre, p(g.precision), p(g.recall), p(g.f1), String(g.support)])
         }
-        s += TextTable.render(rows, rightAligned: [1, 2, 3, 4]).split(separator: "\n").map { "  " + $0 }.joined(
-            separator: "\n") + "\n"
+        s +=
+            TextTable.render(rows, rightAligned: [1, 2, 3, 4]).split(separator: "\n").map { "  " + $0 }.joined(
+                separator: "\n") + "\n"
         return s
     }
 
@@ -76,7 +78,8 @@ public enum ModelCard {
         }
         let split = m.data.split
         let ratios = split.ratios.map { r in
-            ["train", "val", "test"].compactMap { r[$0].map { String(format: "%.0f", $0 * 100) } }.joined(separator: "/")
+            ["train", "val", "test"].compactMap { r[$0].map { String(format: "%.0f", $0 * 100) } }.joined(
+                separator: "/")
         }
         var data = [
             "features: \(m.data.fingerprint)",
@@ -99,7 +102,8 @@ public enum ModelCard {
                     "n_fft \(f.nFFT), hop \(f.hopLength), \(f.nMels) mels (\(f.melScale)), \(f.window), "
                         + "center \(f.center), DCT \(f.dct); matches \(f.matches)",
                     "normalisation: "
-                        + (m.normalization.kind == "none" ? "none" : "\(m.normalization.kind): \(m.normalization.formula ?? "")"),
+                        + (m.normalization.kind == "none"
+                            ? "none" : "\(m.normalization.kind): \(m.normalization.formula ?? "")"),
                 ]
             ),
             ("Architecture", architecture),

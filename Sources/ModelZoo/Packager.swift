@@ -86,7 +86,8 @@ public struct Packager {
             normalization: normalized
                 ? .init(
                     kind: "per-coefficient",
-                    formula: "(x - normalization.mean) / normalization.std, per MFCC coefficient, before the first layer",
+                    formula:
+                        "(x - normalization.mean) / normalization.std, per MFCC coefficient, before the first layer",
                     tensors: ["normalization.mean", "normalization.std"])
                 : .init(kind: "none"),
             architecture: BundleManifest.architecture(
@@ -205,7 +206,8 @@ public struct ZooIndex: Codable, Sendable, Equatable {
     mutating func add(_ entry: Entry) {
         bundles.append(entry)
         bundles.sort { a, b in
-            a.name != b.name ? a.name < b.name : Self.versionKey(a.version).lexicographicallyPrecedes(Self.versionKey(b.version))
+            a.name != b.name
+                ? a.name < b.name : Self.versionKey(a.version).lexicographicallyPrecedes(Self.versionKey(b.version))
         }
     }
 

@@ -25,7 +25,7 @@ public enum Plots {
         x: Double, y: Double, width: Double, height: Double, title: String, history: [EpochRecord], yMax: Double,
         train: KeyPath<EpochRecord, Double>, val: KeyPath<EpochRecord, Double>
     ) -> String {
-        let (left, right, top, bottom) = (x + 50, x + width - 10, y + 20, y + height - 35)
+        let (left, right, top, bottom) = (x + 50, x + width - 20, y + 20, y + height - 35)
         let epochs = max(history.last?.epoch ?? 1, 1)
         func px(_ epoch: Int) -> Double {
             epochs == 1 ? (left + right) / 2 : left + (right - left) * Double(epoch - 1) / Double(epochs - 1)
@@ -37,7 +37,8 @@ public enum Plots {
         for i in 0...5 {
             let v = yMax * Double(i) / 5
             s += "<line x1=\"\(f(left))\" y1=\"\(f(py(v)))\" x2=\"\(f(right))\" y2=\"\(f(py(v)))\" stroke=\"#ddd\"/>\n"
-            s += text(x: left - 5, y: py(v) + 4, String(format: yMax <= 1 ? "%.1f" : "%.2f", v), anchor: "end", size: 11)
+            s += text(
+                x: left - 5, y: py(v) + 4, String(format: yMax <= 1 ? "%.1f" : "%.2f", v), anchor: "end", size: 11)
         }
         let step = max(1, Int((Double(epochs) / 6).rounded(.up)))
         for e in stride(from: 1, through: epochs, by: step) {
@@ -48,7 +49,8 @@ public enum Plots {
             let points = history.map { "\(f(px($0.epoch))),\(f(py($0[keyPath: key])))" }.joined(separator: " ")
             s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
             if history.count == 1, let only = history.first {
-                s += "<circle cx=\"\(f(px(only.epoch)))\" cy=\"\(f(py(only[keyPath: key])))\" r=\"3\" fill=\"\(colour)\"/>\n"
+                s +=
+                    "<circle cx=\"\(f(px(only.epoch)))\" cy=\"\(f(py(only[keyPath: key])))\" r=\"3\" fill=\"\(colour)\"/>\n"
             }
             let ly = top + (label == "train" ? 14 : 30)
             s += "<line x1=\"\(f(right - 95))\" y1=\"\(f(ly - 4))\" x2=\"\(f(right - 75))\" y2=\"\(f(ly - 4))\" "

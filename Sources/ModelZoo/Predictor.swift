@@ -75,18 +75,23 @@ public final class Predictor {
             conversions.append(
                 "resampled \(decoded.sampleRate) Hz -> \(rate) Hz (libsamplerate, \(Resampler.converterName))")
         }
-        let seconds = decoded.sampleRate > 0 ? Double(decoded.samples.count / max(decoded.channels, 1)) / Double(decoded.sampleRate) : 0
+        let seconds =
+            decoded.sampleRate > 0
+            ? Double(decoded.samples.count / max(decoded.channels, 1)) / Double(decoded.sampleRate) : 0
         let count = mono.count / segmentLength
         guard count > 0 else {
             throw .undecodable(
                 path: path,
                 message:
-                    String(format: "%.2f s of audio, shorter than one %.2f s segment", seconds, Double(segmentLength) / Double(rate)))
+                    String(
+                        format: "%.2f s of audio, shorter than one %.2f s segment", seconds,
+                        Double(segmentLength) / Double(rate)))
         }
         let probabilities = mono.withUnsafeBufferPointer { all in
             segmentProbabilities(
                 (0..<count).flatMap { d in
-                    extractor.mfcc(samples: UnsafeBufferPointer(rebasing: all[(d * segmentLength)..<((d + 1) * segmentLength)]))
+                    extractor.mfcc(
+                        samples: UnsafeBufferPointer(rebasing: all[(d * segmentLength)..<((d + 1) * segmentLength)]))
                 }, count: count)
         }
         return FilePrediction(
@@ -104,7 +109,8 @@ public final class Predictor {
         normalization?.apply(&x)
         let f = bundle.manifest.features
         let logits = model.forward(Tensor(shape: [count, f.framesPerSegment, f.nMFCC], values: x), training: false)
-        return SoftmaxCrossEntropy.evaluate(logits: logits, labels: [Int](repeating: 0, count: count)).probabilities.values
+        return SoftmaxCrossEntropy.evaluate(logits: logits, labels: [Int](repeating: 0, count: count)).probabilities
+            .values
     }
 
     /// Genres ranked by the mean of the segments' probabilities.

@@ -68,7 +68,8 @@ struct Predict: ParsableCommand {
 
     static func describe(_ p: FilePrediction) -> String {
         var s = "\(p.file): \(p.segments) segment\(p.segments == 1 ? "" : "s")"
-        s += String(format: " (%.1f s, %d Hz, %d channel%@)", p.seconds, p.sampleRate, p.channels, p.channels == 1 ? "" : "s")
+        s += String(
+            format: " (%.1f s, %d Hz, %d channel%@)", p.seconds, p.sampleRate, p.channels, p.channels == 1 ? "" : "s")
         for c in p.conversions { s += "\n  note: \(c)" }
         let width = p.ranking.map(\.genre.count).max() ?? 0
         for (i, g) in p.ranking.enumerated() {

@@ -114,3 +114,31 @@ import Zlib
         #expect(packed.prefix(2) == [0x1F, 0x8B])
     }
 }
+
+@Suite struct ResamplerTests {
+    /// A 1 kHz sine converted 22050 -> 44100 -> 22050 Hz and 22050 -> 16000 Hz stays the same
+    /// sine: compared with the analytic one at the new rate, away from the edges.
+    @Test(arguments: [44100, 16000, 48000])
+    func sineStaysASine(rate: Int) throws {
+        func sine(_ rate: Int, seconds: Double) -> [Float] {
+            (0..<Int(seconds * Double(rate))).map { Float(0.5 * sin(2 * Double.pi * 1000 * Double($0) / Double(rate))) }
+        }
+        let converted = try Resampler.resample(sine(22050, seconds: 1), from: 22050, to: rate, name: "sine")
+        #expect(converted.count == rate, "libsamplerate gives round(frames * ratio) frames")
+        let expected = sine(rate, seconds: 1)
+        let middle = (rate / 10)..<(rate - rate / 10)
+        let worst = middle.map { abs(converted[$0] - expected[$0]) }.max()!
+        #expect(worst < 1e-3, "max error \(worst)")
+        #expect(Resampler.converterName == "Best Sinc Interpolator")
+        #expect(try Resampler.resample([1, 2, 3], from: rate, to: rate, name: "same") == [1, 2, 3])
+    }
+
+    @Test func mixdownIsTheChannelMean() {
+        #expect(Resampler.mixdown([1, 3, -2, 0, 0.5, 0.5], channels: 2) == [2, -1, 0.5])
+        #expect(Resampler.mixdown([1, 2, 3], channels: 1) == [1, 2, 3])
+    }
+
+    @Test func badRatesAreRefused() {
+        #expect(throws: AudioError.self) { try Resampler.resample([1, 2], from: 1, to: 1_000_000, name: "x.wav") }
+    }
+}

@@ -18,6 +18,10 @@ struct Run {
     }()
 
     init(_ arguments: String..., in directory: String) throws {
+        try self.init(arguments: arguments, in: directory)
+    }
+
+    init(arguments: [String], in directory: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Run.binary)
         process.arguments = arguments
@@ -169,9 +173,10 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(dir.tree().isEmpty)
     }
 
-    @Test(arguments: ["synth", "unpack", "validate", "prepare", "train"])
+    @Test(arguments: ["synth", "unpack", "validate", "prepare", "train", "package", "inspect", "predict", "zoo list"])
     func everyCommandHasHelp(command: String) throws {
-        let run = try Run(command, "--help", in: FileManager.default.temporaryDirectory.path)
+        let words = command.split(separator: " ").map(String.init)
+        let run = try Run(arguments: words + ["--help"], in: FileManager.default.temporaryDirectory.path)
         #expect(run.status == 0)
         #expect(run.stdout.contains("USAGE: genrekit \(command)"))
         #expect(run.stdout.contains("Example"))
@@ -207,5 +212,89 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(run.stdout == "wrote s.zip: 10 synthetic tracks\n")
         let check = try Run("validate", "s.zip", "--strict", in: dir.path)
         #expect(check.status == 0, "a synthetic dataset without --faults is clean: \(check.stdout)")
+    }
+
+    /// prepare -> train -> package -> zoo list -> inspect -> predict, through the command line.
+    @Test func packageInspectPredict() throws {
+        let dir = TemporaryDirectory()
+        let data = try Fixtures.toneDataset(in: dir, perGenre: 3, seconds: 6)
+        #expect(try Run("prepare", data, "--out", "features", "-q", in: dir.path).status == 0)
+        // lstm-norm, narrower, so a debug build trains it in seconds.
+        var recipe = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(Fixtures.bytes(Fixtures.packageRoot + "/manifests/models/lstm-norm.json")))
+                as? [String: Any])
+        recipe["name"] = "tiny"
+        recipe["layers"] = (recipe["layers"] as! [[String: Any]]).map { layer in
+            var l = layer
+            if let units = l["units"] as? Int { l["units"] = units / 8 }
+            return l
+        }
+        FileManager.default.createFile(
+            atPath: dir.file("tiny.json"), contents: try JSONSerialization.data(withJSONObject: recipe))
+        let train = try Run(
+            "train", "features", "--recipe", "tiny.json", "--out", "run", "--epochs", "2", "-q", in: dir.path)
+        #expect(train.status == 0, "\(train.stderr)")
+
+        let package = try Run("package", "run", "--version", "0.1.0", "--zoo", "zoo", in: dir.path)
+        #expect(package.status == 0, "\(package.stderr)")
+        #expect(package.stdout.hasPrefix("zoo/tiny-0.1.0.tar.gz: tiny 0.1.0, 7 files; test accuracy "))
+        let again = try Run("package", "run", "--version", "0.1.0", "--zoo", "zoo", in: dir.path)
+        #expect(again.status == 1)
+        #expect(again.stderr.hasPrefix("genrekit package: zoo/tiny-0.1.0.tar.gz: tiny 0.1.0 is already in the zoo"))
+        #expect(try Run("package", "run", "--version", "1", "--zoo", "zoo", in: dir.path).status == 64)
+
+        let list = try Run("zoo", "list", "zoo", in: dir.path)
+        #expect(list.status == 0)
+        #expect(list.stdout.split(separator: "\n").count == 2)
+        #expect(list.stdout.contains("tiny  0.1.0"))
+
+        let inspect = try Run("inspect", "zoo/tiny-0.1.0.tar.gz", in: dir.path)
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        #expect(inspect.stdout.hasPrefix("tiny 0.1.0  (zoo/tiny-0.1.0.tar.gz: 7 files verified against their SHA-256)"))
+        #expect(inspect.stdout.contains("lstm: lstm 13 -> 16, gates input/forget/candidate/output"))
+        #expect(inspect.stdout.contains("per genre (test split, segments):"))
+        let json = try Run("inspect", "zoo/tiny-0.1.0.tar.gz", "--json", in: dir.path)
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(manifest["version"] as? String == "0.1.0")
+
+        // A bundle with a member altered: one line naming the file, exit 1.
+        let reader = try SafeArchiveReader(path: dir.file("zoo/tiny-0.1.0.tar.gz"))
+        let writer = try ArchiveWriter(path: dir.file("altered.tar.gz"), format: .tarGzip)
+        while let entry = try reader.next() {
+            var bytes = try reader.readAll()
+            if entry.path == "evaluation.json" { bytes[10] ^= 1 }
+            try writer.addFile(entry.path, bytes: bytes)
+        }
+        try writer.finish()
+        let altered = try Run("inspect", "altered.tar.gz", in: dir.path)
+        #expect(altered.status == 1)
+        #expect(altered.stdout.isEmpty)
+        #expect(
+            altered.stderr.hasPrefix("genrekit inspect: altered.tar.gz: evaluation.json: altered: SHA-256 or size"))
+        #expect(altered.stderr.split(separator: "\n").count == 1)
+
+        // Two tracks and one unreadable file: both classified, the other one line, exit 2.
+        FileManager.default.createFile(atPath: dir.file("junk.wav"), contents: Data(repeating: 5, count: 300))
+        let predict = try Run(
+            "predict", "zoo/tiny-0.1.0.tar.gz", data + "/genres/blues/blues.00000.wav", "junk.wav",
+            data + "/genres/metal/metal.00001.wav", "--top", "2", in: dir.path)
+        #expect(predict.status == 2)
+        #expect(predict.stderr.hasPrefix("genrekit predict: junk.wav: cannot decode audio"))
+        #expect(predict.stderr.split(separator: "\n").count == 1)
+        let lines = predict.stdout.split(separator: "\n")
+        #expect(lines.count == 6, "two files, a heading and two genres each: \(predict.stdout)")
+        #expect(lines[0] == "\(data)/genres/blues/blues.00000.wav: 2 segments (6.0 s, 22050 Hz, 1 channel)")
+        #expect(lines[1].hasPrefix("   1. "))
+        let predictJSON = try Run(
+            "predict", "zoo/tiny-0.1.0.tar.gz", data + "/genres/blues/blues.00000.wav", "--json", in: dir.path)
+        #expect(predictJSON.status == 0)
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(predictJSON.stdout.utf8)) as? [[String: Any]])
+        let ranking = try #require((results.first?["prediction"] as? [String: Any])?["ranking"] as? [[String: Any]])
+        #expect(ranking.count == 10)
+        let sum = ranking.compactMap { $0["probability"] as? Double }.reduce(0, +)
+        #expect(abs(sum - 1) < 1e-5, "the mean of softmax rows sums to 1: \(sum)")
     }
 }

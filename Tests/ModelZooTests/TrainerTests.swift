@@ -36,7 +36,8 @@ func toneFeatures(_ dir: TemporaryDirectory) throws -> String {
             features: features, run: dir.file("run"), resume: false)
         #expect(
             Fixtures.tree(dir.file("run")) == [
-                "checkpoint.safetensors", "evaluation.json", "history.csv", "recipe.json", "weights.safetensors",
+                "checkpoint.safetensors", "evaluation.json", "history.csv", "recipe.json", "run.json",
+                "weights.safetensors",
             ])
         let history = try String(contentsOfFile: dir.file("run/history.csv"), encoding: .utf8).split(separator: "\n")
         #expect(history.first == "epoch,loss,accuracy,val_loss,val_accuracy")

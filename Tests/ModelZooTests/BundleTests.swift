@@ -1,0 +1,409 @@
+import Archive
+import Audio
+import Crypto
+import Dataset
+import Foundation
+import ModelZoo
+import NeuralNet
+import Prepare
+import TestSupport
+import Testing
+
+/// One small trained run, shared by the bundle tests (training is the slow part).
+struct TrainedRun: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let data: String
+    let features: String
+    let run: String
+    let evaluation: Evaluation
+
+    static let shared: TrainedRun = {
+        let dir = TemporaryDirectory("genrekit-bundle")
+        let features = try! toneFeatures(dir)
+        let evaluation = try! Trainer(recipe: try! smallRecipe(epochs: 6)).train(
+            features: features, run: dir.file("run"), resume: false)
+        return TrainedRun(
+            directory: dir, data: dir.file("data"), features: features, run: dir.file("run"), evaluation: evaluation)
+    }()
+
+    /// Packages the run into `zoo` with a fixed creation time.
+    func package(into zoo: String, version: String = "1.0.0", epoch: String = "1700000000") throws -> String {
+        var packager = Packager(run: run, version: version)
+        packager.environment = ["SOURCE_DATE_EPOCH": epoch]
+        return try packager.package(into: zoo).path
+    }
+}
+
+/// The members of a bundle, in order, to rebuild tampered copies from.
+func members(of bundle: String) throws -> [(String, [UInt8])] {
+    let reader = try SafeArchiveReader(path: bundle)
+    var all: [(String, [UInt8])] = []
+    while let entry = try reader.next() { all.append((entry.path, try reader.readAll())) }
+    return all
+}
+
+func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
+    let writer = try ArchiveWriter(path: path, format: .tarGzip)
+    for (name, bytes) in members { try writer.addFile(name, bytes: bytes) }
+    try writer.finish()
+}
+
+func sha256(_ bytes: [UInt8]) -> String {
+    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+}
+
+@Suite(.serialized) struct BundleTests {
+    let trained = TrainedRun.shared
+
+    @Test func bundleHoldsTheDocumentedFilesInOrder() throws {
+        let dir = TemporaryDirectory()
+        let path = try trained.package(into: dir.file("zoo"))
+        #expect(path == dir.file("zoo/small-1.0.0.tar.gz"))
+        #expect(
+            try members(of: path).map(\.0) == [
+                "manifest.json", "README.md", "weights.safetensors", "evaluation.json", "history.csv", "curves.svg",
+                "confusion.svg",
+            ])
+        #expect(Fixtures.tree(dir.file("zoo")) == ["index.json", "small-1.0.0.tar.gz"])
+        let bundle = try Bundle.open(path)
+        let m = bundle.manifest
+        #expect(m.schemaVersion == 1)
+        #expect(m.created == "2023-11-14T22:13:20Z", "SOURCE_DATE_EPOCH 1700000000")
+        #expect(m.genres == DatasetManifest.gtzan.genres)
+        #expect(m.features.nMFCC == 13 && m.features.framesPerSegment == 130 && m.features.matches.hasPrefix("librosa"))
+        #expect(m.normalization.tensors == ["normalization.mean", "normalization.std"])
+        #expect(m.recipe == (try smallRecipe(epochs: 6)))
+        #expect(m.architecture.layers.first?.gateOrder == ["input", "forget", "candidate", "output"])
+        // Parameter counts from the shapes: LSTM 13 -> 32 is 13*128 + 32*128 + 128.
+        #expect(m.architecture.layers.first?.parameters == 13 * 128 + 32 * 128 + 128)
+        #expect(m.architecture.parameters == bundle.model().parameters.map(\.count).reduce(0, +))
+        #expect(m.metrics.test.segmentAccuracy == trained.evaluation.test.segmentAccuracy)
+        #expect(m.metrics.validation.trackAccuracy == trained.evaluation.validation.trackAccuracy)
+        let description = try JSONDecoder().decode(
+            DatasetDescription.self, from: Data(Fixtures.bytes(trained.features + "/dataset.json")))
+        #expect(m.data.fingerprint == description.fingerprint)
+        #expect(m.data.counts["test"]?.segments == description.splits["test"]?.segments)
+        #expect(m.data.split == description.split)
+        #expect(m.files.map(\.path) == Bundle.memberOrder)
+        #expect(bundle.members["weights.safetensors"] == Fixtures.bytes(trained.run + "/weights.safetensors"))
+        let card = String(decoding: bundle.members["README.md"]!, as: UTF8.self)
+        #expect(card.hasPrefix("# small 1.0.0\n"))
+        #expect(card.contains("| blues |"))
+        let curves = String(decoding: bundle.members["curves.svg"]!, as: UTF8.self)
+        #expect(curves.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(curves.components(separatedBy: "<polyline").count == 5, "train and validation, accuracy and loss")
+        let confusion = String(decoding: bundle.members["confusion.svg"]!, as: UTF8.self)
+        #expect(confusion.components(separatedBy: "<rect x=").count - 1 == 100, "one cell per genre pair")
+    }
+
+    /// The manifest written matches the JSON Schema in manifests/schemas on the points a reader
+    /// relies on: every required key present, no key the schema does not describe.
+    @Test func manifestFollowsItsSchema() throws {
+        let dir = TemporaryDirectory()
+        let bundle = try Bundle.open(try trained.package(into: dir.file("zoo")))
+        let schema = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(Fixtures.bytes(Fixtures.packageRoot + "/manifests/schemas/bundle-manifest-1.schema.json")))
+                as? [String: Any])
+        let manifest = try JSONSerialization.jsonObject(with: Data(bundle.manifestBytes))
+        let problems = SchemaCheck(root: schema).check(manifest, against: schema, at: "manifest")
+        #expect(problems.isEmpty, "\(problems)")
+        // The check can fail: a manifest with an extra key and a missing one is caught.
+        var broken = try #require(manifest as? [String: Any])
+        broken["surprise"] = 1
+        broken["genres"] = nil
+        #expect(SchemaCheck(root: schema).check(broken, against: schema, at: "manifest").count == 2)
+    }
+
+    /// Package, open, then the bundle's model and the predictor give the run's own numbers.
+    @Test func roundTripPredictsWhatTheRunPredicted() throws {
+        let dir = TemporaryDirectory()
+        let bundle = try Bundle.open(try trained.package(into: dir.file("zoo")))
+        let predictor = try Predictor(bundle: bundle)
+        let test = try NPY.readArchive(path: trained.features + "/test.npz")
+        let x = try #require(test["mfcc"]).floats()
+        let labels = try #require(test["label"]?.integers()).map(Int.init)
+        let tracks = try #require(test["track"]?.integers()).map(Int.init)
+        let probabilities = predictor.segmentProbabilities(x, count: labels.count)
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: 10), count: 10)
+        for r in labels.indices {
+            let row = probabilities[(r * 10)..<((r + 1) * 10)]
+            confusion[labels[r]][row.indices.max { row[$0] < row[$1] }! - r * 10] += 1
+        }
+        #expect(confusion == trained.evaluation.test.confusion, "the bundle's model predicts what the run's did")
+
+        // Predict from the audio file of the first test track: its segments' MFCCs are the
+        // prepared rows, so the ranking is the mean of those rows' probabilities.
+        let description = try JSONDecoder().decode(
+            DatasetDescription.self, from: Data(Fixtures.bytes(trained.features + "/dataset.json")))
+        let track = description.tracks[tracks[0]]
+        let rows = tracks.indices.filter { tracks[$0] == tracks[0] }
+        let prediction = try predictor.predict(path: "\(trained.data)/genres/\(track.genre)/\(track.id).wav")
+        #expect(prediction.segments == rows.count)
+        #expect(prediction.conversions.isEmpty)
+        for entry in prediction.ranking {
+            let g = try #require(bundle.manifest.genres.firstIndex(of: entry.genre))
+            let mean = rows.map { Double(probabilities[$0 * 10 + g]) }.reduce(0, +) / Double(rows.count)
+            #expect(abs(entry.probability - mean) < 1e-6, "\(entry.genre): \(entry.probability) vs \(mean)")
+        }
+        #expect(prediction.ranking.map(\.probability) == prediction.ranking.map(\.probability).sorted(by: >))
+    }
+
+    @Test func sameRunAndVersionGiveTheSameBytes() throws {
+        let dir = TemporaryDirectory()
+        let a = try trained.package(into: dir.file("a"))
+        let b = try trained.package(into: dir.file("b"))
+        #expect(Fixtures.bytes(a) == Fixtures.bytes(b))
+        #expect(Fixtures.bytes(dir.file("a/index.json")) == Fixtures.bytes(dir.file("b/index.json")))
+        // Without SOURCE_DATE_EPOCH the creation time is the weights' modification time: still stable.
+        var packager = Packager(run: trained.run, version: "1.0.0")
+        packager.environment = [:]
+        let c = try packager.package(into: dir.file("c")).path
+        var again = Packager(run: trained.run, version: "1.0.0")
+        again.environment = [:]
+        let d = try again.package(into: dir.file("d")).path
+        #expect(Fixtures.bytes(c) == Fixtures.bytes(d))
+        #expect(Fixtures.bytes(c) != Fixtures.bytes(a), "a different creation time is different bytes")
+    }
+
+    @Test func zooIndexRefusesAnExistingVersion() throws {
+        let dir = TemporaryDirectory()
+        let zoo = dir.file("zoo")
+        _ = try trained.package(into: zoo, version: "1.2.0")
+        let before = Fixtures.bytes(zoo + "/small-1.2.0.tar.gz")
+        #expect(throws: BundleError.self) { try trained.package(into: zoo, version: "1.2.0", epoch: "1") }
+        do {
+            _ = try trained.package(into: zoo, version: "1.2.0", epoch: "1")
+        } catch {
+            #expect("\(error)".contains("already in the zoo"))
+        }
+        #expect(Fixtures.bytes(zoo + "/small-1.2.0.tar.gz") == before, "the existing bundle is untouched")
+        _ = try trained.package(into: zoo, version: "1.10.0")
+        _ = try trained.package(into: zoo, version: "1.9.0")
+        let index = try ZooIndex.load(zoo)
+        #expect(index.bundles.map(\.version) == ["1.2.0", "1.9.0", "1.10.0"], "ordered by version, numerically")
+        #expect(index.bundles[0].sha256.count == 64)
+        #expect(index.bundles[0].testSegmentAccuracy == trained.evaluation.test.segmentAccuracy)
+        let table = index.table.split(separator: "\n")
+        #expect(table.count == 4)
+        #expect(table[0].hasPrefix("NAME"))
+        #expect(table[3].hasPrefix("small") && table[3].contains("1.10.0"))
+        #expect(
+            Fixtures.tree(zoo) == ["index.json", "small-1.10.0.tar.gz", "small-1.2.0.tar.gz", "small-1.9.0.tar.gz"])
+    }
+
+    @Test func unfinishedRunsAndBadVersionsAreRefused() throws {
+        let dir = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.file("run"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: trained.run + "/recipe.json", toPath: dir.file("run/recipe.json"))
+        #expect {
+            try Packager(run: dir.file("run"), version: "1.0.0").package(into: dir.file("zoo"))
+        } throws: { "\($0)".contains("run.json: missing") }
+        #expect(throws: BundleError.self) { try trained.package(into: dir.file("zoo"), version: "1.0") }
+        #expect(throws: BundleError.self) { try trained.package(into: dir.file("zoo"), epoch: "yesterday") }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("zoo/index.json")))
+        #expect(Packager.isSemanticVersion("1.0.0-rc.1") && !Packager.isSemanticVersion("01.0.0"))
+    }
+
+    /// Every kind of tampering: a one-line error naming the file.
+    @Test func tamperingIsCaught() throws {
+        let dir = TemporaryDirectory()
+        let good = try members(of: try trained.package(into: dir.file("zoo")))
+        func member(_ name: String) -> [UInt8] { good.first { $0.0 == name }!.1 }
+        var manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(member("manifest.json"))) as? [String: Any])
+        func json(_ object: Any) -> [UInt8] {
+            Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        }
+        /// Weights replaced and their checksum updated, so only the architecture check can catch it.
+        func withWeights(_ edit: (inout [String: Tensor]) -> Void) -> [(String, [UInt8])] {
+            var (tensors, metadata) = try! Safetensors.decode(member("weights.safetensors"))
+            edit(&tensors)
+            let bytes = Safetensors.encode(tensors, metadata: metadata)
+            var m = manifest
+            m["files"] = (m["files"] as! [[String: Any]]).map { file -> [String: Any] in
+                guard file["path"] as? String == "weights.safetensors" else { return file }
+                return ["path": "weights.safetensors", "sha256": sha256(bytes), "bytes": bytes.count]
+            }
+            return good.map { name, old in
+                name == "weights.safetensors" ? (name, bytes) : name == "manifest.json" ? (name, json(m)) : (name, old)
+            }
+        }
+        var flipped = member("weights.safetensors")
+        flipped[flipped.count - 3] ^= 0x40
+        var schema2 = manifest
+        schema2["schemaVersion"] = 2
+        var lyingArchitecture = manifest
+        var architecture = manifest["architecture"] as! [String: Any]
+        architecture["parameters"] = 1
+        lyingArchitecture["architecture"] = architecture
+
+        let cases: [(String, [(String, [UInt8])], String)] = [
+            ("missing file", good.filter { $0.0 != "history.csv" }, "history.csv: missing"),
+            ("extra file", good + [("notes.txt", Array("hi".utf8))], "notes.txt: extra file"),
+            (
+                "altered file", good.map { $0.0 == "weights.safetensors" ? ($0.0, flipped) : $0 },
+                "weights.safetensors: altered"
+            ),
+            (
+                "altered history", good.map { $0.0 == "history.csv" ? ($0.0, $0.1 + [0x0a]) : $0 },
+                "history.csv: altered"
+            ),
+            ("no manifest", good.filter { $0.0 != "manifest.json" }, "manifest.json: missing"),
+            ("unknown schema", good.map { $0.0 == "manifest.json" ? ($0.0, json(schema2)) : $0 }, "schema version 2"),
+            (
+                "architecture lies", good.map { $0.0 == "manifest.json" ? ($0.0, json(lyingArchitecture)) : $0 },
+                "manifest.json: the architecture does not match"
+            ),
+            (
+                "wrong shape",
+                withWeights { $0["dense3.kernel"] = Tensor(zeros: [10, 12]) },
+                "dense3.kernel has shape [10, 12], the architecture says [12, 10]"
+            ),
+            ("missing weight", withWeights { $0["lstm.bias"] = nil }, "missing weights: lstm.bias"),
+            ("unused weight", withWeights { $0["extra.kernel"] = Tensor(zeros: [2]) }, "does not use: extra.kernel"),
+        ]
+        for (label, members, expected) in cases {
+            let path = dir.file("\(label.replacingOccurrences(of: " ", with: "-")).tar.gz")
+            try writeBundle(members, to: path)
+            #expect(throws: BundleError.self, "\(label)") { try Bundle.open(path) }
+            do {
+                _ = try Bundle.open(path)
+            } catch {
+                let message = "\(error)"
+                #expect(message.contains(expected), "\(label): \(message)")
+                #expect(message.hasPrefix(path + ": "), "names the bundle: \(message)")
+                #expect(!message.contains("\n"))
+            }
+        }
+        manifest["name"] = "x"  // an edited manifest is fine as long as it stays consistent
+        try writeBundle(good.map { $0.0 == "manifest.json" ? ($0.0, json(manifest)) : $0 }, to: dir.file("ok.tar.gz"))
+        #expect(try Bundle.open(dir.file("ok.tar.gz")).manifest.name == "x")
+        FileManager.default.createFile(atPath: dir.file("junk.tar.gz"), contents: Data(repeating: 7, count: 100))
+        #expect { try Bundle.open(dir.file("junk.tar.gz")) } throws: { "\($0)".contains("not a readable bundle") }
+    }
+
+    /// WAV, AU, AIFF and FLAC hold the same 16-bit samples, so the same ranking; Ogg Vorbis is
+    /// lossy, a 44.1 kHz stereo copy is resampled: close, and the output says what was done.
+    @Test func predictReadsEveryFormatAndResamples() throws {
+        let dir = TemporaryDirectory()
+        let predictor = try Predictor(bundle: try Bundle.open(try trained.package(into: dir.file("zoo"))))
+        let samples = Fixtures.tone(seconds: 7, frequency: 440, seed: 9)
+        let reference = try predictor.predict(path: try write(samples, .wav, in: dir))
+        #expect(reference.segments == 2, "7 s: two full 3 s segments")
+        for container in [Audio.Sndfile.Container.au, .aiff, .flac] {
+            let p = try predictor.predict(path: try write(samples, container, in: dir))
+            #expect(p.ranking == reference.ranking, "\(container)")
+        }
+        let ogg = try predictor.predict(path: try write(samples, .ogg, in: dir))
+        #expect(ogg.ranking.first?.genre == reference.ranking.first?.genre)
+
+        let up = try Resampler.resample(samples.map { Float($0) / 32768 }, from: 22050, to: 44100, name: "tone")
+        let stereo = up.flatMap { v -> [Int16] in
+            let s = Int16(max(-32767, min(32767, (v * 32768).rounded())))
+            return [s, s]
+        }
+        let path = dir.file("stereo44k.wav")
+        FileManager.default.createFile(
+            atPath: path, contents: Data(try Sndfile.encode(samples: stereo, sampleRate: 44100, channels: 2)))
+        let resampled = try predictor.predict(path: path)
+        #expect(resampled.sampleRate == 44100 && resampled.channels == 2 && resampled.segments == 2)
+        #expect(resampled.conversions.contains("2 channels mixed down to mono"))
+        #expect(
+            resampled.conversions.contains("resampled 44100 Hz -> 22050 Hz (libsamplerate, Best Sinc Interpolator)"))
+        #expect(resampled.ranking.first?.genre == reference.ranking.first?.genre)
+        for entry in resampled.ranking {
+            let same = try #require(reference.ranking.first { $0.genre == entry.genre })
+            #expect(abs(entry.probability - same.probability) < 0.02, "\(entry.genre)")
+        }
+
+        let short = try write(Fixtures.tone(seconds: 2), .wav, in: dir, name: "short")
+        #expect { try predictor.predict(path: short) } throws: {
+            "\($0)" == "\(short): cannot decode audio (2.00 s of audio, shorter than one 3.00 s segment)"
+        }
+        FileManager.default.createFile(atPath: dir.file("junk.wav"), contents: Data(repeating: 1, count: 500))
+        #expect { try predictor.predict(path: dir.file("junk.wav")) } throws: {
+            "\($0)".hasPrefix(dir.file("junk.wav") + ": cannot decode audio")
+        }
+    }
+
+    func write(
+        _ samples: [Int16], _ container: Audio.Sndfile.Container, in dir: TemporaryDirectory, name: String = "tone"
+    ) throws -> String {
+        let path = dir.file("\(name).\(container.rawValue.lowercased())")
+        FileManager.default.createFile(
+            atPath: path, contents: Data(try Sndfile.encode(samples: samples, sampleRate: 22050, container: container)))
+        return path
+    }
+}
+
+/// A small JSON Schema (2020-12) checker for the keywords the bundle schema uses: type, const,
+/// enum, required, properties, additionalProperties, items, $ref, minItems/maxItems, pattern.
+/// Enough to catch a manifest and its schema drifting apart.
+struct SchemaCheck {
+    let root: [String: Any]
+
+    func check(_ value: Any, against schema: [String: Any], at path: String) -> [String] {
+        if let ref = schema["$ref"] as? String {
+            let name = String(ref.dropFirst("#/$defs/".count))
+            return check(value, against: (root["$defs"] as! [String: Any])[name] as! [String: Any], at: path)
+        }
+        if let oneOf = schema["oneOf"] as? [[String: Any]] {
+            let matches = oneOf.filter { check(value, against: $0, at: path).isEmpty }.count
+            return matches == 1 ? [] : ["\(path): matches \(matches) of oneOf"]
+        }
+        var problems: [String] = []
+        if let constant = schema["const"] {
+            if "\(constant)" != "\(value)" { problems.append("\(path): \(value) is not \(constant)") }
+        }
+        if let options = schema["enum"] as? [Any], !options.contains(where: { "\($0)" == "\(value)" }) {
+            problems.append("\(path): \(value) not in \(options)")
+        }
+        if let type = schema["type"] as? String {
+            let ok: Bool =
+                switch type {
+                case "object": value is [String: Any]
+                case "array": value is [Any]
+                case "string": value is String
+                case "boolean": isBool(value)
+                case "integer":
+                    !isBool(value) && ((value as? NSNumber).map { $0.doubleValue == $0.doubleValue.rounded() } ?? false)
+                case "number": !isBool(value) && value is NSNumber
+                default: false
+                }
+            if !ok { problems.append("\(path): not \(type)") }
+        }
+        if let pattern = schema["pattern"] as? String, let s = value as? String,
+            s.range(of: pattern, options: .regularExpression) == nil
+        {
+            problems.append("\(path): '\(s)' does not match \(pattern)")
+        }
+        if let object = value as? [String: Any] {
+            let properties = schema["properties"] as? [String: Any] ?? [:]
+            for key in schema["required"] as? [String] ?? [] where object[key] == nil {
+                problems.append("\(path): missing \(key)")
+            }
+            for (key, v) in object {
+                if let p = properties[key] as? [String: Any] {
+                    problems += check(v, against: p, at: "\(path).\(key)")
+                } else if let extra = schema["additionalProperties"] as? [String: Any] {
+                    problems += check(v, against: extra, at: "\(path).\(key)")
+                } else if schema["additionalProperties"] as? Bool == false {
+                    problems.append("\(path): unexpected \(key)")
+                }
+            }
+        }
+        if let array = value as? [Any] {
+            if let n = schema["minItems"] as? Int, array.count < n { problems.append("\(path): fewer than \(n) items") }
+            if let n = schema["maxItems"] as? Int, array.count > n { problems.append("\(path): more than \(n) items") }
+            if let items = schema["items"] as? [String: Any] {
+                for (i, v) in array.enumerated() { problems += check(v, against: items, at: "\(path)[\(i)]") }
+            }
+        }
+        return problems
+    }
+
+    func isBool(_ value: Any) -> Bool {
+        (value as? NSNumber).map { String(cString: $0.objCType) == "c" } ?? false
+    }
+}
