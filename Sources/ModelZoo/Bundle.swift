@@ -86,11 +86,12 @@ public struct Bundle: Sendable {
             guard let bytes = members[file.path] else {
                 throw BundleError(path, file: file.path, "missing (the manifest lists it)")
             }
-            guard bytes.count == file.bytes, sha256Hex(bytes) == file.sha256 else {
+            guard bytes.count == file.bytes else {
                 throw BundleError(
-                    path, file: file.path,
-                    "altered: SHA-256 or size does not match the manifest (\(bytes.count) bytes, manifest says \(file.bytes))"
-                )
+                    path, file: file.path, "altered: \(bytes.count) bytes, the manifest says \(file.bytes)")
+            }
+            guard sha256Hex(bytes) == file.sha256 else {
+                throw BundleError(path, file: file.path, "altered: its SHA-256 does not match the manifest's")
             }
         }
         guard let weightsBytes = members["weights.safetensors"], listed.contains("weights.safetensors") else {

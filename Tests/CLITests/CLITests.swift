@@ -272,7 +272,9 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(altered.status == 1)
         #expect(altered.stdout.isEmpty)
         #expect(
-            altered.stderr.hasPrefix("genrekit inspect: altered.tar.gz: evaluation.json: altered: SHA-256 or size"))
+            altered.stderr
+                == "genrekit inspect: altered.tar.gz: evaluation.json: altered: its SHA-256 does not match the manifest's\n"
+        )
         #expect(altered.stderr.split(separator: "\n").count == 1)
 
         // Two tracks and one unreadable file: both classified, the other one line, exit 2.

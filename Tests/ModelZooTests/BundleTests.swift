@@ -247,7 +247,7 @@ func sha256(_ bytes: [UInt8]) -> String {
             ),
             (
                 "altered history", good.map { $0.0 == "history.csv" ? ($0.0, $0.1 + [0x0a]) : $0 },
-                "history.csv: altered"
+                "history.csv: altered: \(member("history.csv").count + 1) bytes, the manifest says \(member("history.csv").count)"
             ),
             ("no manifest", good.filter { $0.0 != "manifest.json" }, "manifest.json: missing"),
             ("unknown schema", good.map { $0.0 == "manifest.json" ? ($0.0, json(schema2)) : $0 }, "schema version 2"),
