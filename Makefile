@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev pkg-config
 BENCH_PACKAGES = unzip time
 
-.PHONY: deps bench-deps build test demo bench install lint format manifests clean
+.PHONY: deps bench-deps build test demo example bench install lint format manifests clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -22,6 +22,12 @@ test: deps
 
 demo: build
 	scripts/demo.sh .build/release/genrekit
+
+# The bundle from Python: numpy + safetensors rebuild the demo model's forward pass and must
+# reach the manifest's test accuracy (needs python3-venv and PyPI; not part of make test).
+example: demo
+	@scripts/apt-install.sh python3-venv
+	examples/run.sh
 
 bench: build bench-deps
 	benchmarks/unpack.sh .build/release/genrekit
@@ -43,4 +49,4 @@ manifests:
 	scripts/embed-manifests.sh
 
 clean:
-	rm -rf .build demo-out bench-out
+	rm -rf .build demo-out bench-out examples/.venv

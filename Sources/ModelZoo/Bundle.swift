@@ -57,7 +57,10 @@ public struct Bundle: Sendable {
         } catch let error as BundleError {
             throw error
         } catch {
-            throw BundleError(path, "not a readable bundle (\(error))")
+            // ArchiveError's own line starts with the path.
+            let message = "\(error)"
+            throw BundleError(
+                path, message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message)
         }
         guard let manifestBytes = members["manifest.json"] else {
             throw BundleError(path, file: "manifest.json", "missing (not a GenreKit bundle)")

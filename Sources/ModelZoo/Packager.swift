@@ -51,6 +51,10 @@ public struct Packager {
                 throw BundleError(run, file: file, "not what genrekit train writes (\(error))")
             }
         }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: run, isDirectory: &isFolder), isFolder.boolValue else {
+            throw BundleError(run, "no such run folder (genrekit train --out makes one)")
+        }
         let recipe = try decode(Recipe.self, "recipe.json")
         let info = try decode(RunInfo.self, "run.json")
         let evaluation = try decode(Evaluation.self, "evaluation.json")
