@@ -58,18 +58,11 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         public var threads: Int
     }
 
-    public struct SplitMetrics: Codable, Sendable, Equatable {
-        public var segments: Int
-        public var tracks: Int
-        public var loss: Double
-        public var segmentAccuracy: Double
-        public var trackAccuracy: Double
-        public var perGenre: [Evaluation.GenreScores]
-    }
-
+    /// The run's evaluation: segment and track accuracy, loss, per-genre scores and the
+    /// confusion matrix, on the test and validation splits.
     public struct Metrics: Codable, Sendable, Equatable {
-        public var test: SplitMetrics
-        public var validation: SplitMetrics
+        public var test: Evaluation.SplitScores
+        public var validation: Evaluation.SplitScores
     }
 
     public struct File: Codable, Sendable, Equatable {

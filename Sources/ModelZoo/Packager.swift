@@ -100,7 +100,7 @@ public struct Packager {
             recipe: recipe,
             training: .init(epochs: evaluation.epochs, bestEpoch: evaluation.bestEpoch, threads: info.threads),
             data: info.data,
-            metrics: .init(test: Self.metrics(evaluation.test), validation: Self.metrics(evaluation.validation)),
+            metrics: .init(test: evaluation.test, validation: evaluation.validation),
             files: [])
         try Bundle.checkWeights(weights, against: manifest, path: run, file: "weights.safetensors")
         guard evaluation.genres == info.genres else {
@@ -166,11 +166,6 @@ public struct Packager {
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 
-    static func metrics(_ s: Evaluation.SplitScores) -> BundleManifest.SplitMetrics {
-        .init(
-            segments: s.segments, tracks: s.tracks, loss: s.loss, segmentAccuracy: s.segmentAccuracy,
-            trackAccuracy: s.trackAccuracy, perGenre: s.perGenre)
-    }
 }
 
 /// `ZOO/index.json`: every bundle of the zoo with its version and headline accuracy.
