@@ -26,7 +26,8 @@ public enum ModelCard {
 
     /// What `genrekit inspect` prints.
     public static func text(_ m: BundleManifest, bundle: String) -> String {
-        var s = "\(m.name) \(m.version)  (\(bundle): \(m.files.count + 1) files verified against their SHA-256)\n"
+        var s =
+            "\(m.name) \(m.version)  (\(bundle): the manifest's \(m.files.count) files verified, SHA-256 and size)\n"
         for (heading, lines) in sections(m) {
             s += "\n\(heading.lowercased()):\n" + lines.map { "  \($0)" }.joined(separator: "\n") + "\n"
         }
