@@ -60,7 +60,7 @@ public struct Packager {
         let evaluation = try decode(Evaluation.self, "evaluation.json")
         let weightsBytes = try read("weights.safetensors")
         let historyBytes = try read("history.csv")
-        let history = Trainer.readHistory(run + "/history.csv")
+        let history = Trainer.parseHistory(String(decoding: historyBytes, as: UTF8.self))
         let name = self.name ?? recipe.name
         guard Self.isValidName(name) else {
             throw BundleError(run, "the name '\(name)' must be lower-case letters, digits, '.', '_' or '-'")
@@ -218,14 +218,8 @@ public struct ZooIndex: Codable, Sendable, Equatable {
 
     /// Writes atomically.
     func write(_ zoo: String) throws(BundleError) {
-        let path = zoo + "/index.json"
-        let temporary = zoo + "/.index.json.partial-\(getpid())"
-        do {
-            try json().write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else { throw BundleError(zoo, file: "index.json", "rename failed") }
-        } catch {
-            unlink(temporary)
-            throw BundleError(zoo, file: "index.json", "cannot write (\(error))")
+        do { try AtomicFile.write(try json(), to: zoo + "/index.json") } catch {
+            throw BundleError(zoo, file: "index.json", "\(error)")
         }
     }
 

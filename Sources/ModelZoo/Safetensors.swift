@@ -35,16 +35,7 @@ public enum Safetensors {
 
     /// Writes atomically (a temporary name in the same folder, then rename).
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
-        let temporary = path + ".partial-\(getpid())"
-        do {
-            try Data(encode(tensors, metadata: metadata)).write(to: URL(fileURLWithPath: temporary))
-            if rename(temporary, path) != 0 {
-                throw SafetensorsError(path: path, message: "rename failed: errno \(errno)")
-            }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
+        try AtomicFile.write(Data(encode(tensors, metadata: metadata)), to: path)
     }
 
     /// Parses a file's bytes: every tensor and the metadata.

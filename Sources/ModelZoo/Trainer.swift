@@ -257,16 +257,15 @@ public struct Trainer {
 
     static func writeHistory(_ rows: [EpochRecord], to path: String) throws {
         let text = ([EpochRecord.header] + rows.map(\.csv)).joined(separator: "\n") + "\n"
-        let temporary = path + ".partial"
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-        guard rename(temporary, path) == 0 else {
-            throw TrainingError.unusableFeatures(path: path, reason: "cannot write")
-        }
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 
     static func readHistory(_ path: String) -> [EpochRecord] {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").dropFirst().compactMap { line in
+        parseHistory((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+    }
+
+    static func parseHistory(_ text: String) -> [EpochRecord] {
+        text.split(separator: "\n").dropFirst().compactMap { line in
             let f = line.split(separator: ",").map(String.init)
             guard f.count == 5, let e = Int(f[0]), let a = Double(f[1]), let b = Double(f[2]), let c = Double(f[3]),
                 let d = Double(f[4])
@@ -276,11 +275,7 @@ public struct Trainer {
     }
 
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
-        let temporary = path + ".partial"
-        try (JSONEncoder.sorted.encode(value) + Data("\n".utf8)).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            throw TrainingError.unusableFeatures(path: path, reason: "cannot write")
-        }
+        try AtomicFile.write(JSONEncoder.sorted.encode(value) + Data("\n".utf8), to: path)
     }
 }
 
