@@ -3,10 +3,10 @@
 # they are present.
 SWIFT ?= swift
 PREFIX ?= /usr/local
-DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev pkg-config
+DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev pkg-config
 BENCH_PACKAGES = unzip time
 
-.PHONY: deps bench-deps build test demo example bench install lint format manifests clean
+.PHONY: deps bench-deps build test demo example bench bench-accuracy install lint format manifests clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -33,6 +33,10 @@ bench: build bench-deps
 	benchmarks/unpack.sh .build/release/genrekit
 	benchmarks/prepare.sh .build/release/genrekit
 	benchmarks/train.sh .build/release/genrekit
+
+# The 150-epoch accuracy comparison with Keras (about 20 min per seed; SEEDS="1 2 3" for more).
+bench-accuracy: build bench-deps
+	benchmarks/accuracy.sh .build/release/genrekit
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -24,13 +24,15 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         systemLibrary("CSamplerate", pkgConfig: "samplerate", apt: "libsamplerate0-dev"),
+        // oneDNN ships no pkg-config file; its headers and library are on the default paths.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // Swift wrappers: only one file in each imports its C module.
         .target(name: "Zlib", dependencies: ["CZlib"]),
         .target(name: "Archive", dependencies: ["CArchive"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),
         .target(name: "Features", dependencies: ["CFFTW"]),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
         .target(
             name: "ModelZoo",
             dependencies: [
@@ -54,7 +56,8 @@ let package = Package(
         // folders and test tones.
         .target(name: "TestSupport", dependencies: ["Audio", "Dataset"], path: "Tests/TestSupport"),
         .testTarget(
-            name: "CBindingsTests", dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile", "CSamplerate"]),
+            name: "CBindingsTests",
+            dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile", "CSamplerate", "CDNNL"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),

@@ -1,7 +1,7 @@
 """The identical Keras model (lstm-seed) trained on the same arrays, for `make bench`: prints
 the seconds of every epoch and the test accuracy.
 
-usage: python keras_train.py FEATURES EPOCHS
+usage: python keras_train.py FEATURES EPOCHS [SEED]
 """
 import json
 import os
@@ -24,9 +24,10 @@ class Timer(keras.callbacks.Callback):
 
 def main():
     folder, epochs = sys.argv[1], int(sys.argv[2])
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 42
     genres = json.load(open(os.path.join(folder, "dataset.json")))["genres"]
     train, val, test = (np.load(os.path.join(folder, f"{s}.npz")) for s in ("train", "val", "test"))
-    keras.utils.set_random_seed(42)
+    keras.utils.set_random_seed(seed)
     model = keras.Sequential([
         keras.Input((train["mfcc"].shape[1], train["mfcc"].shape[2])),
         keras.layers.LSTM(128),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `make bench` (train part): seconds per epoch of `genrekit train --recipe lstm-seed` on the
-# full-size features (6000 training segments of 130 x 13, batch 20) and, in the same run, of the
-# identical Keras model (TensorFlow CPU, installed into benchmarks/.venv on first use) on the same
-# arrays. Records both, the ratio and peak memory in benchmarks/RESULTS.md.
+# `make bench` (train part): seconds per epoch of `genrekit train --recipe lstm-seed`, with each
+# LSTM engine (onednn, the default, and blas), on the full-size features (6000 training
+# segments of 130 x 13, batch 20) and, in the same run, of the identical Keras model (TensorFlow CPU, installed into benchmarks/.venv on first use) on the same
+# arrays. Records all three, the ratios and peak memory in benchmarks/RESULTS.md.
 #   usage: benchmarks/train.sh [path/to/genrekit] [runs, unused] ; EPOCHS=3 by default
 source "$(dirname "$0")/common.sh"
 epochs=${EPOCHS:-3}
@@ -11,17 +11,25 @@ if [ ! -f features/dataset.json ]; then
   "$genrekit" prepare data --out features --force --quiet >/dev/null
 fi
 
-rm -rf run-bench
-/usr/bin/time -o time.out -f "%e %M" "$genrekit" train features --recipe lstm-seed --out run-bench --epochs "$epochs" > train.log
-cat train.log
-ours=$(median $(sed -n 's/^epoch [0-9]* (\([0-9.]*\) s).*/\1/p' train.log))
-read -r _ kb < time.out
-ours_mb=$(( kb / 1024 ))
-ours_acc=$(sed -n 's/^test: segment accuracy \([0-9.]*\).*/\1/p' train.log)
+# genrekit, with each LSTM engine: onednn (the default) and blas (its own loop on OpenBLAS).
+for engine in onednn blas; do
+  rm -rf "run-bench-$engine"
+  /usr/bin/time -o time.out -f "%e %M" "$genrekit" train features --recipe lstm-seed --engine "$engine" \
+    --out "run-bench-$engine" --epochs "$epochs" > "train-$engine.log"
+  cat "train-$engine.log"
+  read -r _ kb < time.out
+  declare "secs_$engine=$(median $(sed -n 's/^epoch [0-9]* (\([0-9.]*\) s).*/\1/p' "train-$engine.log"))"
+  declare "mb_$engine=$(( kb / 1024 ))"
+  declare "acc_$engine=$(sed -n 's/^test: segment accuracy \([0-9.]*\).*/\1/p' "train-$engine.log")"
+done
+ours=$secs_onednn
+ours_mb=$mb_onednn
+engine_onednn=$(sed -n 's/.*"engine" *: *"\([a-z]*\)".*/\1/p' run-bench-onednn/run.json)
+[ "$engine_onednn" = onednn ] || { echo "run-bench-onednn/run.json does not say onednn" >&2; exit 1; }
 
 venv="$root/benchmarks/.venv"
 keras_line="not run (no python3 with venv and pip, or TensorFlow would not install)"
-ratio="n/a"; verdict="not measured"
+ratio="n/a"; ratio_blas="n/a"; verdict="not measured"
 if command -v python3 >/dev/null && { [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; }; then
   "$venv/bin/python" -c "import keras, tensorflow" 2>/dev/null || "$venv/bin/pip" install -q tensorflow-cpu >/dev/null 2>&1 || true
   if "$venv/bin/python" -c "import keras, tensorflow" 2>/dev/null; then
@@ -35,6 +43,7 @@ if command -v python3 >/dev/null && { [ -x "$venv/bin/python" ] || python3 -m ve
     keras_line="| Keras $keras_version (TensorFlow CPU), \`benchmarks/keras_train.py\` | $keras | $(( kkb / 1024 )) MB | $keras_acc |"
     if [ -n "$ours" ] && [ -n "$keras" ]; then
       ratio=$(awk -v a="$keras" -v b="$ours" 'BEGIN {printf "%.2f", a / b}')
+      ratio_blas=$(awk -v a="$keras" -v b="$secs_blas" 'BEGIN {printf "%.2f", a / b}')
       verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 3) ? "met" : "MISSED"}')
     fi
   fi
@@ -50,10 +59,11 @@ Data: the full-size synthetic features (6000 training segments of 130 x 13, 2000
 
 | job | seconds per epoch | peak memory | test accuracy after $epochs epochs |
 | --- | ---: | ---: | ---: |
-| \`genrekit train --recipe lstm-seed\` (OpenBLAS) | $ours | ${ours_mb} MB | $ours_acc |
+| \`genrekit train --recipe lstm-seed\` (default engine: oneDNN's LSTM primitive) | $secs_onednn | ${mb_onednn} MB | $acc_onednn |
+| \`genrekit train --recipe lstm-seed --engine blas\` (own loop on OpenBLAS sgemm) | $secs_blas | ${mb_blas} MB | $acc_blas |
 $keras_line
 
-Keras / genrekit: **${ratio}x** per epoch (target at least 3x: $verdict); genrekit peak memory ${ours_mb} MB (target under 1 GB: $verdict_mem).
+Keras / genrekit (default engine): **${ratio}x** per epoch (target at least 3x: $verdict); with --engine blas ${ratio_blas}x. genrekit peak memory ${ours_mb} MB (target under 1 GB: $verdict_mem).
 <!-- train:end -->
 MD
 )

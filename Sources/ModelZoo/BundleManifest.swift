@@ -56,6 +56,9 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         public var bestEpoch: Int
         /// Model replicas per batch; the same count reproduces the weights bit for bit.
         public var threads: Int
+        /// How the LSTM computed, with the library's version ("oneDNN 2.6.3 LSTM primitive");
+        /// absent in bundles made before GenreKit 0.3.
+        public var engine: String?
     }
 
     /// The run's evaluation: segment and track accuracy, loss, per-genre scores and the

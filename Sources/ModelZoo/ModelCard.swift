@@ -69,7 +69,8 @@ public enum ModelCard {
             "optimizer: \(o.type), learning rate \(o.learningRate), beta1 \(o.beta1), beta2 \(o.beta2), epsilon \(o.epsilon)",
             "batch \(r.batchSize), epochs \(r.epochs) (ran \(m.training.epochs)"
                 + (m.training.bestEpoch > 0 ? ", weights of epoch \(m.training.bestEpoch))" : ")")
-                + ", shuffle \(r.shuffle ? "each epoch" : "off"), seed \(r.seed), \(m.training.threads) thread(s)",
+                + ", shuffle \(r.shuffle ? "each epoch" : "off"), seed \(r.seed), \(m.training.threads) thread(s)"
+                + (m.training.engine.map { ", \($0)" } ?? ""),
             "initialisation: \(r.initialization); loss: \(r.loss)",
         ]
         if let e = r.earlyStopping {

@@ -98,7 +98,9 @@ public struct Packager {
                 recipe: recipe, frames: info.features.framesPerSegment, nMFCC: info.features.nMFCC,
                 genres: info.genres.count),
             recipe: recipe,
-            training: .init(epochs: evaluation.epochs, bestEpoch: evaluation.bestEpoch, threads: info.threads),
+            training: .init(
+                epochs: evaluation.epochs, bestEpoch: evaluation.bestEpoch, threads: info.threads,
+                engine: info.engineName),
             data: info.data,
             metrics: .init(test: evaluation.test, validation: evaluation.validation),
             files: [])

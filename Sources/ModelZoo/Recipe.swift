@@ -127,7 +127,7 @@ public struct Recipe: Codable, Sendable, Equatable {
 
     /// The network for inputs of `inputSize` features per step and `genres` classes. The final
     /// softmax is not a layer: `SoftmaxCrossEntropy` applies it.
-    public func model(inputSize: Int, genres: Int) -> Sequential {
+    public func model(inputSize: Int, genres: Int, engine: LSTMEngine = .default) -> Sequential {
         var layers: [any Layer] = []
         var width = inputSize
         for spec in self.layers {
@@ -139,7 +139,7 @@ public struct Recipe: Codable, Sendable, Equatable {
                 }
             switch spec.type {
             case "lstm":
-                layers.append(LSTM(inputSize: width, hiddenSize: units, name: spec.name))
+                layers.append(LSTM(inputSize: width, hiddenSize: units, name: spec.name, engine: engine))
                 width = units
             case "dense":
                 layers.append(Dense(width, units, relu: spec.activation == "relu", name: spec.name))

@@ -28,6 +28,9 @@ public struct Trainer {
     /// Threads that each run a part of every batch (a model replica each); the gradients are
     /// summed in a fixed order. Results are bit-for-bit reproducible for a given count.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// How the LSTM layer computes (oneDNN's primitive by default). Reproducibility holds
+    /// for a given engine and thread count.
+    public var engine = LSTMEngine.default
     /// Called after every epoch (for a log line when not on a terminal).
     public var onEpoch: (EpochRecord) -> Void = { _ in }
 
@@ -52,12 +55,13 @@ public struct Trainer {
             try fm.createDirectory(atPath: run, withIntermediateDirectories: true)
         }
         Interruption.shared.install()
-        let model = recipe.model(inputSize: data.features, genres: data.genres.count)
+        let model = recipe.model(inputSize: data.features, genres: data.genres.count, engine: engine)
         KerasInitializer.initialize(model, seed: recipe.seed)
         let replicas = (0..<max(1, min(threads, recipe.batchSize))).map { _ in
-            recipe.model(inputSize: data.features, genres: data.genres.count)
+            recipe.model(inputSize: data.features, genres: data.genres.count, engine: engine)
         }
-        if replicas.count > 1 { BLASThreads.count = 1 }
+        // Each replica runs on one core of its own: neither library may start threads of its own.
+        BLASThreads.count = 1
         var adam = Adam(
             learningRate: recipe.optimizer.learningRate, beta1: recipe.optimizer.beta1, beta2: recipe.optimizer.beta2,
             epsilon: recipe.optimizer.epsilon)
@@ -85,8 +89,19 @@ public struct Trainer {
             state.best = tensors.filter { $0.key.hasPrefix("best/") }
             history = Self.readHistory(run + "/history.csv").filter { $0.epoch <= state.epoch }
         }
+        let info = RunInfo(data: data, threads: replicas.count, engine: engine)
+        if resume,
+            let before = try? JSONDecoder().decode(
+                RunInfo.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
+        {
+            if (before.engine ?? .blas) != engine || before.threads != info.threads {
+                throw TrainingError.settingsChanged(
+                    path: run, trained: "\(before.engineName) on \(before.threads) thread(s)",
+                    now: "\(info.engineName) on \(info.threads) thread(s)")
+            }
+        }
         try Self.writeJSON(recipe, to: run + "/recipe.json")
-        try Self.writeJSON(RunInfo(data: data, threads: replicas.count), to: run + "/run.json")
+        try Self.writeJSON(info, to: run + "/run.json")
 
         let stepSize = data.frames * data.features
         let trainSplit = splits[.train]!
@@ -115,6 +130,7 @@ public struct Trainer {
                 let seed = recipe.seed
                 let (frames, features) = (data.frames, data.features)
                 let run: @Sendable (Int) -> Void = { p in
+                    LSTMEngine.setThreadsForCallingThread(1)
                     let replica = workers[p]
                     for (mine, theirs) in zip(replica.parameters, master) { mine.value = theirs.value }
                     for (l, layer) in replica.layers.enumerated() {
@@ -159,7 +175,8 @@ public struct Trainer {
                 }
                 progress?.update("epoch \(epoch)/\(recipe.epochs): \(start + rows.count) of \(order.count) segments")
             }
-            let val = Self.predict(model, splits[.val]!, frames: data.frames, features: data.features)
+            let val = Self.predict(
+                model, splits[.val]!, frames: data.frames, features: data.features, replicas: replicas)
             let record = EpochRecord(
                 epoch: epoch, loss: lossSum / Double(trainSplit.count),
                 accuracy: Double(correct) / Double(trainSplit.count),
@@ -197,8 +214,8 @@ public struct Trainer {
             try model.load(Dictionary(uniqueKeysWithValues: state.best.map { (String($0.key.dropFirst(5)), $0.value) }))
         }
         let evaluation = Evaluation.make(
-            test: Self.predict(model, splits[.test]!, frames: data.frames, features: data.features),
-            val: Self.predict(model, splits[.val]!, frames: data.frames, features: data.features),
+            test: Self.predict(model, splits[.test]!, frames: data.frames, features: data.features, replicas: replicas),
+            val: Self.predict(model, splits[.val]!, frames: data.frames, features: data.features, replicas: replicas),
             splits: splits, genres: data.genres, epochs: state.epoch, bestEpoch: state.bestEpoch)
         try Self.writeJSON(evaluation, to: run + "/evaluation.json")
         var metadata = [
@@ -226,19 +243,43 @@ public struct Trainer {
         return tensors
     }
 
-    /// Probabilities, mean loss and accuracy over a split, in batches of 256.
-    static func predict(_ model: Sequential, _ split: SplitData, frames: Int, features: Int) -> Prediction {
+    /// Probabilities, mean loss and accuracy over a split, in batches of 256. With `replicas`,
+    /// the batches are shared among them (each on a thread of its own, after copying `model`'s
+    /// weights); the batches and the order of the sums are the same whatever their number.
+    static func predict(
+        _ model: Sequential, _ split: SplitData, frames: Int, features: Int, replicas: [Sequential] = []
+    ) -> Prediction {
         let step = frames * features
+        let starts = Array(stride(from: 0, to: split.count, by: 256))
+        let workers = replicas.isEmpty ? [model] : replicas
+        let results = UnsafeMutableBufferPointer<(probabilities: [Float], loss: Float)>.allocate(
+            capacity: starts.count)
+        results.initialize(repeating: ([], 0))
+        defer { results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        nonisolated(unsafe) let models = workers
+        nonisolated(unsafe) let master = model.parameters
+        let copyWeights = !replicas.isEmpty
+        DispatchQueue.concurrentPerform(iterations: models.count) { w in
+            LSTMEngine.setThreadsForCallingThread(models.count > 1 ? 1 : ProcessInfo.processInfo.activeProcessorCount)
+            let worker = models[w]
+            if copyWeights {
+                for (mine, theirs) in zip(worker.parameters, master) { mine.value = theirs.value }
+            }
+            for (i, start) in starts.enumerated() where i % models.count == w {
+                let end = min(start + 256, split.count)
+                let x = Tensor(
+                    shape: [end - start, frames, features], values: Array(split.x[(start * step)..<(end * step)]))
+                let (p, loss, _) = SoftmaxCrossEntropy.evaluate(
+                    logits: worker.forward(x, training: false), labels: Array(split.labels[start..<end]))
+                slots[i] = (p.values, loss)
+            }
+        }
         var probabilities: [Float] = []
         var lossSum = 0.0
-        for start in stride(from: 0, to: split.count, by: 256) {
-            let end = min(start + 256, split.count)
-            let x = Tensor(
-                shape: [end - start, frames, features], values: Array(split.x[(start * step)..<(end * step)]))
-            let (p, loss, _) = SoftmaxCrossEntropy.evaluate(
-                logits: model.forward(x, training: false), labels: Array(split.labels[start..<end]))
-            probabilities += p.values
-            lossSum += Double(loss) * Double(end - start)
+        for (i, start) in starts.enumerated() {
+            probabilities += results[i].probabilities
+            lossSum += Double(results[i].loss) * Double(min(start + 256, split.count) - start)
         }
         let classes = split.count > 0 ? probabilities.count / split.count : 0
         let predicted = Self.argmax(Tensor(shape: [split.count, classes], values: probabilities))
@@ -289,12 +330,17 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var data: DataSummary
     /// Model replicas that trained each batch (results are reproducible for a given count).
     public var threads: Int
+    /// The LSTM engine (`onednn` or `blas`); absent in runs made before GenreKit 0.3.
+    public var engine: LSTMEngine?
+    /// The engine with its library's version ("oneDNN 2.6.3 LSTM primitive").
+    public var engineName: String { engine?.description ?? "blas" }
 
-    init(data: TrainingData, threads: Int) {
+    init(data: TrainingData, threads: Int, engine: LSTMEngine) {
         genres = data.genres
         features = data.description.features
         self.data = DataSummary(data.description)
         self.threads = threads
+        self.engine = engine
     }
 }
 
@@ -321,7 +367,7 @@ public struct DataSummary: Codable, Sendable, Equatable {
 
 /// GenreKit's version, recorded in runs and bundles.
 public enum GenreKitVersion {
-    public static let string = "0.2.0"
+    public static let string = "0.3.0"
 }
 
 /// Where training stands after an epoch; saved as the checkpoint's metadata.

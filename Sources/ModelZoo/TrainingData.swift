@@ -72,12 +72,16 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case unusableFeatures(path: String, reason: String)
     case runExists(path: String)
     case noCheckpoint(path: String)
+    case settingsChanged(path: String, trained: String, now: String)
 
     public var description: String {
         switch self {
         case .unusableFeatures(let path, let reason): "\(path): cannot train on it: \(reason)"
         case .runExists(let path): "\(path): already exists (use --resume to carry on, or choose another --out)"
         case .noCheckpoint(let path): "\(path): no checkpoint to resume from"
+        case .settingsChanged(let path, let trained, let now):
+            "\(path): trained with \(trained), resumed with \(now); resume with the same --engine and --jobs, "
+                + "or the weights would differ from an uninterrupted run's"
         }
     }
 }

@@ -13,6 +13,11 @@ enum BLAS {
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n),
             Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+
+    /// "OpenBLAS 0.3.21" (the first words of the library's configuration string).
+    static var version: String {
+        String(cString: openblas_get_config()).split(separator: " ").prefix(2).joined(separator: " ")
+    }
 }
 
 /// OpenBLAS's own thread count. The trainer sets it to 1 when it runs batch parts on the cores

@@ -123,6 +123,8 @@ public final class Dropout: Layer {
 /// Input `[batch, steps, inputSize]`, output `[batch, H]`. The input projection of every step is
 /// one matrix product; each step adds one recurrent product; backward through time likewise, with
 /// the weight gradients as one product each after the loop. Buffers are sized once per shape.
+/// That is the `.blas` engine; `.onednn` (the default) runs the same network through oneDNN's
+/// fused LSTM primitive, several times faster (see `LSTMEngine`).
 public final class LSTM: Layer {
     public let name: String
     public let inputSize: Int
@@ -130,6 +132,8 @@ public final class LSTM: Layer {
     public let kernel: Parameter
     public let recurrentKernel: Parameter
     public let bias: Parameter
+    public let engine: LSTMEngine
+    private lazy var onednn = OneDNNLSTM(inputSize: inputSize, hiddenSize: hiddenSize)
 
     private var batch = 0
     private var steps = 0
@@ -141,8 +145,9 @@ public final class LSTM: Layer {
     private var cells: [Float] = []
     private var hidden: [Float] = []
 
-    public init(inputSize: Int, hiddenSize: Int, name: String = "lstm") {
+    public init(inputSize: Int, hiddenSize: Int, name: String = "lstm", engine: LSTMEngine = .default) {
         self.name = name
+        self.engine = engine
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         kernel = Parameter("\(name).kernel", shape: [inputSize, 4 * hiddenSize])
@@ -156,6 +161,12 @@ public final class LSTM: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let (b, t, d, h) = (input.shape[0], input.shape[1], inputSize, hiddenSize)
+        if engine == .onednn {
+            let last = onednn.forward(
+                input.values, batch: b, steps: t, kernel: kernel.value, recurrentKernel: recurrentKernel.value,
+                bias: bias.value, training: training)
+            return Tensor(shape: [b, h], values: last)
+        }
         let g4 = 4 * h
         if b != batch || t != steps {
             batch = b
@@ -215,6 +226,13 @@ public final class LSTM: Layer {
     }
 
     public func backward(_ gradient: Tensor) -> Tensor {
+        if engine == .onednn {
+            let dx = onednn.backward(
+                gradient.values, kernelGradient: &kernel.gradient, recurrentGradient: &recurrentKernel.gradient,
+                biasGradient: &bias.gradient)
+            return Tensor(
+                shape: [gradient.shape[0], dx.count / (gradient.shape[0] * inputSize), inputSize], values: dx)
+        }
         let (b, t, d, h) = (batch, steps, inputSize, hiddenSize)
         let g4 = 4 * h
         var dz = [Float](repeating: 0, count: t * b * g4)
@@ -260,5 +278,29 @@ public final class LSTM: Layer {
         var dx = [Float](repeating: 0, count: b * t * d)
         for s in 0..<t { for r in 0..<b { for j in 0..<d { dx[(r * t + s) * d + j] = dxTime[(s * b + r) * d + j] } } }
         return Tensor(shape: [b, t, d], values: dx)
+    }
+}
+
+/// How an `LSTM` layer computes. Both give the same network to within float rounding (the
+/// parity tests hold both to Keras's numbers); each is bit-for-bit reproducible on its own.
+public enum LSTMEngine: String, Sendable, CaseIterable, Codable {
+    /// oneDNN's fused LSTM primitive (JIT kernels for the CPU it runs on).
+    case onednn
+    /// GenreKit's own time loop on OpenBLAS `sgemm`, with scalar gate functions.
+    case blas
+
+    public static let `default` = LSTMEngine.onednn
+
+    /// The engine and its library version, for run records ("oneDNN 2.6.3 LSTM primitive").
+    public var description: String {
+        switch self {
+        case .onednn: "\(OneDNNLSTM.version) LSTM primitive"
+        case .blas: "\(BLAS.version) sgemm"
+        }
+    }
+
+    /// Makes oneDNN's parallel regions started from the calling thread use `count` threads.
+    public static func setThreadsForCallingThread(_ count: Int) {
+        OneDNNLSTM.setThreadsForCallingThread(count)
     }
 }

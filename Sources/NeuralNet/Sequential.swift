@@ -97,14 +97,24 @@ public struct Adam: Optimizer {
         iterations += 1
         let t = Float(iterations)
         let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
+        let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
         for p in parameters {
+            // Taken out of the dictionary, so the arrays are unique and updated in place.
             var (m, v) =
-                moments[p.name] ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
-            for i in 0..<p.count {
-                let g = p.gradient[i]
-                m[i] += (g - m[i]) * (1 - beta1)
-                v[i] += (g * g - v[i]) * (1 - beta2)
-                p.value[i] -= alpha * m[i] / (v[i].squareRoot() + epsilon)
+                moments.removeValue(forKey: p.name)
+                ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
+            m.withUnsafeMutableBufferPointer { m in
+                v.withUnsafeMutableBufferPointer { v in
+                    p.value.withUnsafeMutableBufferPointer { w in
+                        p.gradient.withUnsafeBufferPointer { g in
+                            for i in 0..<w.count {
+                                m[i] += (g[i] - m[i]) * (1 - beta1)
+                                v[i] += (g[i] * g[i] - v[i]) * (1 - beta2)
+                                w[i] -= alpha * m[i] / (v[i].squareRoot() + epsilon)
+                            }
+                        }
+                    }
+                }
             }
             moments[p.name] = (m, v)
         }

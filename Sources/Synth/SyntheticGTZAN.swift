@@ -18,6 +18,10 @@ public struct SyntheticGTZAN: Sendable {
         public var seed: UInt64 = 42
         /// Add the faults real downloads have (see `Fault`).
         public var faults = false
+        /// Up to how loud a second genre plays under each track (0 to 1, relative to the
+        /// track's own level; each track draws its amount uniformly from 0 to this). 0 keeps the
+        /// genres apart; higher values make them overlap, so a model cannot tell all tracks apart.
+        public var blend: Float = 0
         public var sampleRate = 22050
         public init() {}
     }
@@ -137,6 +141,9 @@ public struct SyntheticGTZAN: Sendable {
         let seed = Self.trackSeed(options.seed, genreIndex, sourceIndex)
         var (samples, tempo) = GenreStyle.named(genre).render(
             sampleRate: options.sampleRate, seconds: options.seconds, seed: seed)
+        if options.blend > 0 {
+            samples = blended(samples, genreIndex: genreIndex, seed: seed)
+        }
         let id = DatasetManifest.trackID(genre: genre, index: index)
         if options.faults, id == Fault.short.trackID(tracksPerGenre: n) {
             samples = Array(samples.prefix(Int(28.5 * Double(options.sampleRate))))
@@ -149,6 +156,19 @@ public struct SyntheticGTZAN: Sendable {
             file = Self.undecodableBytes(seed: options.seed)
         }
         return Track(samples: samples, file: file, tempo: tempo)
+    }
+
+    /// `samples` with another genre's track mixed in at a level drawn from 0 to `blend`, scaled
+    /// by `1 / (1 + level)` so the mix does not clip more than its parts.
+    func blended(_ samples: [Int16], genreIndex: Int, seed: UInt64) -> [Int16] {
+        var random = SplitMix64(seed: seed ^ 0xB1E_4D)
+        let other = (genreIndex + 1 + Int(random.next() % UInt64(genres.count - 1))) % genres.count
+        let level = options.blend * Float(random.next() >> 40) / Float(1 << 24)
+        let (second, _) = GenreStyle.named(genres[other]).render(
+            sampleRate: options.sampleRate, seconds: options.seconds, seed: random.next())
+        return zip(samples, second).map { a, b in
+            Int16(((Float(a) + level * Float(b)) / (1 + level)).rounded())
+        }
     }
 
     /// A per-track seed from the run's seed, the genre and the index, so a track does not

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dataset
 import Foundation
 import ModelZoo
+import NeuralNet
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,6 +47,11 @@ struct Train: ParsableCommand {
             "Threads, each training a part of every batch (default: all cores). Results are reproducible for a given count."
     )
     var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(
+        help: ArgumentHelp(
+            "How the LSTM computes: onednn (oneDNN's fused LSTM primitive, fast) or blas (GenreKit's own loop on OpenBLAS).",
+            valueName: "engine"))
+    var engine = LSTMEngine.default
     @Flag(help: "Carry on from RUN's last checkpoint.")
     var resume = false
     @OptionGroup var output: OutputOptions
@@ -75,6 +81,7 @@ struct Train: ParsableCommand {
             }
             var trainer = Trainer(recipe: r, progress: progress)
             trainer.threads = jobs
+            trainer.engine = engine
             let quiet = output.quiet
             nonisolated(unsafe) var last = Date()
             trainer.onEpoch = { e in
@@ -104,3 +111,5 @@ struct Train: ParsableCommand {
         print("run: \(out)/weights.safetensors, \(out)/evaluation.json, \(out)/history.csv")
     }
 }
+
+extension LSTMEngine: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Archive
+import Audio
 import Dataset
 import Foundation
 import Synth
@@ -17,6 +18,41 @@ import Testing
         options.seed = 7
         try SyntheticGTZAN(options: options).write(to: dir.file("c.zip"))
         #expect(Fixtures.bytes(dir.file("a.zip")) != Fixtures.bytes(dir.file("c.zip")))
+    }
+
+    /// --blend mixes a second genre under each track: reproducible, audibly there, and the
+    /// track's own genre still dominates; 0 changes nothing.
+    @Test func blendMixesASecondGenre() throws {
+        let dir = TemporaryDirectory()
+        var options = SyntheticGTZAN.Options()
+        options.tracksPerGenre = 1
+        options.seconds = 3
+        func blues(_ blend: Float, _ name: String) throws -> [Float] {
+            options.blend = blend
+            try SyntheticGTZAN(options: options).write(to: dir.file(name + ".zip"))
+            let reader = try SafeArchiveReader(path: dir.file(name + ".zip"))
+            while let entry = try reader.next(), entry.path != "Data/genres_original/blues/blues.00000.wav" {}
+            _ = FileManager.default.createFile(atPath: dir.file(name + ".wav"), contents: Data(try reader.readAll()))
+            return try Sndfile.decodeFloat(path: dir.file(name + ".wav")).samples
+        }
+        let plain = try blues(0, "plain")
+        let blended = try blues(0.8, "blended")
+        #expect(try blues(0.8, "again") == blended)
+        #expect(Fixtures.bytes(dir.file("blended.zip")) == Fixtures.bytes(dir.file("again.zip")))
+        var defaults = SyntheticGTZAN.Options()
+        defaults.tracksPerGenre = 1
+        defaults.seconds = 3
+        try SyntheticGTZAN(options: defaults).write(to: dir.file("default.zip"))
+        #expect(Fixtures.bytes(dir.file("plain.zip")) == Fixtures.bytes(dir.file("default.zip")))
+        // blended = (plain + level * other) / (1 + level), level in [0, 0.8]: what is left after
+        // taking out the plain track's share is the other genre, and it is not silence.
+        let dot = zip(plain, blended).map { Double($0 * $1) }.reduce(0, +)
+        let share = dot / plain.map { Double($0 * $0) }.reduce(0, +)
+        let residual = zip(plain, blended).map { Double($1) - share * Double($0) }
+        let residualRMS = (residual.map { $0 * $0 }.reduce(0, +) / Double(residual.count)).squareRoot()
+        let plainRMS = (plain.map { Double($0 * $0) }.reduce(0, +) / Double(plain.count)).squareRoot()
+        #expect(share > 1 / 1.8 - 0.1 && share < 1.05, "the track's own part: \(share)")
+        #expect(residualRMS > 0.01 * plainRMS, "a second genre is mixed in: \(residualRMS) vs \(plainRMS)")
     }
 
     @Test func kaggleLayout() throws {

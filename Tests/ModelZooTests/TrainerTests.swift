@@ -1,6 +1,7 @@
 import Dataset
 import Foundation
 import ModelZoo
+import NeuralNet
 import Prepare
 import TestSupport
 import Testing
@@ -56,19 +57,42 @@ func toneFeatures(_ dir: TemporaryDirectory) throws -> String {
         #expect(metadata["dataset_fingerprint"]?.count == 64)
     }
 
-    @Test func resumedRunEndsWithTheSameWeights() throws {
+    @Test(arguments: LSTMEngine.allCases) func resumedRunEndsWithTheSameWeights(engine: LSTMEngine) throws {
         let dir = TemporaryDirectory()
         let features = try toneFeatures(dir)
-        _ = try Trainer(recipe: try smallRecipe(epochs: 4)).train(
-            features: features, run: dir.file("straight"), resume: false)
-        _ = try Trainer(recipe: try smallRecipe(epochs: 2)).train(
-            features: features, run: dir.file("split"), resume: false)
-        _ = try Trainer(recipe: try smallRecipe(epochs: 4)).train(
-            features: features, run: dir.file("split"), resume: true)
-        #expect(
-            Fixtures.bytes(dir.file("straight/weights.safetensors"))
-                == Fixtures.bytes(dir.file("split/weights.safetensors")))
+        func trainer(epochs: Int) throws -> Trainer {
+            var t = Trainer(recipe: try smallRecipe(epochs: epochs))
+            t.engine = engine
+            return t
+        }
+        _ = try trainer(epochs: 4).train(features: features, run: dir.file("straight"), resume: false)
+        _ = try trainer(epochs: 4).train(features: features, run: dir.file("again"), resume: false)
+        _ = try trainer(epochs: 2).train(features: features, run: dir.file("split"), resume: false)
+        _ = try trainer(epochs: 4).train(features: features, run: dir.file("split"), resume: true)
+        let weights = Fixtures.bytes(dir.file("straight/weights.safetensors"))
+        #expect(weights == Fixtures.bytes(dir.file("again/weights.safetensors")), "same inputs, same bytes")
+        #expect(weights == Fixtures.bytes(dir.file("split/weights.safetensors")))
         #expect(Fixtures.bytes(dir.file("straight/history.csv")) == Fixtures.bytes(dir.file("split/history.csv")))
+        let info = try JSONDecoder().decode(RunInfo.self, from: Data(Fixtures.bytes(dir.file("split/run.json"))))
+        #expect(info.engine == engine)
+        #expect(info.threads == ProcessInfo.processInfo.activeProcessorCount)
+
+        // Resuming with another engine or thread count would not end where the run would have.
+        var other = try trainer(epochs: 6)
+        other.engine = engine == .blas ? .onednn : .blas
+        #expect(throws: TrainingError.self) {
+            try other.train(features: features, run: dir.file("split"), resume: true)
+        }
+        do {
+            _ = try other.train(features: features, run: dir.file("split"), resume: true)
+        } catch {
+            #expect(
+                "\(error)".hasPrefix(
+                    "\(dir.file("split")): trained with \(engine.description) on \(info.threads) thread(s), resumed with "
+                        + "\(other.engine.description) on \(info.threads) thread(s); resume with the same --engine and --jobs"
+                ))
+        }
+        #expect(Fixtures.bytes(dir.file("split/weights.safetensors")) == weights, "the refused resume wrote nothing")
     }
 
     @Test func earlyStoppingRestoresTheBestEpoch() throws {

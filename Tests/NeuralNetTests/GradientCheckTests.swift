@@ -44,7 +44,7 @@ struct DoubleModel {
 
 @Suite struct GradientCheck {
     /// Our float32 backward against central differences of the double model, on a small LSTM.
-    @Test func lstmBackwardMatchesFiniteDifferences() throws {
+    @Test(arguments: LSTMEngine.allCases) func lstmBackwardMatchesFiniteDifferences(engine: LSTMEngine) throws {
         let (batch, steps, d, h, c) = (3, 5, 4, 6, 3)
         var state: UInt64 = 12345
         func random() -> Double {
@@ -59,7 +59,9 @@ struct DoubleModel {
         let x = (0..<(batch * steps * d)).map { _ in random() }
         let labels = [0, 2, 1]
 
-        let ours = Sequential([LSTM(inputSize: d, hiddenSize: h, name: "lstm"), Dense(h, c, name: "out")])
+        let ours = Sequential([
+            LSTM(inputSize: d, hiddenSize: h, name: "lstm", engine: engine), Dense(h, c, name: "out"),
+        ])
         try ours.load([
             "lstm.kernel": Tensor(shape: [d, 4 * h], values: model.kernel.map { Float($0) }),
             "lstm.recurrent_kernel": Tensor(shape: [h, 4 * h], values: model.recurrent.map { Float($0) }),
@@ -86,7 +88,7 @@ struct DoubleModel {
                 model[keyPath: values][i] = saved
                 worst = max(worst, abs((up - down) / (2 * eps) - Double(analytic[name]![i])))
             }
-            print("\(name): finite-difference error \(worst / scale) of the largest gradient")
+            print("\(engine) \(name): finite-difference error \(worst / scale) of the largest gradient")
             #expect(worst / scale < 1e-4, "\(name)")
         }
         check("lstm.kernel", \.kernel)

@@ -24,9 +24,9 @@ enum KerasReference {
         ] + (0..<4).flatMap { i in [("dense\(i)_kernel", "dense\(i).kernel"), ("dense\(i)_bias", "dense\(i).bias")] }
 
     /// The reference model with its initial weights.
-    static func model() throws -> Sequential {
+    static func model(_ engine: LSTMEngine = .default) throws -> Sequential {
         let model = Sequential([
-            LSTM(inputSize: 13, hiddenSize: 128, name: "lstm"),
+            LSTM(inputSize: 13, hiddenSize: 128, name: "lstm", engine: engine),
             Dense(128, 128, relu: true, name: "dense0"),
             Dense(128, 64, relu: true, name: "dense1"),
             Dense(64, 48, relu: true, name: "dense2"),
@@ -47,13 +47,13 @@ func relativeError(_ ours: [Float], _ reference: [Float]) -> Float {
 }
 
 @Suite struct KerasParity {
-    @Test func forwardMatches() throws {
-        let model = try KerasReference.model()
+    @Test(arguments: LSTMEngine.allCases) func forwardMatches(engine: LSTMEngine) throws {
+        let model = try KerasReference.model(engine)
         let input = try KerasReference.tensor("input")
         let hidden = model.layers[0].forward(input, training: false)
         let expectedHidden = try KerasReference.tensor("lstm_last_hidden")
         let hiddenError = zip(hidden.values, expectedHidden.values).map { abs($0 - $1) }.max()!
-        print("lstm last hidden max abs difference \(hiddenError)")
+        print("\(engine): lstm last hidden max abs difference \(hiddenError)")
         #expect(hiddenError <= 1e-5)
 
         let labels = try #require(try KerasReference.array("labels").integers()).map { Int($0) }
@@ -61,13 +61,13 @@ func relativeError(_ ours: [Float], _ reference: [Float]) -> Float {
             logits: model.forward(input, training: false), labels: labels)
         let expectedProbabilities = try KerasReference.tensor("probs")
         let probabilityError = zip(probabilities.values, expectedProbabilities.values).map { abs($0 - $1) }.max()!
-        print("probabilities max abs difference \(probabilityError), loss \(loss)")
+        print("\(engine): probabilities max abs difference \(probabilityError), loss \(loss)")
         #expect(probabilityError <= 1e-5)
         #expect(abs(loss - (try KerasReference.array("loss").floats()[0])) <= 1e-5)
     }
 
-    @Test func gradientsMatch() throws {
-        let model = try KerasReference.model()
+    @Test(arguments: LSTMEngine.allCases) func gradientsMatch(engine: LSTMEngine) throws {
+        let model = try KerasReference.model(engine)
         let input = try KerasReference.tensor("input")
         let labels = try #require(try KerasReference.array("labels").integers()).map { Int($0) }
         model.zeroGradients()
@@ -77,11 +77,11 @@ func relativeError(_ ours: [Float], _ reference: [Float]) -> Float {
         let byName = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0) })
         for (file, key) in KerasReference.names {
             let error = relativeError(byName[key]!.gradient, try KerasReference.tensor("grad_\(file)").values)
-            print("grad \(key) relative error \(error)")
+            print("\(engine): grad \(key) relative error \(error)")
             #expect(error <= 1e-4, "\(key)")
         }
         let inputError = relativeError(inputGradient.values, try KerasReference.tensor("grad_input").values)
-        print("grad input relative error \(inputError)")
+        print("\(engine): grad input relative error \(inputError)")
         #expect(inputError <= 1e-4)
     }
 

@@ -1,0 +1,355 @@
+import CDNNL
+import Foundation
+
+/// oneDNN's fused LSTM primitive (forward training, backward, forward inference) for one
+/// `LSTM` layer. The only file that imports `CDNNL`.
+///
+/// Layouts need no conversion: the input is `ntc` (`[batch, steps, inputSize]`, GenreKit's
+/// tensor), the weights are `ldigo` with one layer and one direction, which is Keras's
+/// `[inputSize, 4H]` with the gates in Keras's order (input, forget, candidate, output), and
+/// the bias is `ldgo`, Keras's `[4H]`. Only the backward pass wants the weights in a layout of
+/// its own choosing; a reorder primitive makes that copy once per batch.
+///
+/// Primitives and buffers are made once per (batch, steps) and kept. Every buffer is oneDNN's
+/// own; values are copied in and out, which costs about 1 % of a training step. Each primitive
+/// has a scratchpad of its own ("user" scratchpad mode): the library's default shares one
+/// scratchpad among all primitives, which corrupts memory when model replicas run at once.
+final class OneDNNLSTM {
+    let inputSize: Int
+    let hiddenSize: Int
+    private var plans: [Key: Plan] = [:]
+    /// The plan the last training forward pass used (its workspace feeds `backward`).
+    private var trained: Plan?
+
+    init(inputSize: Int, hiddenSize: Int) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+    }
+
+    /// The version of the oneDNN library in use, as "oneDNN 2.6.3".
+    static var version: String {
+        let v = dnnl_version()!.pointee
+        return "oneDNN \(v.major).\(v.minor).\(v.patch)"
+    }
+
+    /// Runs oneDNN's parallel regions (OpenMP) on `count` threads when called from this thread.
+    /// A trainer running model replicas on its own threads sets 1, so the replicas do not
+    /// oversubscribe the cores.
+    static func setThreadsForCallingThread(_ count: Int) {
+        ompSetNumThreads?(Int32(count))
+    }
+
+    /// OpenMP's `omp_set_num_threads`, from the OpenMP runtime (libgomp) that libdnnl loaded.
+    private static let ompSetNumThreads: (@convention(c) (Int32) -> Void)? = {
+        _ = dnnl_version()  // make sure libdnnl, and with it libgomp, is loaded
+        guard let symbol = dlsym(nil, "omp_set_num_threads") else { return nil }  // nil: RTLD_DEFAULT
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)
+    }()
+
+    /// The last hidden state `[batch, H]` of `x` (`[batch, steps, inputSize]`).
+    func forward(
+        _ x: [Float], batch: Int, steps: Int, kernel: [Float], recurrentKernel: [Float], bias: [Float], training: Bool
+    ) -> [Float] {
+        let plan = plan(batch: batch, steps: steps, training: training)
+        plan.src.write(x)
+        plan.weightsLayer.write(kernel)
+        plan.weightsIter.write(recurrentKernel)
+        plan.bias.write(bias)
+        plan.forward.execute(plan.forwardArgs, on: plan.stream)
+        if training { trained = plan }
+        return plan.dstIter.read(count: batch * hiddenSize)
+    }
+
+    /// Backward through time from `dh` (`[batch, H]`, the loss gradient of the last hidden state)
+    /// after a training `forward`. Adds the weight gradients to the three arrays; returns the
+    /// input's gradient `[batch, steps, inputSize]`.
+    func backward(
+        _ dh: [Float], kernelGradient: inout [Float], recurrentGradient: inout [Float], biasGradient: inout [Float]
+    ) -> [Float] {
+        guard let plan = trained, let backward = plan.backward else {
+            preconditionFailure("LSTM backward without a training forward pass")
+        }
+        plan.diffDstIter.write(dh)
+        for memory in [backward.diffWeightsLayer, backward.diffWeightsIter, backward.diffBias] { memory.zero() }
+        backward.reorderLayer.execute(
+            [(GK_ARG_FROM, plan.weightsLayer), (GK_ARG_TO, backward.weightsLayer)], on: plan.stream)
+        backward.reorderIter.execute(
+            [(GK_ARG_FROM, plan.weightsIter), (GK_ARG_TO, backward.weightsIter)], on: plan.stream)
+        backward.primitive.execute(backward.args, on: plan.stream)
+        backward.diffWeightsLayer.add(into: &kernelGradient)
+        backward.diffWeightsIter.add(into: &recurrentGradient)
+        backward.diffBias.add(into: &biasGradient)
+        return backward.diffSrc.read(count: plan.batch * plan.steps * inputSize)
+    }
+
+    // MARK: - Plans
+
+    private struct Key: Hashable {
+        var batch: Int
+        var steps: Int
+        var training: Bool
+    }
+
+    private func plan(batch: Int, steps: Int, training: Bool) -> Plan {
+        let key = Key(batch: batch, steps: steps, training: training)
+        if let plan = plans[key] { return plan }
+        let plan = Plan(batch: batch, steps: steps, input: inputSize, hidden: hiddenSize, training: training)
+        plans[key] = plan
+        return plan
+    }
+
+    private final class Plan {
+        let batch: Int
+        let steps: Int
+        let stream: Stream
+        let forward: Primitive
+        let src, weightsLayer, weightsIter, bias, dst, dstIter, dstIterC: Memory
+        let forwardArgs: [(Int32, Memory)]
+        let diffDstIter: Memory
+        let backward: Backward?
+
+        struct Backward {
+            let primitive: Primitive
+            let args: [(Int32, Memory)]
+            let reorderLayer, reorderIter: Primitive
+            let weightsLayer, weightsIter, diffSrc, diffWeightsLayer, diffWeightsIter, diffBias: Memory
+        }
+
+        init(batch: Int, steps: Int, input: Int, hidden: Int, training: Bool) {
+            self.batch = batch
+            self.steps = steps
+            let engine = Engine.cpu
+            stream = Stream(engine)
+            let gates = 4
+            // Dimensions are given in oneDNN's logical order (t, n, c); the tag says the layout.
+            let srcMD = MemoryDesc([steps, batch, input], dnnl_ntc)
+            let dstMD = MemoryDesc([steps, batch, hidden], dnnl_ntc)
+            let layerMD = MemoryDesc([1, 1, input, gates, hidden], dnnl_ldigo)
+            let iterMD = MemoryDesc([1, 1, hidden, gates, hidden], dnnl_ldigo)
+            let biasMD = MemoryDesc([1, 1, gates, hidden], dnnl_ldgo)
+            let stateMD = MemoryDesc([1, 1, batch, hidden], dnnl_ldnc)
+            var desc = dnnl_rnn_desc_t()
+            check(
+                withPointers(srcMD, layerMD, iterMD, biasMD, dstMD, stateMD) { s, l, i, b, d, st in
+                    dnnl_lstm_forward_desc_init(
+                        &desc, training ? dnnl_forward_training : dnnl_forward_inference,
+                        dnnl_unidirectional_left2right, s, nil, nil, l, i, b, d, st, st, 0)
+                }, "LSTM forward descriptor")
+            let forwardPD = PrimitiveDesc(&desc, engine: engine, hint: nil)
+            forward = Primitive(forwardPD)
+            src = Memory(srcMD, engine)
+            weightsLayer = Memory(layerMD, engine)
+            weightsIter = Memory(iterMD, engine)
+            bias = Memory(biasMD, engine)
+            dst = Memory(dstMD, engine)
+            dstIter = Memory(stateMD, engine)
+            dstIterC = Memory(stateMD, engine)
+            var args: [(Int32, Memory)] = [
+                (GK_ARG_SRC_LAYER, src), (GK_ARG_WEIGHTS_LAYER, weightsLayer), (GK_ARG_WEIGHTS_ITER, weightsIter),
+                (GK_ARG_BIAS, bias), (GK_ARG_DST_LAYER, dst), (GK_ARG_DST_ITER, dstIter), (GK_ARG_DST_ITER_C, dstIterC),
+            ]
+            diffDstIter = Memory(stateMD, engine)
+            guard training else {
+                forwardArgs = args
+                backward = nil
+                return
+            }
+            let workspace = Memory(forwardPD.query(dnnl_query_workspace_md), engine)
+            args.append((GK_ARG_WORKSPACE, workspace))
+            forwardArgs = args
+
+            // Backward: weights in the layout oneDNN picks ("any"), gradients in Keras's.
+            let anyLayer = MemoryDesc([1, 1, input, gates, hidden], dnnl_format_tag_any)
+            let anyIter = MemoryDesc([1, 1, hidden, gates, hidden], dnnl_format_tag_any)
+            var backwardDesc = dnnl_rnn_desc_t()
+            check(
+                withPointers(srcMD, anyLayer, anyIter, biasMD, dstMD, stateMD) { s, l, i, b, d, st in
+                    withPointers(layerMD, iterMD) { dl, di in
+                        dnnl_lstm_backward_desc_init(
+                            &backwardDesc, dnnl_backward, dnnl_unidirectional_left2right, s, nil, nil, l, i, b, d, st,
+                            st, s, nil, nil, dl, di, b, d, st, st, 0)
+                    }
+                }, "LSTM backward descriptor")
+            let backwardPD = PrimitiveDesc(&backwardDesc, engine: engine, hint: forwardPD)
+            let bWeightsLayer = Memory(backwardPD.query(dnnl_query_weights_md, 0), engine)
+            let bWeightsIter = Memory(backwardPD.query(dnnl_query_weights_md, 1), engine)
+            let diffSrc = Memory(srcMD, engine)
+            let diffDst = Memory(dstMD, engine)
+            diffDst.zero()  // the loss reads the last hidden state only: it arrives through dst_iter
+            let diffDstIterC = Memory(stateMD, engine)
+            diffDstIterC.zero()
+            let diffWeightsLayer = Memory(layerMD, engine)
+            let diffWeightsIter = Memory(iterMD, engine)
+            let diffBias = Memory(biasMD, engine)
+            let backwardArgs: [(Int32, Memory)] = [
+                (GK_ARG_SRC_LAYER, src), (GK_ARG_WEIGHTS_LAYER, bWeightsLayer), (GK_ARG_WEIGHTS_ITER, bWeightsIter),
+                (GK_ARG_BIAS, bias), (GK_ARG_DST_LAYER, dst), (GK_ARG_DST_ITER, dstIter),
+                (GK_ARG_DST_ITER_C, dstIterC), (GK_ARG_WORKSPACE, workspace), (GK_ARG_DIFF_SRC_LAYER, diffSrc),
+                (GK_ARG_DIFF_WEIGHTS_LAYER, diffWeightsLayer), (GK_ARG_DIFF_WEIGHTS_ITER, diffWeightsIter),
+                (GK_ARG_DIFF_BIAS, diffBias), (GK_ARG_DIFF_DST_LAYER, diffDst), (GK_ARG_DIFF_DST_ITER, diffDstIter),
+                (GK_ARG_DIFF_DST_ITER_C, diffDstIterC),
+            ]
+            backward = Backward(
+                primitive: Primitive(backwardPD), args: backwardArgs,
+                reorderLayer: Primitive(reorderFrom: weightsLayer, to: bWeightsLayer, engine: engine),
+                reorderIter: Primitive(reorderFrom: weightsIter, to: bWeightsIter, engine: engine),
+                weightsLayer: bWeightsLayer, weightsIter: bWeightsIter, diffSrc: diffSrc,
+                diffWeightsLayer: diffWeightsLayer, diffWeightsIter: diffWeightsIter, diffBias: diffBias)
+        }
+    }
+}
+
+// MARK: - Thin owners of oneDNN handles
+
+/// A failed oneDNN call on fixed, valid shapes is a programming error (or memory exhaustion).
+private func check(_ status: dnnl_status_t, _ what: String) {
+    precondition(status == dnnl_success, "oneDNN: \(what) failed with status \(status.rawValue)")
+}
+
+private struct MemoryDesc {
+    var desc = dnnl_memory_desc_t()
+    init(_ dims: [Int], _ tag: dnnl_format_tag_t) {
+        let d = dims.map(Int64.init)
+        check(dnnl_memory_desc_init_by_tag(&desc, Int32(d.count), d, dnnl_f32, tag), "memory descriptor \(dims)")
+    }
+    init(_ desc: dnnl_memory_desc_t) { self.desc = desc }
+}
+
+private func withPointers<R>(
+    _ a: MemoryDesc, _ b: MemoryDesc,
+    _ body: (UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>) -> R
+) -> R {
+    withUnsafePointer(to: a.desc) { pa in withUnsafePointer(to: b.desc) { pb in body(pa, pb) } }
+}
+
+private func withPointers<R>(
+    _ a: MemoryDesc, _ b: MemoryDesc, _ c: MemoryDesc, _ d: MemoryDesc, _ e: MemoryDesc, _ f: MemoryDesc,
+    _ body: (
+        UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>,
+        UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>
+    ) -> R
+) -> R {
+    withPointers(a, b) { pa, pb in
+        withPointers(c, d) { pc, pd in withPointers(e, f) { pe, pf in body(pa, pb, pc, pd, pe, pf) } }
+    }
+}
+
+/// The CPU engine, made once and shared (engines are thread-safe).
+private final class Engine: @unchecked Sendable {
+    static let cpu = Engine()
+    let handle: dnnl_engine_t
+    private init() {
+        var e: dnnl_engine_t?
+        check(dnnl_engine_create(&e, dnnl_cpu, 0), "CPU engine")
+        handle = e!
+    }
+}
+
+private final class Stream {
+    let handle: dnnl_stream_t
+    init(_ engine: Engine) {
+        var s: dnnl_stream_t?
+        check(dnnl_stream_create(&s, engine.handle, dnnl_stream_default_flags.rawValue), "stream")
+        handle = s!
+    }
+    deinit { dnnl_stream_destroy(handle) }
+}
+
+/// Primitive attributes asking for a scratchpad the caller provides.
+private final class UserScratchpad: @unchecked Sendable {
+    static let attributes = UserScratchpad()
+    let handle: dnnl_primitive_attr_t
+    private init() {
+        var a: dnnl_primitive_attr_t?
+        check(dnnl_primitive_attr_create(&a), "attributes")
+        check(dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user), "scratchpad mode")
+        handle = a!
+    }
+}
+
+private final class PrimitiveDesc {
+    let handle: dnnl_primitive_desc_t
+    init(_ desc: UnsafeMutablePointer<dnnl_rnn_desc_t>, engine: Engine, hint: PrimitiveDesc?) {
+        var pd: dnnl_primitive_desc_t?
+        check(
+            dnnl_primitive_desc_create(&pd, desc, UserScratchpad.attributes.handle, engine.handle, hint?.handle),
+            "LSTM primitive descriptor")
+        handle = pd!
+    }
+    func query(_ what: dnnl_query_t, _ index: Int32 = 0) -> MemoryDesc {
+        MemoryDesc(dnnl_primitive_desc_query_md(handle, what, index)!.pointee)
+    }
+    deinit { dnnl_primitive_desc_destroy(handle) }
+}
+
+private final class Primitive {
+    let handle: dnnl_primitive_t
+    /// This primitive's own scratchpad, if it needs one.
+    let scratchpad: Memory?
+
+    convenience init(_ pd: PrimitiveDesc) {
+        self.init(pd.handle, engine: Engine.cpu)
+    }
+
+    convenience init(reorderFrom source: Memory, to destination: Memory, engine: Engine) {
+        var pd: dnnl_primitive_desc_t?
+        check(
+            withPointers(source.md, destination.md) { s, d in
+                dnnl_reorder_primitive_desc_create(
+                    &pd, s, engine.handle, d, engine.handle, UserScratchpad.attributes.handle)
+            }, "reorder descriptor")
+        self.init(pd!, engine: engine)
+        dnnl_primitive_desc_destroy(pd)
+    }
+
+    private init(_ pd: dnnl_primitive_desc_t, engine: Engine) {
+        var p: dnnl_primitive_t?
+        check(dnnl_primitive_create(&p, pd), "primitive")
+        handle = p!
+        let md = MemoryDesc(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)!.pointee)
+        scratchpad = withUnsafePointer(to: md.desc) { dnnl_memory_desc_get_size($0) } > 0 ? Memory(md, engine) : nil
+    }
+
+    func execute(_ args: [(Int32, Memory)], on stream: Stream) {
+        var args = args
+        if let scratchpad { args.append((GK_ARG_SCRATCHPAD, scratchpad)) }
+        let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        check(dnnl_primitive_execute(handle, stream.handle, Int32(list.count), list), "execute")
+        check(dnnl_stream_wait(stream.handle), "stream wait")
+    }
+    deinit { dnnl_primitive_destroy(handle) }
+}
+
+/// A buffer oneDNN allocated, described by `md`.
+private final class Memory {
+    let handle: dnnl_memory_t
+    let md: MemoryDesc
+    let data: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(_ md: MemoryDesc, _ engine: Engine) {
+        self.md = md
+        var m: dnnl_memory_t?
+        check(
+            withUnsafePointer(to: md.desc) { dnnl_memory_create(&m, $0, engine.handle, gk_dnnl_allocate()) },
+            "memory")
+        handle = m!
+        var p: UnsafeMutableRawPointer?
+        check(dnnl_memory_get_data_handle(handle, &p), "data handle")
+        // (A scratchpad's size need not be a whole number of floats; it is never read as floats.)
+        count = withUnsafePointer(to: md.desc) { dnnl_memory_desc_get_size($0) } / MemoryLayout<Float>.size
+        data = p!.bindMemory(to: Float.self, capacity: count)
+    }
+
+    func write(_ values: [Float]) {
+        precondition(values.count <= count, "\(values.count) values for a buffer of \(count)")
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
+    }
+    func read(count n: Int) -> [Float] { Array(UnsafeBufferPointer(start: data, count: n)) }
+    func zero() { data.update(repeating: 0, count: count) }
+    func add(into values: inout [Float]) {
+        precondition(values.count == count)
+        for i in 0..<count { values[i] += data[i] }
+    }
+    deinit { dnnl_memory_destroy(handle) }
+}

@@ -1,0 +1,68 @@
+import Dispatch
+import Foundation
+import NeuralNet
+import Testing
+
+/// The two LSTM engines against each other, and oneDNN's under concurrent use.
+@Suite struct LSTMEngines {
+    /// Ten Adam steps on the reference batch from the reference weights: both engines end with
+    /// the same weights to float rounding.
+    @Test func enginesAgreeOverTrainingSteps() throws {
+        let input = try KerasReference.tensor("input")
+        let labels = try #require(try KerasReference.array("labels").integers()).map { Int($0) }
+        var trained: [LSTMEngine: [String: [Float]]] = [:]
+        for engine in LSTMEngine.allCases {
+            let model = try KerasReference.model(engine)
+            var adam = Adam()
+            for _ in 0..<10 {
+                model.zeroGradients()
+                let (_, _, gradient) = SoftmaxCrossEntropy.evaluate(
+                    logits: model.forward(input, training: true), labels: labels)
+                model.backward(gradient)
+                adam.step(model.parameters)
+            }
+            trained[engine] = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.value) })
+        }
+        for (name, blas) in trained[.blas]! {
+            let onednn = trained[.onednn]![name]!
+            let moved = zip(blas, try KerasReference.model(.blas).parameters.first { $0.name == name }!.value)
+                .map { abs($0 - $1) }.max()!
+            let difference = zip(blas, onednn).map { abs($0 - $1) }.max()!
+            // Ten steps of about 1e-3 each moved the weights; the engines differ by rounding only.
+            #expect(moved > 1e-3, "\(name) moved \(moved)")
+            #expect(difference < 1e-5, "\(name): engines differ by \(difference)")
+        }
+    }
+
+    /// Replicas on two threads at once give exactly what they give one after the other. (With
+    /// oneDNN's default shared scratchpad they corrupted each other's memory.)
+    @Test func replicasOnThreadsMatchSequentialRuns() throws {
+        let input = try KerasReference.tensor("input")
+        let labels = try #require(try KerasReference.array("labels").integers()).map { Int($0) }
+        let batch = input.shape[0]
+        let step = input.shape[1] * input.shape[2]
+        // Replica r trains on the first `batch - r` rows, so the two run different shapes.
+        @Sendable func gradients(_ model: Sequential, replica r: Int) -> [Float] {
+            let rows = batch - r
+            let x = Tensor(
+                shape: [rows, input.shape[1], input.shape[2]], values: Array(input.values[0..<(rows * step)]))
+            model.zeroGradients()
+            let (_, _, gradient) = SoftmaxCrossEntropy.evaluate(
+                logits: model.forward(x, training: true), labels: Array(labels[0..<rows]))
+            model.backward(gradient)
+            return model.parameters.flatMap(\.gradient)
+        }
+        let models = try (0..<2).map { _ in try KerasReference.model(.onednn) }
+        let expected = (0..<2).map { gradients(models[$0], replica: $0) }
+        let mismatches = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+        mismatches.initialize(repeating: 0)
+        defer { mismatches.deallocate() }
+        nonisolated(unsafe) let slots = mismatches
+        nonisolated(unsafe) let replicas = models
+        DispatchQueue.concurrentPerform(iterations: 2) { r in
+            LSTMEngine.setThreadsForCallingThread(1)
+            for _ in 0..<25 where gradients(replicas[r], replica: r) != expected[r] { slots[r] += 1 }
+        }
+        #expect(Array(mismatches) == [0, 0])
+    }
+}
