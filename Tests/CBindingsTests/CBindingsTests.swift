@@ -1,5 +1,6 @@
 import CArchive
 import CBLAS
+import CDNNL
 import CFFTW
 import CSamplerate
 import CSndfile
@@ -14,6 +15,7 @@ import Testing
         #expect(String(cString: zlibVersion()).hasPrefix("1."))
         #expect(String(cString: src_get_version()).hasPrefix("libsamplerate-0."))
         #expect(String(cString: src_get_name(Int32(SRC_SINC_BEST_QUALITY))) == "Best Sinc Interpolator")
+        #expect(dnnl_version().pointee.major == 2)
     }
 
     /// A 4-point real FFT of [1, 0, 0, 0] is all ones.
