@@ -255,7 +255,10 @@ public struct Trainer {
         let results = UnsafeMutableBufferPointer<(probabilities: [Float], loss: Float)>.allocate(
             capacity: starts.count)
         results.initialize(repeating: ([], 0))
-        defer { results.deallocate() }
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
         nonisolated(unsafe) let slots = results
         nonisolated(unsafe) let models = workers
         nonisolated(unsafe) let master = model.parameters
@@ -333,7 +336,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// The LSTM engine (`onednn` or `blas`); absent in runs made before GenreKit 0.3.
     public var engine: LSTMEngine?
     /// The engine with its library's version ("oneDNN 2.6.3 LSTM primitive").
-    public var engineName: String { engine?.description ?? "blas" }
+    public var engineName: String { (engine ?? .blas).description }
 
     init(data: TrainingData, threads: Int, engine: LSTMEngine) {
         genres = data.genres
