@@ -10,7 +10,7 @@ import Foundation
 /// the bias is `ldgo`, Keras's `[4H]`. Only the backward pass wants the weights in a layout of
 /// its own choosing; a reorder primitive makes that copy once per batch.
 ///
-/// Primitives and buffers are made once per (batch, steps) and kept. Every buffer is oneDNN's
+/// Primitives and buffers are made once per (batch, steps) and kept (a few shapes at a time). Every buffer is oneDNN's
 /// own; values are copied in and out, which costs about 1 % of a training step. Each primitive
 /// has a scratchpad of its own ("user" scratchpad mode): the library's default shares one
 /// scratchpad among all primitives, which corrupts memory when model replicas run at once.
@@ -69,7 +69,7 @@ final class OneDNNLSTM {
         guard let plan = trained, let backward = plan.backward else {
             preconditionFailure("LSTM backward without a training forward pass")
         }
-        plan.diffDstIter.write(dh)
+        backward.diffDstIter.write(dh)
         for memory in [backward.diffWeightsLayer, backward.diffWeightsIter, backward.diffBias] { memory.zero() }
         backward.reorderLayer.execute(
             [(GK_ARG_FROM, plan.weightsLayer), (GK_ARG_TO, backward.weightsLayer)], on: plan.stream)
@@ -90,9 +90,14 @@ final class OneDNNLSTM {
         var training: Bool
     }
 
+    /// Shapes kept at once. Training uses two or three (the batch parts, the last batch's, the
+    /// validation batches'); `predict` sees one per file length, so older ones are let go.
+    private static let planLimit = 8
+
     private func plan(batch: Int, steps: Int, training: Bool) -> Plan {
         let key = Key(batch: batch, steps: steps, training: training)
         if let plan = plans[key] { return plan }
+        if plans.count >= Self.planLimit { plans = plans.filter { $0.value === trained } }
         let plan = Plan(batch: batch, steps: steps, input: inputSize, hidden: hiddenSize, training: training)
         plans[key] = plan
         return plan
@@ -105,14 +110,13 @@ final class OneDNNLSTM {
         let forward: Primitive
         let src, weightsLayer, weightsIter, bias, dst, dstIter, dstIterC: Memory
         let forwardArgs: [(Int32, Memory)]
-        let diffDstIter: Memory
         let backward: Backward?
 
         struct Backward {
             let primitive: Primitive
             let args: [(Int32, Memory)]
             let reorderLayer, reorderIter: Primitive
-            let weightsLayer, weightsIter, diffSrc, diffWeightsLayer, diffWeightsIter, diffBias: Memory
+            let weightsLayer, weightsIter, diffDstIter, diffSrc, diffWeightsLayer, diffWeightsIter, diffBias: Memory
         }
 
         init(batch: Int, steps: Int, input: Int, hidden: Int, training: Bool) {
@@ -148,7 +152,6 @@ final class OneDNNLSTM {
                 (GK_ARG_SRC_LAYER, src), (GK_ARG_WEIGHTS_LAYER, weightsLayer), (GK_ARG_WEIGHTS_ITER, weightsIter),
                 (GK_ARG_BIAS, bias), (GK_ARG_DST_LAYER, dst), (GK_ARG_DST_ITER, dstIter), (GK_ARG_DST_ITER_C, dstIterC),
             ]
-            diffDstIter = Memory(stateMD, engine)
             guard training else {
                 forwardArgs = args
                 backward = nil
@@ -174,6 +177,7 @@ final class OneDNNLSTM {
             let bWeightsLayer = Memory(backwardPD.query(dnnl_query_weights_md, 0), engine)
             let bWeightsIter = Memory(backwardPD.query(dnnl_query_weights_md, 1), engine)
             let diffSrc = Memory(srcMD, engine)
+            let diffDstIter = Memory(stateMD, engine)
             let diffDst = Memory(dstMD, engine)
             diffDst.zero()  // the loss reads the last hidden state only: it arrives through dst_iter
             let diffDstIterC = Memory(stateMD, engine)
@@ -193,7 +197,7 @@ final class OneDNNLSTM {
                 primitive: Primitive(backwardPD), args: backwardArgs,
                 reorderLayer: Primitive(reorderFrom: weightsLayer, to: bWeightsLayer, engine: engine),
                 reorderIter: Primitive(reorderFrom: weightsIter, to: bWeightsIter, engine: engine),
-                weightsLayer: bWeightsLayer, weightsIter: bWeightsIter, diffSrc: diffSrc,
+                weightsLayer: bWeightsLayer, weightsIter: bWeightsIter, diffDstIter: diffDstIter, diffSrc: diffSrc,
                 diffWeightsLayer: diffWeightsLayer, diffWeightsIter: diffWeightsIter, diffBias: diffBias)
         }
     }

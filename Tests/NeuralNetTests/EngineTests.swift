@@ -65,4 +65,24 @@ import Testing
         }
         #expect(Array(mismatches) == [0, 0])
     }
+
+    /// Inference passes of twelve other shapes (more than the engine keeps plans for) between a
+    /// training forward pass and its backward pass change nothing in the backward pass.
+    @Test func manyShapesBetweenForwardAndBackward() throws {
+        let input = try KerasReference.tensor("input")
+        let features = input.shape[2]
+        func gradients(inferenceBetween: Bool) throws -> [Float] {
+            let lstm = try #require(try KerasReference.model(.onednn).layers[0] as? LSTM)
+            let hidden = lstm.forward(input, training: true)
+            if inferenceBetween {
+                for steps in 1...12 {
+                    let x = Tensor(shape: [1, steps, features], values: Array(input.values[0..<(steps * features)]))
+                    _ = lstm.forward(x, training: false)
+                }
+            }
+            let dx = lstm.backward(Tensor(shape: hidden.shape, values: hidden.values.map { $0 * 0.5 - 0.1 }))
+            return lstm.parameters.flatMap(\.gradient) + dx.values
+        }
+        #expect(try gradients(inferenceBetween: false) == (try gradients(inferenceBetween: true)))
+    }
 }
