@@ -141,7 +141,7 @@ public struct SyntheticGTZAN: Sendable {
         let seed = Self.trackSeed(options.seed, genreIndex, sourceIndex)
         var (samples, tempo) = GenreStyle.named(genre).render(
             sampleRate: options.sampleRate, seconds: options.seconds, seed: seed)
-        if options.blend > 0 {
+        if options.blend > 0, genres.count > 1 {
             samples = blended(samples, genreIndex: genreIndex, seed: seed)
         }
         let id = DatasetManifest.trackID(genre: genre, index: index)

@@ -15,8 +15,8 @@ struct Synth: ParsableCommand {
             that repeats reggae.00000 exactly, and macOS junk (__MACOSX/, ._*, .DS_Store).
 
             --blend F mixes a second genre under every track, at a level drawn between 0 and F of the \
-            track's own: the genres overlap, so accuracy stops near 100 % and comparing models \
-            means something (benchmarks/accuracy.sh uses --blend 0.8).
+            track's own: the genres overlap, so no model reaches 100 % and comparing models means \
+            something (benchmarks/accuracy.sh uses --blend 0.8).
 
             Example: genrekit synth --out gtzan-synth.zip --tracks-per-genre 10 --faults
             """)
