@@ -19,12 +19,8 @@ if [ ! -f features-blend/dataset.json ]; then
   "$genrekit" prepare data-blend --out features-blend --force --quiet >/dev/null
 fi
 
-venv="$root/benchmarks/.venv"
 have_keras=no
-if command -v python3 >/dev/null && { [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; }; then
-  "$venv/bin/python" -c "import keras, tensorflow" 2>/dev/null || "$venv/bin/pip" install -q tensorflow-cpu >/dev/null 2>&1 || true
-  "$venv/bin/python" -c "import keras, tensorflow" 2>/dev/null && have_keras=yes
-fi
+venv_has "keras, tensorflow" tensorflow-cpu && have_keras=yes
 
 rows=""
 diffs=""
@@ -37,17 +33,17 @@ for seed in $seeds; do
   ours=$(sed -n 's/^test: segment accuracy \([0-9.]*\), track accuracy \([0-9.]*\).*/\1/p' "accuracy-genrekit-$seed.log")
   ours_track=$(sed -n 's/^test: segment accuracy \([0-9.]*\), track accuracy \([0-9.]*\).*/\2/p' "accuracy-genrekit-$seed.log")
   ours_s=$(cat time.out)
-  keras="not run"; keras_s=""
+  keras="not run"; keras_s="n/a"
   if [ "$have_keras" = yes ]; then
     echo "Keras: the same model, seed $seed, $epochs epochs..."
     /usr/bin/time -o time.out -f "%e" "$venv/bin/python" "$root/benchmarks/keras_train.py" features-blend "$epochs" "$seed" > "accuracy-keras-$seed.log"
     keras=$(sed -n 's/^test accuracy \([0-9.]*\).*/\1/p' "accuracy-keras-$seed.log")
     keras_version=$(sed -n 's/.* keras \(.*\)$/\1/p' "accuracy-keras-$seed.log")
-    keras_s=$(cat time.out)
+    keras_s="$(cat time.out) s"
     d=$(awk -v a="$ours" -v b="$keras" 'BEGIN {printf "%+.2f", (a - b) * 100}')
     diffs="$diffs $d"
   fi
-  rows="$rows| $seed | $ours | $ours_track | ${ours_s} s | $keras | ${keras_s} s | ${d:-n/a} |
+  rows="$rows| $seed | $ours | $ours_track | ${ours_s} s | $keras | ${keras_s} | ${d:-n/a} |
 "
 done
 verdict="not measured (no Keras)"

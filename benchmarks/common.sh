@@ -22,6 +22,17 @@ machine() {
   echo "$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
 }
 
+# venv_has "IMPORTS" "PIP SPECS": true when benchmarks/.venv imports IMPORTS (a Python import
+# list), after making the venv and installing PIP SPECS into it on first use.
+venv="$root/benchmarks/.venv"
+venv_has() {
+  command -v python3 >/dev/null || return 1
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1 || return 1
+  "$venv/bin/python" -c "import $1" 2>/dev/null && return 0
+  "$venv/bin/pip" install -q $2 >/dev/null 2>&1 || true
+  "$venv/bin/python" -c "import $1" 2>/dev/null
+}
+
 # record_section NAME BLOCK: replaces <!-- NAME:begin --> ... <!-- NAME:end --> in RESULTS.md.
 record_section() {
   local name=$1 block=$2

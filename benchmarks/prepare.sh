@@ -22,22 +22,18 @@ p=$(median "${ours_s[@]}")
 pk=$(( $(maxof "${ours_kb[@]}") / 1024 ))
 segments=$(python3 -c "import json; d=json.load(open('features/dataset.json')); print(sum(v['segments'] for v in d['splits'].values()))" 2>/dev/null || echo "?")
 
-venv="$root/benchmarks/.venv"
-librosa_line="not run (no python3 with venv and pip here)"
+librosa_line="not run (no python3 with venv and pip here, or librosa would not install)"
 ratio="n/a"; verdict="not measured"
-if command -v python3 >/dev/null && { [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; }; then
-  "$venv/bin/python" -c "import librosa" 2>/dev/null || "$venv/bin/pip" install -q "librosa==0.11.0" >/dev/null 2>&1 || true
-  if "$venv/bin/python" -c "import librosa" 2>/dev/null; then
-    echo "running the librosa loop (about half a minute)..."
-    out=$("$venv/bin/python" "$root/benchmarks/librosa_loop.py" data)
-    echo "librosa: $out"
-    l=$(echo "$out" | awk '{print $(NF-1)}')
-    lsegs=$(echo "$out" | awk '{print $3}')
-    version=$("$venv/bin/python" -c "import librosa; print(librosa.__version__)")
-    librosa_line="| librosa $version loop (\`benchmarks/librosa_loop.py\`: load + feature.mfcc per segment) | $l | $lsegs |"
-    ratio=$(awk -v a="$l" -v b="$p" 'BEGIN {printf "%.1f", a / b}')
-    verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 30) ? "met" : "MISSED"}')
-  fi
+if venv_has librosa "librosa==0.11.0"; then
+  echo "running the librosa loop (about half a minute)..."
+  out=$("$venv/bin/python" "$root/benchmarks/librosa_loop.py" data)
+  echo "librosa: $out"
+  l=$(echo "$out" | awk '{print $(NF-1)}')
+  lsegs=$(echo "$out" | awk '{print $3}')
+  version=$("$venv/bin/python" -c "import librosa; print(librosa.__version__)")
+  librosa_line="| librosa $version loop (\`benchmarks/librosa_loop.py\`: load + feature.mfcc per segment) | $l | $lsegs |"
+  ratio=$(awk -v a="$l" -v b="$p" 'BEGIN {printf "%.1f", a / b}')
+  verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 30) ? "met" : "MISSED"}')
 fi
 verdict_mem=$([ "$pk" -lt 300 ] && echo met || echo MISSED)
 block=$(cat <<MD

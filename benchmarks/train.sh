@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench` (train part): seconds per epoch of `genrekit train --recipe lstm-seed`, with each
 # LSTM engine (onednn, the default, and blas), on the full-size features (6000 training
-# segments of 130 x 13, batch 20) and, in the same run, of the identical Keras model (TensorFlow CPU, installed into benchmarks/.venv on first use) on the same
-# arrays. Records all three, the ratios and peak memory in benchmarks/RESULTS.md.
+# segments of 130 x 13, batch 20) and, in the same run, of the identical Keras model
+# (TensorFlow CPU, installed into benchmarks/.venv on first use) on the same arrays. Records
+# all three, the ratios and peak memory in benchmarks/RESULTS.md.
 #   usage: benchmarks/train.sh [path/to/genrekit] [runs, unused] ; EPOCHS=3 by default
 source "$(dirname "$0")/common.sh"
 epochs=${EPOCHS:-3}
@@ -27,25 +28,21 @@ ours_mb=$mb_onednn
 engine_onednn=$(sed -n 's/.*"engine" *: *"\([a-z]*\)".*/\1/p' run-bench-onednn/run.json)
 [ "$engine_onednn" = onednn ] || { echo "run-bench-onednn/run.json does not say onednn" >&2; exit 1; }
 
-venv="$root/benchmarks/.venv"
 keras_line="not run (no python3 with venv and pip, or TensorFlow would not install)"
 ratio="n/a"; ratio_blas="n/a"; verdict="not measured"
-if command -v python3 >/dev/null && { [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; }; then
-  "$venv/bin/python" -c "import keras, tensorflow" 2>/dev/null || "$venv/bin/pip" install -q tensorflow-cpu >/dev/null 2>&1 || true
-  if "$venv/bin/python" -c "import keras, tensorflow" 2>/dev/null; then
-    echo "training the identical Keras model for $epochs epochs..."
-    /usr/bin/time -o time.out -f "%e %M" "$venv/bin/python" "$root/benchmarks/keras_train.py" features "$epochs" > keras.log
-    cat keras.log
-    keras=$(median $(sed -n 's/^epoch [0-9]* \([0-9.]*\) s.*/\1/p' keras.log))
-    read -r _ kkb < time.out
-    keras_acc=$(sed -n 's/^test accuracy \([0-9.]*\).*/\1/p' keras.log)
-    keras_version=$(sed -n 's/.* keras \(.*\)$/\1/p' keras.log)
-    keras_line="| Keras $keras_version (TensorFlow CPU), \`benchmarks/keras_train.py\` | $keras | $(( kkb / 1024 )) MB | $keras_acc |"
-    if [ -n "$ours" ] && [ -n "$keras" ]; then
-      ratio=$(awk -v a="$keras" -v b="$ours" 'BEGIN {printf "%.2f", a / b}')
-      ratio_blas=$(awk -v a="$keras" -v b="$secs_blas" 'BEGIN {printf "%.2f", a / b}')
-      verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 3) ? "met" : "MISSED"}')
-    fi
+if venv_has "keras, tensorflow" tensorflow-cpu; then
+  echo "training the identical Keras model for $epochs epochs..."
+  /usr/bin/time -o time.out -f "%e %M" "$venv/bin/python" "$root/benchmarks/keras_train.py" features "$epochs" > keras.log
+  cat keras.log
+  keras=$(median $(sed -n 's/^epoch [0-9]* \([0-9.]*\) s.*/\1/p' keras.log))
+  read -r _ kkb < time.out
+  keras_acc=$(sed -n 's/^test accuracy \([0-9.]*\).*/\1/p' keras.log)
+  keras_version=$(sed -n 's/.* keras \(.*\)$/\1/p' keras.log)
+  keras_line="| Keras $keras_version (TensorFlow CPU), \`benchmarks/keras_train.py\` | $keras | $(( kkb / 1024 )) MB | $keras_acc |"
+  if [ -n "$ours" ] && [ -n "$keras" ]; then
+    ratio=$(awk -v a="$keras" -v b="$ours" 'BEGIN {printf "%.2f", a / b}')
+    ratio_blas=$(awk -v a="$keras" -v b="$secs_blas" 'BEGIN {printf "%.2f", a / b}')
+    verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 3) ? "met" : "MISSED"}')
   fi
 fi
 verdict_mem=$([ "$ours_mb" -lt 1024 ] && echo met || echo MISSED)

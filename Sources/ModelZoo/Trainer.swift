@@ -336,7 +336,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// The LSTM engine (`onednn` or `blas`); absent in runs made before GenreKit 0.3.
     public var engine: LSTMEngine?
     /// The engine with its library's version ("oneDNN 2.6.3 LSTM primitive").
-    public var engineName: String { (engine ?? .blas).description }
+    public var engineName: String { (engine ?? .blas).summary }
 
     init(data: TrainingData, threads: Int, engine: LSTMEngine) {
         genres = data.genres

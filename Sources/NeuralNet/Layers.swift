@@ -227,11 +227,9 @@ public final class LSTM: Layer {
 
     public func backward(_ gradient: Tensor) -> Tensor {
         if engine == .onednn {
-            let dx = onednn.backward(
+            return onednn.backward(
                 gradient.values, kernelGradient: &kernel.gradient, recurrentGradient: &recurrentKernel.gradient,
                 biasGradient: &bias.gradient)
-            return Tensor(
-                shape: [gradient.shape[0], dx.count / (gradient.shape[0] * inputSize), inputSize], values: dx)
         }
         let (b, t, d, h) = (batch, steps, inputSize, hiddenSize)
         let g4 = 4 * h
@@ -292,7 +290,7 @@ public enum LSTMEngine: String, Sendable, CaseIterable, Codable {
     public static let `default` = LSTMEngine.onednn
 
     /// The engine and its library version, for run records ("oneDNN 2.6.3 LSTM primitive").
-    public var description: String {
+    public var summary: String {
         switch self {
         case .onednn: "\(OneDNNLSTM.version) LSTM primitive"
         case .blas: "\(BLAS.version) sgemm"

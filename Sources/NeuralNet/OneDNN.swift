@@ -65,7 +65,7 @@ final class OneDNNLSTM {
     /// input's gradient `[batch, steps, inputSize]`.
     func backward(
         _ dh: [Float], kernelGradient: inout [Float], recurrentGradient: inout [Float], biasGradient: inout [Float]
-    ) -> [Float] {
+    ) -> Tensor {
         guard let plan = trained, let backward = plan.backward else {
             preconditionFailure("LSTM backward without a training forward pass")
         }
@@ -79,7 +79,9 @@ final class OneDNNLSTM {
         backward.diffWeightsLayer.add(into: &kernelGradient)
         backward.diffWeightsIter.add(into: &recurrentGradient)
         backward.diffBias.add(into: &biasGradient)
-        return backward.diffSrc.read(count: plan.batch * plan.steps * inputSize)
+        return Tensor(
+            shape: [plan.batch, plan.steps, inputSize],
+            values: backward.diffSrc.read(count: plan.batch * plan.steps * inputSize))
     }
 
     // MARK: - Plans

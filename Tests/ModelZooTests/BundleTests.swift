@@ -73,7 +73,7 @@ func sha256(_ bytes: [UInt8]) -> String {
         #expect(m.features.nMFCC == 13 && m.features.framesPerSegment == 130 && m.features.matches.hasPrefix("librosa"))
         #expect(m.normalization.tensors == ["normalization.mean", "normalization.std"])
         #expect(m.recipe == (try smallRecipe(epochs: 6)))
-        #expect(m.training.engine == LSTMEngine.onednn.description)
+        #expect(m.training.engine == LSTMEngine.onednn.summary)
         #expect(m.training.engine?.hasPrefix("oneDNN 2.") == true)
         #expect(m.generator == "genrekit \(GenreKitVersion.string)")
         #expect(m.architecture.layers.first?.gateOrder == ["input", "forget", "candidate", "output"])
