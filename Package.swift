@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "genrekit", targets: ["genrekit"]),
         .library(name: "Dataset", targets: ["Dataset"]),
+        // What the fuzz targets (Fuzz/) call; a separate package builds them with libFuzzer.
+        .library(name: "FuzzEntries", targets: ["FuzzEntries"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,12 +28,14 @@ let package = Package(
         systemLibrary("CSamplerate", pkgConfig: "samplerate", apt: "libsamplerate0-dev"),
         // oneDNN ships no pkg-config file; its headers and library are on the default paths.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // glibc calls the Glibc module leaves out (renameat2).
+        .systemLibrary(name: "CLinux"),
 
         // Swift wrappers: only one file in each imports its C module.
         .target(name: "Zlib", dependencies: ["CZlib"]),
         .target(name: "Archive", dependencies: ["CArchive"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),
-        .target(name: "Features", dependencies: ["CFFTW"]),
+        .target(name: "Features", dependencies: ["CFFTW", "Audio"]),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
         .target(
             name: "ModelZoo",
@@ -39,11 +43,12 @@ let package = Package(
                 "NeuralNet", "Dataset", "Prepare", "Archive", "Audio", "Features",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "Dataset", dependencies: ["Archive", "Audio"]),
+        .target(name: "Dataset", dependencies: ["Archive", "Audio", "CLinux"]),
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
         .target(
             name: "Prepare",
-            dependencies: ["Audio", "Dataset", "Features", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Archive", "Audio", "Dataset", "Features", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "FuzzEntries", dependencies: ["Archive", "Audio", "Dataset", "ModelZoo"]),
         .executableTarget(
             name: "genrekit",
             dependencies: [
@@ -54,7 +59,10 @@ let package = Package(
 
         // Tests read and write real archives, WAVs and folders; TestSupport only makes temporary
         // folders and test tones.
-        .target(name: "TestSupport", dependencies: ["Audio", "Dataset"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Archive", "Audio", "Dataset", "Zlib", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "CBindingsTests",
             dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile", "CSamplerate", "CDNNL"]),
@@ -66,11 +74,12 @@ let package = Package(
         .testTarget(
             name: "ModelZooTests",
             dependencies: [
-                "ModelZoo", "NeuralNet", "Prepare", "Dataset", "Archive", "Audio", "TestSupport",
+                "ModelZoo", "NeuralNet", "Prepare", "Dataset", "Archive", "Audio", "Features", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Fixtures"]),
         .testTarget(name: "PrepareTests", dependencies: ["Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Archive", "Audio", "TestSupport"]),
     ]
 )

@@ -29,7 +29,7 @@ echo "== genrekit train: a short run of lstm-norm (5 epochs; the recipe's full r
 "$genrekit" train "$out/features" --recipe lstm-norm --out "$out/run" --epochs 5
 echo
 echo "== genrekit package: a versioned bundle in a zoo (manifest, weights, history, evaluation, plots, model card)"
-"$genrekit" package "$out/run" --version 1.0.0 --zoo "$out/zoo"
+"$genrekit" package "$out/run" --model-version 1.0.0 --zoo "$out/zoo"
 "$genrekit" zoo list "$out/zoo"
 echo
 echo "== genrekit inspect: every file verified against the manifest, then described"

@@ -52,6 +52,8 @@ public enum UnsafeReason: Equatable, Sendable, CustomStringConvertible {
     case totalTooLarge(limit: Int64)
     case compressionRatio(inflated: Int64, compressed: Int64, limit: Int)
     case tooManyEntries(limit: Int)
+    /// Two zip entries share bytes (one compressed stream inflated many times over).
+    case overlappingEntries(with: String)
 
     public var code: String {
         switch self {
@@ -67,6 +69,7 @@ public enum UnsafeReason: Equatable, Sendable, CustomStringConvertible {
         case .totalTooLarge: "total-too-large"
         case .compressionRatio: "compression-ratio"
         case .tooManyEntries: "too-many-entries"
+        case .overlappingEntries: "overlapping-entries"
         }
     }
 
@@ -81,12 +84,14 @@ public enum UnsafeReason: Equatable, Sendable, CustomStringConvertible {
         case .nameCollision(let other): "collides with entry '\(other)'"
         case .encrypted: "is encrypted"
         case .entryTooLarge(let bytes, let limit):
-            "is too large (\(bytes) bytes, limit \(limit))"
+            "is too large (\(bytes) bytes, limit \(limit); --max-entry-mb raises it for an archive you trust)"
         case .totalTooLarge(let limit):
-            "takes the archive past the total size limit of \(limit) bytes"
+            "takes the archive past the total size limit of \(limit) bytes (--max-total-mb raises it for an archive you trust)"
         case .compressionRatio(let inflated, let compressed, let limit):
-            "inflates \(inflated) bytes from about \(compressed): past the compression ratio limit of \(limit):1"
+            "inflates \(inflated) bytes from about \(compressed): past the compression ratio limit of \(limit):1 (a zip bomb, or --max-ratio raises it for an archive you trust)"
         case .tooManyEntries(let limit): "takes the archive past \(limit) entries"
+        case .overlappingEntries(let other):
+            "shares its bytes with entry '\(other)' (overlapping zip entries: a zip bomb)"
         }
     }
 }

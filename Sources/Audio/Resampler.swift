@@ -1,8 +1,7 @@
 import CSamplerate
 
-/// Sample-rate conversion with libsamplerate.
+/// Sample-rate conversion with libsamplerate's best sinc interpolator (SRC_SINC_BEST_QUALITY).
 public enum Resampler {
-    /// The converter used: libsamplerate's best sinc interpolator (SRC_SINC_BEST_QUALITY).
     public static var converterName: String {
         String(cString: src_get_name(Int32(SRC_SINC_BEST_QUALITY)))
     }
@@ -10,7 +9,12 @@ public enum Resampler {
     /// libsamplerate's version string.
     public static var version: String { String(cString: src_get_version()) }
 
-    /// Converts mono samples from one rate to another in one call (`src_simple`).
+    /// Source rates GenreKit converts from. Below 8 kHz a file is not music at a usable rate (a
+    /// 2 MB WAV at 100 Hz would become 880 MB at 22050 Hz), and libsamplerate's ratio is at most
+    /// 256 either way.
+    public static let supportedRates = 8000...384_000
+
+    /// Converts mono samples from one rate to another in one pass.
     /// - Parameters:
     ///   - samples: mono, `[frames]`.
     ///   - from: their sample rate in Hz.
@@ -18,34 +22,11 @@ public enum Resampler {
     ///   - name: the file, for the error.
     /// - Returns: `round(frames * to / from)` samples (libsamplerate's count), or `samples`
     ///   unchanged when the rates are equal.
-    /// - Throws: `AudioError.undecodable` with libsamplerate's message.
+    /// - Throws: `AudioError.unusable` for a rate outside `supportedRates`.
     public static func resample(_ samples: [Float], from: Int, to: Int, name: String) throws(AudioError) -> [Float] {
         guard from != to, !samples.isEmpty else { return samples }
-        let ratio = Double(to) / Double(from)
-        guard from > 0, to > 0, src_is_valid_ratio(ratio) != 0 else {
-            throw .undecodable(path: name, message: "cannot resample \(from) Hz to \(to) Hz")
-        }
-        var output = [Float](repeating: 0, count: Int((Double(samples.count) * ratio).rounded(.up)) + 16)
-        var status: Int32 = 0
-        var generated = 0
-        samples.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
-                var data = SRC_DATA()
-                data.data_in = input.baseAddress
-                data.input_frames = input.count
-                data.data_out = out.baseAddress
-                data.output_frames = out.count
-                data.src_ratio = ratio
-                data.end_of_input = 1
-                status = src_simple(&data, Int32(SRC_SINC_BEST_QUALITY), 1)
-                generated = data.output_frames_gen
-            }
-        }
-        guard status == 0 else {
-            throw .undecodable(path: name, message: "libsamplerate: \(String(cString: src_strerror(status)))")
-        }
-        output.removeSubrange(generated...)
-        return output
+        let converter = try StreamingResampler(from: from, to: to, name: name)
+        return try converter.process(samples, last: true)
     }
 
     /// The mean of the channels of interleaved samples (librosa's `to_mono`).
@@ -54,9 +35,79 @@ public enum Resampler {
     ///   - channels: at least 1.
     /// - Returns: `[frames]`.
     public static func mixdown(_ samples: [Float], channels: Int) -> [Float] {
-        guard channels > 1 else { return samples }
-        return stride(from: 0, to: samples.count - channels + 1, by: channels).map { start in
-            samples[start..<start + channels].reduce(0, +) / Float(channels)
+        samples.withUnsafeBufferPointer { mixdown($0, channels: channels) }
+    }
+
+    /// The mean of the channels of interleaved samples, summed in channel order.
+    public static func mixdown(_ samples: UnsafeBufferPointer<Float>, channels: Int) -> [Float] {
+        guard channels > 1 else { return Array(samples) }
+        return (0..<samples.count / channels).map { f in
+            var sum: Float = 0
+            for c in 0..<channels { sum += samples[f * channels + c] }
+            return sum / Float(channels)
         }
+    }
+}
+
+/// A rate converter fed a block at a time (libsamplerate's `src_process`), so a long file never
+/// has to be in memory at once. Output is what one `src_simple` call over the whole input gives.
+public final class StreamingResampler {
+    private let state: OpaquePointer
+    private let ratio: Double
+    private let name: String
+
+    /// - Throws: `AudioError.unusable` when `from` is outside `Resampler.supportedRates` or
+    ///   libsamplerate refuses the ratio.
+    public init(from: Int, to: Int, name: String) throws(AudioError) {
+        guard Resampler.supportedRates.contains(from), to > 0 else {
+            throw .unusable(
+                path: name,
+                message:
+                    "sample rate \(from) Hz: GenreKit converts audio of \(Resampler.supportedRates.lowerBound) to \(Resampler.supportedRates.upperBound) Hz"
+            )
+        }
+        ratio = Double(to) / Double(from)
+        var error: Int32 = 0
+        guard src_is_valid_ratio(ratio) != 0, let s = src_new(Int32(SRC_SINC_BEST_QUALITY), 1, &error) else {
+            throw .unusable(path: name, message: "cannot resample \(from) Hz to \(to) Hz")
+        }
+        state = s
+        self.name = name
+    }
+
+    deinit { src_delete(state) }
+
+    /// Converts the next block; `last` flushes what the filter still holds.
+    public func process(_ input: [Float], last: Bool) throws(AudioError) -> [Float] {
+        var output: [Float] = []
+        output.reserveCapacity(Int((Double(input.count) * ratio).rounded(.up)) + 64)
+        var consumed = 0
+        var chunk = [Float](repeating: 0, count: 8192)
+        while true {
+            var data = SRC_DATA()
+            var status: Int32 = 0
+            var generated = 0
+            var used = 0
+            input.withUnsafeBufferPointer { inBuf in
+                chunk.withUnsafeMutableBufferPointer { out in
+                    data.data_in = inBuf.baseAddress.map { $0 + consumed }
+                    data.input_frames = inBuf.count - consumed
+                    data.data_out = out.baseAddress
+                    data.output_frames = out.count
+                    data.src_ratio = ratio
+                    data.end_of_input = last ? 1 : 0
+                    status = src_process(state, &data)
+                    generated = data.output_frames_gen
+                    used = data.input_frames_used
+                }
+            }
+            guard status == 0 else {
+                throw .unusable(path: name, message: "libsamplerate: \(String(cString: src_strerror(status)))")
+            }
+            consumed += used
+            output += chunk[0..<generated]
+            if consumed >= input.count && (generated == 0 || !last) { break }
+        }
+        return output
     }
 }

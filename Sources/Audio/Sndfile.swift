@@ -1,105 +1,13 @@
 import CSndfile
-import Zlib
 
-/// Why audio could not be decoded or encoded.
-public enum AudioError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// libsndfile cannot open or decode the data.
-    case undecodable(path: String, message: String)
-    /// Encoding to a format failed.
-    case encodeFailed(format: String, message: String)
+#if canImport(Glibc)
+    import Glibc
+#endif
 
-    public var description: String {
-        switch self {
-        case .undecodable(let path, let message): "\(path): cannot decode audio (\(message))"
-        case .encodeFailed(let format, let message): "cannot encode \(format) audio (\(message))"
-        }
-    }
-}
-
-/// What libsndfile says about a file, and what decoding every sample of it found.
-public struct AudioProbe: Sendable, Equatable {
-    public var sampleRate: Int
-    public var channels: Int
-    /// Container, e.g. `WAV`, `AU`, `AIFF`, `FLAC`.
-    public var container: String
-    /// Sample encoding, e.g. `PCM_16`, `FLOAT`, `ULAW`.
-    public var encoding: String
-    /// Frames libsndfile can decode (it quietly shortens files whose header promises more).
-    public var frames: Int
-    /// Frames actually decoded when every sample was read.
-    public var decodedFrames: Int
-    /// Frames the header declares, when libsndfile's log shows the header promising more audio
-    /// data than the file holds.
-    public var declaredFrames: Int?
-    /// Largest absolute sample, as a 16-bit value (0...32768).
-    public var peak: Int
-    /// Root mean square of all samples, full scale = 1.
-    public var rms: Double
-    /// Samples at the 16-bit full-scale limits (-32768 or 32767).
-    public var fullScaleSamples: Int
-    /// Fingerprint of the decoded 16-bit samples: CRC-32 and Adler-32 (zlib) and the frame count.
-    public var fingerprint: AudioFingerprint
-
-    public var seconds: Double { sampleRate > 0 ? Double(decodedFrames) / Double(sampleRate) : 0 }
-}
-
-/// Identifies decoded audio: two tracks with equal fingerprints hold the same samples (the odds
-/// of two different 30 s tracks sharing both checksums and the length are about 2^-64).
-public struct AudioFingerprint: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var crc32: UInt32
-    public var adler32: UInt32
-    public var frames: Int
-    public var description: String {
-        "\(String(crc32, radix: 16))-\(String(adler32, radix: 16))-\(frames)"
-    }
-}
-
-/// Decoding, probing and encoding with libsndfile. The only file that imports `CSndfile`.
+/// Decoding and encoding with libsndfile. The only file that imports `CSndfile`.
 public enum Sndfile {
     /// libsndfile's version string, e.g. `libsndfile-1.2.0`.
     public static var version: String { String(cString: sf_version_string()) }
-
-    /// Opens audio held in memory, decodes every sample and measures it.
-    /// - Parameters:
-    ///   - bytes: the whole file.
-    ///   - name: the file's name, for messages.
-    /// - Throws: `AudioError.undecodable` when libsndfile cannot open the data.
-    public static func probe(bytes: [UInt8], name: String) throws(AudioError) -> AudioProbe {
-        let file = VirtualFile(bytes: bytes)
-        return try withVirtualIO(file, mode: Int32(SFM_READ), name: name) { handle, info throws(AudioError) in
-            try measure(handle, info: info, name: name)
-        }
-    }
-
-    /// Opens a file on disk, decodes every sample and measures it.
-    public static func probe(path: String) throws(AudioError) -> AudioProbe {
-        var info = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
-            throw .undecodable(path: path, message: String(cString: sf_strerror(nil)))
-        }
-        defer { sf_close(handle) }
-        return try measure(handle, info: info, name: path)
-    }
-
-    /// Decodes a file to 32-bit float samples, interleaved, the way librosa loads 16-bit audio
-    /// (sample / 32768).
-    /// - Returns: the samples `[frames * channels]`, the sample rate and the channel count.
-    public static func decodeFloat(path: String) throws(AudioError) -> (
-        samples: [Float], sampleRate: Int, channels: Int
-    ) {
-        var info = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
-            throw .undecodable(path: path, message: String(cString: sf_strerror(nil)))
-        }
-        defer { sf_close(handle) }
-        // Integer formats scale by 1 / 0x8000 (librosa's int16 / 32768); explicit, though the default.
-        sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
-        let count = Int(info.frames) * Int(info.channels)
-        var samples = [Float](repeating: 0, count: count)
-        let read = samples.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, info.frames) }
-        samples.removeSubrange(Int(read) * Int(info.channels)..<count)
-        return (samples, Int(info.samplerate), Int(info.channels))
-    }
 
     /// Audio containers GenreKit writes (GTZAN's WAV and AU, and for tests of `predict` the other
     /// formats people bring: AIFF, FLAC, Ogg Vorbis).
@@ -148,6 +56,26 @@ public enum Sndfile {
         samples: [Int16], sampleRate: Int, channels: Int = 1, container: Container = .wav,
         encoding: Encoding = .pcm16
     ) throws(AudioError) -> [UInt8] {
+        try encode(count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding) {
+            handle, frames in samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, frames) }
+        }
+    }
+
+    /// Encodes float samples (full scale 1) into a complete file in memory; with `.float`, the
+    /// values are stored as they are (NaN and out-of-range values included).
+    public static func encode(
+        floats samples: [Float], sampleRate: Int, channels: Int = 1, container: Container = .wav,
+        encoding: Encoding = .float
+    ) throws(AudioError) -> [UInt8] {
+        try encode(count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding) {
+            handle, frames in samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, frames) }
+        }
+    }
+
+    private static func encode(
+        count: Int, sampleRate: Int, channels: Int, container: Container, encoding: Encoding,
+        write: (OpaquePointer, sf_count_t) -> sf_count_t
+    ) throws(AudioError) -> [UInt8] {
         let file = VirtualFile(bytes: [])
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
@@ -158,83 +86,130 @@ public enum Sndfile {
         guard let handle = sf_open_virtual(&virtualIO, Int32(SFM_WRITE), &info, user) else {
             throw .encodeFailed(format: container.rawValue, message: String(cString: sf_strerror(nil)))
         }
-        let frames = samples.count / max(channels, 1)
-        let written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, sf_count_t(frames)) }
+        // Float data is written as it is, not clipped to full scale.
+        sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_FALSE))
+        let frames = count / max(channels, 1)
+        let written = write(handle, sf_count_t(frames))
         sf_close(handle)
         guard written == frames else {
             throw .encodeFailed(format: container.rawValue, message: "wrote \(written) of \(frames) frames")
         }
         return withExtendedLifetime(file) { file.bytes }
     }
+}
 
-    private static func withVirtualIO<T>(
-        _ file: VirtualFile, mode: Int32, name: String,
-        _ body: (OpaquePointer, SF_INFO) throws(AudioError) -> T
-    ) throws(AudioError) -> T {
+/// An open audio file, read a block of frames at a time: nothing is allocated from what the
+/// header says. Only regular files are opened (a FIFO would block the reader forever).
+public final class SoundFile {
+    /// The file's name, for messages.
+    public let name: String
+    public let sampleRate: Int
+    public let channels: Int
+    /// Frames the header promises; nil when unknown (a FLAC with `total_samples` 0) or absurd.
+    public let frames: Int?
+    /// Container, e.g. `WAV`, `AU`, `AIFF`, `FLAC`.
+    public let container: String
+    /// Sample encoding, e.g. `PCM_16`, `FLOAT`, `ULAW`.
+    public let encoding: String
+    /// The widest type that holds the file's samples exactly.
+    public let sampleKind: SampleKind
+    private let handle: OpaquePointer
+    private let memory: VirtualFile?
+
+    /// How samples are read at their full precision.
+    public enum SampleKind: Sendable, Equatable {
+        /// 8- and 16-bit PCM, μ-law, A-law: 16-bit integers.
+        case int16
+        /// 24- and 32-bit PCM: 32-bit integers (24-bit ones left-aligned).
+        case int32
+        /// Float PCM and the lossy codecs (Vorbis, Opus, MP3), which decode to float.
+        case float32
+        case float64
+    }
+
+    /// Opens a file on disk.
+    /// - Throws: `AudioError.undecodable` naming the file: not a regular file, or libsndfile
+    ///   cannot read it.
+    public convenience init(path: String) throws(AudioError) {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path: path, message: String(cString: strerror(errno))) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw .unreadable(path: path, message: "not a regular file")
+        }
+        _ = fcntl(fd, F_SETFL, 0)
+        var info = SF_INFO()
+        guard let handle = sf_open_fd(fd, Int32(SFM_READ), &info, Int32(SF_TRUE)) else {
+            close(fd)
+            throw .undecodable(path: path, message: String(cString: sf_strerror(nil)))
+        }
+        try self.init(handle: handle, info: info, name: path, memory: nil)
+    }
+
+    /// Opens audio held in memory.
+    public convenience init(bytes: [UInt8], name: String) throws(AudioError) {
+        let file = VirtualFile(bytes: bytes)
         var info = SF_INFO()
         var virtualIO = VirtualFile.callbacks
         let user = Unmanaged.passUnretained(file).toOpaque()
-        guard let handle = sf_open_virtual(&virtualIO, mode, &info, user) else {
+        guard let handle = sf_open_virtual(&virtualIO, Int32(SFM_READ), &info, user) else {
             throw .undecodable(path: name, message: String(cString: sf_strerror(nil)))
         }
-        defer { sf_close(handle) }
-        return try withExtendedLifetime(file) { () throws(AudioError) -> T in try body(handle, info) }
+        try self.init(handle: handle, info: info, name: name, memory: file)
     }
 
-    private static let chunkFrames = 16384
-
-    private static func measure(_ handle: OpaquePointer, info: SF_INFO, name: String) throws(AudioError) -> AudioProbe {
-        let channels = Int(info.channels)
-        var buffer = [Int16](repeating: 0, count: chunkFrames * max(channels, 1))
-        var decoded = 0
-        var peak = 0
-        var sumSquares = 0.0
-        var fullScale = 0
-        var crc: UInt32 = 0
-        var adler: UInt32 = 1
-        while true {
-            let n = buffer.withUnsafeMutableBufferPointer {
-                Int(sf_readf_short(handle, $0.baseAddress, sf_count_t(chunkFrames)))
-            }
-            if n <= 0 { break }
-            decoded += n
-            let samples = n * channels
-            buffer.withUnsafeBufferPointer { buf in
-                var localPeak: Int32 = 0
-                var localSquares: Int64 = 0
-                var localFull = 0
-                for i in 0..<samples {
-                    let s = Int32(buf[i])
-                    let a = s < 0 ? -s : s
-                    localPeak = max(localPeak, a)
-                    localSquares &+= Int64(s * s)
-                    localFull &+= (s == 32767 || s == -32768) ? 1 : 0
-                }
-                peak = max(peak, Int(localPeak))
-                sumSquares += Double(localSquares)
-                fullScale += localFull
-                let bytes = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[0..<samples]))
-                crc = Zlib.crc32(bytes, continuing: crc)
-                adler = Zlib.adler32(bytes, continuing: adler)
-            }
+    private init(handle: OpaquePointer, info: SF_INFO, name: String, memory: VirtualFile?) throws(AudioError) {
+        self.handle = handle
+        self.memory = memory
+        self.name = name
+        guard info.channels >= 1, info.channels <= Self.maxChannels, info.samplerate >= 1 else {
+            sf_close(handle)
+            throw .undecodable(path: name, message: "\(info.channels) channels at \(info.samplerate) Hz")
         }
-        let totalSamples = decoded * channels
-        let rms = totalSamples > 0 ? (sumSquares / Double(totalSamples)).squareRoot() / 32768 : 0
-        let bytesPerFrame = bytesPerSample(Int(info.format) & SF_FORMAT_SUBMASK).map { $0 * channels }
-        let declared = declaredDataBytes(handle).flatMap { bytes in bytesPerFrame.map { bytes / $0 } }
-        return AudioProbe(
-            sampleRate: Int(info.samplerate), channels: channels,
-            container: containerName(Int(info.format) & SF_FORMAT_TYPEMASK),
-            encoding: encodingName(Int(info.format) & SF_FORMAT_SUBMASK),
-            frames: Int(info.frames), decodedFrames: decoded, declaredFrames: declared,
-            peak: peak, rms: rms, fullScaleSamples: fullScale,
-            fingerprint: AudioFingerprint(crc32: crc, adler32: adler, frames: decoded))
+        sampleRate = Int(info.samplerate)
+        channels = Int(info.channels)
+        frames = info.frames > 0 && info.frames < Int64.max / 1024 ? Int(info.frames) : nil
+        let major = Int(info.format) & SF_FORMAT_TYPEMASK
+        let subtype = Int(info.format) & SF_FORMAT_SUBMASK
+        container = Self.containerName(major)
+        encoding = Self.encodingName(subtype)
+        sampleKind = Self.kind(subtype)
+        bytesPerSample = Self.bytesPerSample(subtype)
+        // Integer formats scale by 1 / 0x8000 for 16-bit (librosa's int16 / 32768).
+        sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
+        sf_command(handle, Int32(SFC_SET_NORM_DOUBLE), nil, Int32(SF_TRUE))
     }
 
-    /// The audio data size a header declares, when libsndfile logged that the file holds less:
-    /// its log shows `data : 1323000 (should be 812000)` (WAV), `Data Size : ... (should be ...)`
-    /// (AU) or `SSND : ... (should be ...)` (AIFF).
-    static func declaredDataBytes(_ handle: OpaquePointer) -> Int? {
+    deinit { sf_close(handle) }
+
+    /// More channels than this are refused (a header could claim millions; block buffers scale
+    /// with it).
+    public static let maxChannels: Int32 = 256
+
+    /// Bytes per stored sample, for the formats whose data size says how many frames there are.
+    let bytesPerSample: Int?
+
+    /// Reads up to `frames` frames (interleaved) into `buffer`, which holds at least
+    /// `frames * channels` values; returns the frames read, 0 at the end.
+    public func read(_ buffer: UnsafeMutablePointer<Int16>, frames: Int) -> Int {
+        max(0, Int(sf_readf_short(handle, buffer, sf_count_t(frames))))
+    }
+    public func read(_ buffer: UnsafeMutablePointer<Int32>, frames: Int) -> Int {
+        max(0, Int(sf_readf_int(handle, buffer, sf_count_t(frames))))
+    }
+    public func read(_ buffer: UnsafeMutablePointer<Float>, frames: Int) -> Int {
+        max(0, Int(sf_readf_float(handle, buffer, sf_count_t(frames))))
+    }
+    public func read(_ buffer: UnsafeMutablePointer<Double>, frames: Int) -> Int {
+        max(0, Int(sf_readf_double(handle, buffer, sf_count_t(frames))))
+    }
+
+    /// The frames a header declares when libsndfile logged that the file holds less: its log
+    /// shows `data : 1323000 (should be 812000)` (WAV), `Data Size : ... (should be ...)` (AU)
+    /// or `SSND : ... (should be ...)` (AIFF).
+    public var declaredFramesBeyondData: Int? {
+        guard let size = bytesPerSample else { return nil }
         var log = [CChar](repeating: 0, count: 8192)
         sf_command(handle, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
         let text = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -244,10 +219,20 @@ public enum Sndfile {
             guard key == "data" || key == "data size" || key == "ssnd", trimmed.contains("(should be") else {
                 continue
             }
+            // Numbers too large for Int are not a size this file can have: skipped, not trapped on.
             let numbers = trimmed.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-            if numbers.count >= 2, numbers[0] > numbers[1] { return numbers[0] }
+            if numbers.count >= 2, numbers[0] > numbers[1] { return numbers[0] / (size * channels) }
         }
         return nil
+    }
+
+    static func kind(_ subtype: Int) -> SampleKind {
+        switch subtype {
+        case SF_FORMAT_PCM_S8, SF_FORMAT_PCM_U8, SF_FORMAT_PCM_16, SF_FORMAT_ULAW, SF_FORMAT_ALAW: .int16
+        case SF_FORMAT_PCM_24, SF_FORMAT_PCM_32: .int32
+        case SF_FORMAT_DOUBLE: .float64
+        default: .float32
+        }
     }
 
     static func bytesPerSample(_ subtype: Int) -> Int? {
@@ -270,6 +255,7 @@ public enum Sndfile {
         case SF_FORMAT_OGG: "OGG"
         case SF_FORMAT_W64: "W64"
         case SF_FORMAT_RF64: "RF64"
+        case SF_FORMAT_MPEG: "MPEG"
         default: "format 0x\(String(major, radix: 16))"
         }
     }
@@ -287,6 +273,7 @@ public enum Sndfile {
         case SF_FORMAT_ALAW: "ALAW"
         case SF_FORMAT_VORBIS: "VORBIS"
         case SF_FORMAT_OPUS: "OPUS"
+        case SF_FORMAT_MPEG_LAYER_III: "MP3"
         default: "encoding 0x\(String(subtype, radix: 16))"
         }
     }
@@ -300,7 +287,9 @@ extension Substring {
     }
 }
 
-/// A file in memory for libsndfile's virtual I/O: reads from `bytes`, writes into it.
+/// A file in memory for libsndfile's virtual I/O: reads from `bytes`, writes into it. Offsets
+/// come from headers libsndfile parses (an RF64 `ds64` size can be 2^63 - 1): every sum is
+/// checked, and a seek outside `0...Int32.max` past the data fails instead of trapping.
 final class VirtualFile {
     var bytes: [UInt8]
     var position = 0
@@ -311,23 +300,32 @@ final class VirtualFile {
         Unmanaged<VirtualFile>.fromOpaque(user!).takeUnretainedValue()
     }
 
+    /// Where a seek lands, or nil when it overflows or lands before the start.
+    func target(_ offset: sf_count_t, whence: Int32) -> Int? {
+        let base =
+            switch whence {
+            case SEEK_CUR: position
+            case SEEK_END: bytes.count
+            default: 0
+            }
+        let (sum, overflow) = Int64(base).addingReportingOverflow(offset)
+        guard !overflow, sum >= 0, sum <= Int64(bytes.count) + Int64(Int32.max) else { return nil }
+        return Int(sum)
+    }
+
     static let callbacks = SF_VIRTUAL_IO(
         get_filelen: { user in sf_count_t(VirtualFile.from(user).bytes.count) },
         seek: { offset, whence, user in
             let file = VirtualFile.from(user)
-            let base =
-                switch whence {
-                case SEEK_CUR: file.position
-                case SEEK_END: file.bytes.count
-                default: 0
-                }
-            file.position = max(0, base + Int(offset))
-            return sf_count_t(file.position)
+            guard let target = file.target(offset, whence: whence) else { return -1 }
+            file.position = target
+            return sf_count_t(target)
         },
         read: { pointer, count, user in
             let file = VirtualFile.from(user)
-            let n = max(0, min(Int(count), file.bytes.count - file.position))
-            if n > 0, let pointer {
+            guard count > 0, file.position < file.bytes.count else { return 0 }
+            let n = Int(min(Int64(count), Int64(file.bytes.count - file.position)))
+            if let pointer {
                 file.bytes.withUnsafeBytes { src in
                     pointer.copyMemory(from: src.baseAddress! + file.position, byteCount: n)
                 }
@@ -337,13 +335,12 @@ final class VirtualFile {
         },
         write: { pointer, count, user in
             let file = VirtualFile.from(user)
+            guard count >= 0, count <= Int64(Int32.max), let pointer else { return 0 }
             let n = Int(count)
             let end = file.position + n
             if end > file.bytes.count { file.bytes.append(contentsOf: repeatElement(0, count: end - file.bytes.count)) }
-            if n > 0, let pointer {
-                file.bytes.withUnsafeMutableBytes { dst in
-                    (dst.baseAddress! + file.position).copyMemory(from: pointer, byteCount: n)
-                }
+            file.bytes.withUnsafeMutableBytes { dst in
+                (dst.baseAddress! + file.position).copyMemory(from: pointer, byteCount: n)
             }
             file.position = end
             return sf_count_t(n)

@@ -99,9 +99,11 @@ public enum NPY {
         return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8)
     }
 
-    /// Parses a `.npy` file.
+    /// Parses a `.npy` file. Every number in the header is checked before use: the dtype, the
+    /// order flag and each dimension are parsed strictly, and the shape's byte size (computed
+    /// without overflow) must be exactly the data that follows.
     /// - Throws: `DatasetError.io` naming `name` when the bytes are not a `.npy` GenreKit reads.
-    public static func decode(_ bytes: [UInt8], name: String = "array") throws(DatasetError) -> NPYArray {
+    public static func decode(_ bytes: consuming [UInt8], name: String = "array") throws(DatasetError) -> NPYArray {
         func bad(_ why: String) -> DatasetError { .io(path: name, message: "not a readable .npy file (\(why))") }
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
             throw bad("no NUMPY magic")
@@ -116,25 +118,50 @@ public enum NPY {
             headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         default: throw bad("format version \(major)")
         }
-        guard bytes.count >= headerStart + headerLength else { throw bad("short header") }
+        guard headerLength <= bytes.count - headerStart else { throw bad("short header") }
         let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
         guard let descr = field(header, "descr").map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }),
             let dtype = NPYArray.DType(rawValue: descr == "<u1" ? "|u1" : descr)
-        else { throw bad("unsupported dtype in \(header)") }
-        let fortran = field(header, "fortran_order") == "True"
-        guard let shapeText = field(header, "shape") else { throw bad("no shape") }
-        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            .compactMap { Int($0) }
-        let start = headerStart + headerLength
-        let size = shape.reduce(1, *) * dtype.size
-        guard bytes.count - start == size else {
-            throw bad("holds \(bytes.count - start) data bytes, shape needs \(size)")
+        else { throw bad("unsupported dtype in \(EntryName.display(header))") }
+        let order = field(header, "fortran_order")
+        guard order == "True" || order == "False" else { throw bad("fortran_order is neither True nor False") }
+        guard let shapeText = field(header, "shape"), let shape = parseShape(shapeText) else {
+            throw bad("the shape is not a tuple of sizes")
         }
-        let data = Array(bytes[start...])
-        return NPYArray(
-            dtype: dtype, shape: shape, data: fortran ? cOrder(fromFortran: data, shape: shape, size: dtype.size) : data
-        )
+        guard let size = byteSize(shape, dtype.size) else { throw bad("the shape \(shape) is too large") }
+        let start = headerStart + headerLength
+        guard bytes.count - start == size else {
+            throw bad("holds \(bytes.count - start) data bytes, shape \(shape) needs \(size)")
+        }
+        bytes.removeSubrange(0..<start)
+        let data = order == "True" ? cOrder(fromFortran: bytes, shape: shape, size: dtype.size) : bytes
+        return NPYArray(dtype: dtype, shape: shape, data: data)
+    }
+
+    /// `(3, 130, 13)`, `(5,)` or `()`: every dimension a non-negative integer, at most 32 of them.
+    static func parseShape(_ text: String) -> [Int]? {
+        guard text.hasPrefix("("), text.hasSuffix(")") else { return nil }
+        let parts = text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let dims = parts.last == "" ? parts.dropLast() : parts[...]
+        guard dims.count <= 32 else { return nil }
+        var shape: [Int] = []
+        for d in dims {
+            guard let n = Int(d), n >= 0, d.allSatisfy(\.isNumber) else { return nil }
+            shape.append(n)
+        }
+        return shape
+    }
+
+    /// The bytes a shape of elements of `size` bytes takes, or nil if that overflows.
+    static func byteSize(_ shape: [Int], _ size: Int) -> Int? {
+        var total = size
+        for d in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            total = product
+        }
+        return total
     }
 
     /// Reads a `.npy` file.
@@ -159,9 +186,23 @@ public enum NPY {
         try writer.finish()
     }
 
+    /// Limits for reading `.npz` files: integer arrays (labels) deflate far past 100:1, so the
+    /// ratio is deflate's own maximum (about 1032:1) and memory is bounded by the sizes instead.
+    public static let archiveLimits = ArchiveLimits(
+        maxTotalBytes: 64 << 30, maxEntryBytes: 32 << 30, maxCompressionRatio: 1100, maxEntries: 64)
+
     /// Reads every array of a `.npz`, by name without `.npy`.
-    public static func readArchive(path: String) throws -> [String: NPYArray] {
-        let reader = try SafeArchiveReader(path: path)
+    /// - Parameter limits: what the archive may inflate to (`archiveLimits` by default).
+    public static func readArchive(path: String, limits: ArchiveLimits = archiveLimits) throws -> [String: NPYArray] {
+        try readArchive(source: .file(path), limits: limits)
+    }
+
+    /// Reads every array of a `.npz` held in a file or in memory.
+    public static func readArchive(source: ArchiveSource, limits: ArchiveLimits = archiveLimits) throws
+        -> [String: NPYArray]
+    {
+        let path = source.name
+        let reader = try SafeArchiveReader(source: source, limits: limits)
         var arrays: [String: NPYArray] = [:]
         while let entry = try reader.next() {
             guard entry.kind == .file, entry.path.hasSuffix(".npy") else { continue }
@@ -172,7 +213,7 @@ public enum NPY {
 
     /// Reorders column-major (Fortran) element bytes into row-major (C) order.
     static func cOrder(fromFortran data: [UInt8], shape: [Int], size: Int) -> [UInt8] {
-        guard shape.count > 1 else { return data }
+        guard shape.count > 1, !data.isEmpty else { return data }
         var fortranStrides = [Int](repeating: 1, count: shape.count)
         for d in 1..<shape.count { fortranStrides[d] = fortranStrides[d - 1] * shape[d - 1] }
         var out = [UInt8](repeating: 0, count: data.count)

@@ -4,6 +4,8 @@ import Foundation
 /// Silent when standard error is not a terminal or when `quiet` is set.
 public final class ProgressLine: @unchecked Sendable {
     private let label: String
+    /// `genrekit <label>`, for notes.
+    private var command: String { "genrekit \(label)" }
     private let enabled: Bool
     private var lastDraw = 0.0
     private var drawn = false
@@ -24,6 +26,15 @@ public final class ProgressLine: @unchecked Sendable {
         lastDraw = now
         drawn = true
         FileHandle.standardError.write(Data("\r\u{1B}[K\(label): \(text())".utf8))
+    }
+
+    /// Prints `label: text` on its own line of standard error (whether or not it is a terminal
+    /// or `quiet`: a note is not progress).
+    public func note(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if enabled, drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        FileHandle.standardError.write(Data("\(command): \(text)\n".utf8))
     }
 
     /// Clears the line.

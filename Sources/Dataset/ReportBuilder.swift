@@ -5,7 +5,7 @@ import Foundation
 public struct ValidationPolicy: Sendable, Equatable {
     /// A track whose RMS level is below this is `silent` (dB relative to full scale).
     public var silentBelowDBFS: Double = -60
-    /// A track with at least this fraction of its samples at 16-bit full scale is `clipped`.
+    /// A track with at least this fraction of its samples at full scale is `clipped`.
     public var clippedFraction: Double = 0.001
 
     public init() {}
@@ -60,7 +60,7 @@ public struct ReportBuilder {
             audio = TrackAudio(
                 container: p.container, encoding: p.encoding, sampleRate: p.sampleRate, channels: p.channels,
                 frames: p.decodedFrames, seconds: Self.round(p.seconds, 3), segments: segments(p),
-                peakDBFS: Self.decibels(Double(p.peak) / 32768), rmsDBFS: Self.decibels(p.rms),
+                peakDBFS: Self.decibels(p.peak), rmsDBFS: Self.decibels(p.rms),
                 fingerprint: p.fingerprint.description)
             fingerprints.append(p.fingerprint)
         }
@@ -83,11 +83,18 @@ public struct ReportBuilder {
                     message:
                         "the header declares \(declared) frames (\(Self.seconds(declared, p.sampleRate))) but the file holds \(p.decodedFrames) (\(Self.seconds(p.decodedFrames, p.sampleRate)))"
                 ))
-        } else if p.decodedFrames < p.frames {
+        } else if let frames = p.frames, p.decodedFrames < frames {
             problems.append(
                 Problem(
                     code: .truncated,
-                    message: "decoding stopped after \(p.decodedFrames) of the \(p.frames) frames the header declares"))
+                    message: "decoding stopped after \(p.decodedFrames) of the \(frames) frames the header declares"))
+        }
+        if p.nonFiniteSamples > 0 {
+            problems.append(
+                Problem(
+                    code: .nonFinite,
+                    message:
+                        "\(p.nonFiniteSamples) samples are NaN, infinite or absurdly large (over 60 dB above full scale)"))
         }
         if p.sampleRate != format.sampleRate {
             problems.append(
@@ -138,10 +145,10 @@ public struct ReportBuilder {
             if let fingerprint { groups[fingerprint, default: []].append(i) }
         }
         for members in groups.values where members.count > 1 {
-            for i in members {
-                let others = members.filter { $0 != i }.map { tracks[$0].id }.sorted()
+            let ordered = members.sorted { order(tracks[$0]) < order(tracks[$1]) }
+            for (k, i) in ordered.enumerated() {
                 tracks[i].problems.append(
-                    Problem(code: .duplicate, message: "identical decoded audio to \(others.joined(separator: ", "))"))
+                    Problem(code: .duplicate, message: Self.duplicateMessage(ordered.map { tracks[$0].id }, member: k)))
             }
         }
         for i in tracks.indices {
@@ -160,6 +167,22 @@ public struct ReportBuilder {
         return ValidationReport(
             dataset: manifest.name, source: source, sourceKind: sourceKind, summary: summary, tracks: tracks,
             missing: missing, skipped: skipped.sorted { $0.path < $1.path })
+    }
+
+    /// A track's place in the order `prepare` takes tracks in: genre as the manifest lists them,
+    /// then id. The first of a duplicate group is the one `prepare` keeps.
+    func order(_ t: TrackReport) -> (Int, String, String) {
+        (manifest.genres.firstIndex(of: t.genre) ?? Int.max, t.id, t.path)
+    }
+
+    /// What a duplicate group's member `k` says: each points at the group's first track, and the
+    /// first names a few of the others, so the report grows linearly with the group.
+    static func duplicateMessage(_ ids: [String], member k: Int) -> String {
+        if ids.count == 2 { return "identical decoded audio to \(ids[1 - k])" }
+        guard k == 0 else { return "identical decoded audio to \(ids[0]) and \(ids.count - 2) other tracks" }
+        let shown = ids.dropFirst().prefix(3).joined(separator: ", ")
+        let more = ids.count - 1 > 3 ? " and \(ids.count - 4) more" : ""
+        return "identical decoded audio to \(ids.count - 1) other tracks: \(shown)\(more)"
     }
 
     static func decibels(_ amplitude: Double) -> Double {

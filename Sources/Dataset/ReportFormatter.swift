@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 
 /// Renders a `ValidationReport` as JSON (stable key order) or as a short table for people.
@@ -20,8 +21,10 @@ public enum ReportFormatter {
         var rows: [[String]] = []
         for track in report.tracks where track.status != .ok {
             for (i, problem) in track.problems.enumerated() {
+                // Ids come from file names: shown escaped, so none can forge a line.
                 rows.append([
-                    i == 0 ? track.status.rawValue : "", i == 0 ? track.id : "", problem.code.rawValue, problem.message,
+                    i == 0 ? track.status.rawValue : "", i == 0 ? EntryName.display(track.id) : "", problem.code.rawValue,
+                    EntryName.display(problem.message),
                 ])
             }
         }
@@ -31,14 +34,15 @@ public enum ReportFormatter {
         }
         if !report.missing.isEmpty {
             lines.append("")
-            lines.append("missing (\(report.missing.count) of the \(report.dataset) ids): \(ranges(report.missing))")
+            lines.append(
+                "missing (\(report.missing.count) of the \(report.dataset) ids): \(EntryName.display(ranges(report.missing)))")
         }
         if !report.skipped.isEmpty {
             var byReason: [String: Int] = [:]
             for file in report.skipped { byReason[file.reason, default: 0] += 1 }
             let parts = byReason.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
             lines.append("")
-            lines.append("skipped (\(report.skipped.count) files): \(parts.joined(separator: "; "))")
+            lines.append("skipped (\(report.skipped.count) files): \(EntryName.display(parts.joined(separator: "; ")))")
         }
         lines.append("")
         let usable = s.ok + s.warning
@@ -50,7 +54,7 @@ public enum ReportFormatter {
     }
 
     /// `blues.00010-00099, jazz.00003` from a sorted id list.
-    static func ranges(_ ids: [String]) -> String {
+    public static func ranges(_ ids: [String]) -> String {
         var parts: [String] = []
         var i = 0
         while i < ids.count {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Train / validation / test partitions.
 public enum Partition: String, Codable, Sendable, CaseIterable, Comparable {
     case train, val, test
@@ -25,6 +27,11 @@ public struct StratifiedSplit: Sendable, Equatable {
         self.val = val
         self.test = test
         self.seed = seed
+    }
+
+    /// The ratios as percentages, `60/20/20`.
+    public var text: String {
+        [train, val, test].map { String(format: "%g", ($0 * 1000).rounded() / 10) }.joined(separator: "/")
     }
 
     /// Parses `60/20/20` (or `0.7/0.15/0.15`): three non-negative parts, scaled to sum to 1.

@@ -25,7 +25,9 @@ public struct Unpacker {
     public func unpack(archive: String, into directory: String, force: Bool) throws -> ValidationReport {
         let fm = FileManager.default
         guard fm.fileExists(atPath: archive) else { throw DatasetError.notFound(path: archive) }
-        let output = try StagedDirectory(directory, force: force, purpose: "unpacking")
+        let progress = validator.progress
+        let output = try StagedDirectory(
+            directory, force: force, purpose: "unpacking", inputs: [archive], note: { progress?.note($0) })
         var madeFolders: Set<String> = []
         let scan = try ArchiveScan(
             archive: archive, manifest: validator.manifest, policy: validator.policy, limits: validator.limits,
@@ -34,20 +36,24 @@ public struct Unpacker {
             try Interruption.shared.check()
             let folder = String(unpacked[..<unpacked.lastIndex(of: "/")!])
             if madeFolders.insert(folder).inserted {
-                try fm.createDirectory(atPath: output.path(folder), withIntermediateDirectories: true)
+                do { try fm.createDirectory(atPath: output.path(folder), withIntermediateDirectories: true) } catch {
+                    throw DatasetError.io(path: output.display(folder), message: StagedDirectory.reason(error))
+                }
             }
-            try Self.write(bytes, to: output.path(unpacked))
+            try Self.write(bytes, to: output.path(unpacked), display: output.display(unpacked))
             return unpacked
         }
-        try Self.write(Array(try ReportFormatter.json(report).utf8), to: output.path("validation.json"))
+        try Self.write(
+            Array(try ReportFormatter.json(report).utf8), to: output.path("validation.json"),
+            display: output.display("validation.json"))
         try output.commit()
         return report
     }
 
-    /// Writes a new file with POSIX calls (no extra copies of the bytes).
-    static func write(_ bytes: [UInt8], to path: String) throws {
+    /// Writes a new file with POSIX calls (no extra copies of the bytes); errors name `display`.
+    static func write(_ bytes: [UInt8], to path: String, display: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw DatasetError.io(path: path, message: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw DatasetError.io(path: display, message: String(cString: strerror(errno))) }
         defer { close(fd) }
         var offset = 0
         try bytes.withUnsafeBytes { buf in
@@ -55,7 +61,7 @@ public struct Unpacker {
                 let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw DatasetError.io(path: path, message: String(cString: strerror(errno)))
+                    throw DatasetError.io(path: display, message: String(cString: strerror(errno)))
                 }
                 offset += n
             }

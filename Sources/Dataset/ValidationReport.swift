@@ -10,11 +10,13 @@ public struct Problem: Codable, Sendable, Equatable {
         case sampleFormat = "sample-format"
         case silent, clipped, duplicate
         case unexpectedName = "unexpected-name"
+        /// Float samples that are NaN, infinite or absurdly large: not audio.
+        case nonFinite = "non-finite"
 
         /// `corrupt` for damage that makes the file's audio untrustworthy; `warning` otherwise.
         public var severity: TrackStatus {
             switch self {
-            case .undecodable, .truncated: .corrupt
+            case .undecodable, .truncated, .nonFinite: .corrupt
             default: .warning
             }
         }

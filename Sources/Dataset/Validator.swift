@@ -47,10 +47,10 @@ public struct Validator {
         }
         var files: [String] = []
         while let relative = walker.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            let full = root + "/" + relative
-            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(relative)
+            switch Self.fileKind(root + "/" + relative) {
+            case .regular: files.append(relative)
+            case .folder: break
+            case .other(let kind): builder.skip(path: relative, reason: "not a regular file (\(kind))")
             }
         }
         files.sort()
@@ -72,6 +72,28 @@ public struct Validator {
         guard !pending.isEmpty else { throw DatasetError.noTracks(source: directory) }
         builder.add(pending, probes: results)
         return builder.finish()
+    }
+}
+
+extension Validator {
+    enum FileKind: Equatable {
+        case regular, folder
+        case other(String)
+    }
+
+    /// What is at `path`, following a symbolic link: only regular files are probed (opening a
+    /// FIFO would wait forever for a writer).
+    static func fileKind(_ path: String) -> FileKind {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .other(lstat(path, &st) == 0 ? "a broken symbolic link" : "unreadable") }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .folder
+        case S_IFIFO: return .other("a FIFO")
+        case S_IFSOCK: return .other("a socket")
+        case S_IFCHR, S_IFBLK: return .other("a device")
+        default: return .other("an unknown kind of file")
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Archive
+import Dataset
 import Crypto
 import Foundation
 import NeuralNet
@@ -43,12 +44,24 @@ public struct Bundle: Sendable {
     ///   altered file, a manifest of an unknown schema version, weights whose names or shapes do
     ///   not match the architecture.
     public static func open(_ path: String) throws(BundleError) -> Bundle {
+        do { try InputPath.requireBundle(path) } catch {
+            if case .wrongInput(_, let message) = error { throw BundleError(path, message) }
+            throw BundleError(path, "\(error)")
+        }
+        return try open(source: .file(path))
+    }
+
+    /// A bundle is a few MB: tight limits, so a hostile one cannot fill memory.
+    public static let limits = ArchiveLimits(maxTotalBytes: 1 << 30, maxEntryBytes: 512 << 20, maxEntries: 64)
+
+    /// Reads and verifies a bundle held in a file or in memory.
+    public static func open(source: ArchiveSource) throws(BundleError) -> Bundle {
+        let path = source.name
         var members: [String: [UInt8]] = [:]
         var order: [String] = []
         do {
             // A bundle is a few MB: tight limits, so a hostile one cannot fill memory.
-            let reader = try SafeArchiveReader(
-                path: path, limits: ArchiveLimits(maxTotalBytes: 1 << 30, maxEntryBytes: 512 << 20, maxEntries: 64))
+            let reader = try SafeArchiveReader(source: source, limits: limits)
             while let entry = try reader.next() {
                 guard entry.kind == .file else { throw BundleError(path, file: entry.path, "unexpected directory") }
                 members[entry.path] = try reader.readAll()
@@ -79,8 +92,10 @@ public struct Bundle: Sendable {
         do {
             manifest = try JSONDecoder().decode(BundleManifest.self, from: Data(manifestBytes))
         } catch {
-            throw BundleError(path, file: "manifest.json", "not a valid schema-1 manifest (\(error))")
+            throw BundleError(path, file: "manifest.json", "not a valid schema-1 manifest (\(JSONProblem.describe(error)))")
         }
+        // Bounds first: nothing below is built from a number that has not been checked.
+        do { try manifest.check() } catch { throw BundleError(path, file: "manifest.json", "\(error)") }
         let listed = Set(manifest.files.map(\.path))
         for name in order where name != "manifest.json" && !listed.contains(name) {
             throw BundleError(path, file: name, "extra file, not listed in the manifest")
@@ -108,6 +123,7 @@ public struct Bundle: Sendable {
         }
         try checkArchitecture(manifest, path: path)
         try checkWeights(weights, against: manifest, path: path, file: "weights.safetensors")
+        try checkValues(weights, path: path)
         return Bundle(path: path, manifest: manifest, manifestBytes: manifestBytes, weights: weights, members: members)
     }
 
@@ -142,6 +158,16 @@ public struct Bundle: Sendable {
         for (name, shape) in expected.sorted(by: { $0.key < $1.key }) where weights[name]!.shape != shape {
             throw BundleError(
                 path, file: file, "\(name) has shape \(weights[name]!.shape), the architecture says \(shape)")
+        }
+    }
+
+    /// Weights must be finite, and a normalisation's deviations positive (it divides by them).
+    static func checkValues(_ weights: [String: Tensor], path: String) throws(BundleError) {
+        for (name, tensor) in weights.sorted(by: { $0.key < $1.key }) where !tensor.values.allSatisfy(\.isFinite) {
+            throw BundleError(path, file: "weights.safetensors", "\(name) holds NaN or infinite values")
+        }
+        if let std = weights["normalization.std"], !std.values.allSatisfy({ $0 > 0 }) {
+            throw BundleError(path, file: "weights.safetensors", "normalization.std holds a deviation that is not positive")
         }
     }
 

@@ -136,3 +136,33 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         return all
     }
 }
+
+extension BundleManifest {
+    /// Most genres a model may have.
+    public static let maxGenres = 1000
+
+    /// Refuses a manifest with a value GenreKit would not build from (anyone can edit a
+    /// manifest and update its checksums): the feature parameters, the genres and the recipe
+    /// within their bounds, a known normalisation. The JSON Schema states the same bounds.
+    /// - Throws: a one-line description of the first problem.
+    public func check() throws {
+        do { try features.check() } catch { throw BundleManifestError("features.\(error)") }
+        guard (2...Self.maxGenres).contains(genres.count) else {
+            throw BundleManifestError("genres: \(genres.count) of them; a model has 2 to \(Self.maxGenres)")
+        }
+        guard Set(genres).count == genres.count, genres.allSatisfy({ !$0.isEmpty && $0.count <= 100 }) else {
+            throw BundleManifestError("genres must be distinct, non-empty names")
+        }
+        try recipe.check()
+        guard Recipe.normalizations.contains(normalization.kind) else {
+            throw BundleManifestError("normalization.kind '\(normalization.kind)' is not none or per-coefficient")
+        }
+        guard files.count <= 64 else { throw BundleManifestError("files lists \(files.count) files") }
+    }
+}
+
+/// A manifest value out of bounds.
+public struct BundleManifestError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,4 +1,5 @@
 import Archive
+import Dataset
 import Foundation
 import NeuralNet
 import Prepare
@@ -34,59 +35,110 @@ public struct Packager {
         n.wholeMatch(of: /[a-z0-9][a-z0-9._-]{0,63}/) != nil
     }
 
+    /// What a finished run holds, read once and checked for consistency.
+    struct RunFiles {
+        var recipe: Recipe
+        var info: RunInfo
+        var evaluation: Evaluation
+        var evaluationBytes: [UInt8]
+        var weightsBytes: [UInt8]
+        var weights: [String: Tensor]
+        var historyBytes: [UInt8]
+        var history: [EpochRecord]
+    }
+
     /// - Returns: the bundle's path and manifest.
     /// - Throws: `BundleError`: an unfinished or inconsistent run, a version already in the zoo,
     ///   an unwritable zoo.
     @discardableResult
     public func package(into zoo: String) throws(BundleError) -> (path: String, manifest: BundleManifest) {
-        func read(_ file: String) throws(BundleError) -> [UInt8] {
-            guard let data = FileManager.default.contents(atPath: run + "/" + file) else {
-                throw BundleError(run, file: file, "missing (is the run finished? genrekit train writes it)")
-            }
-            return Array(data)
-        }
-        func decode<T: Decodable>(_ type: T.Type, _ file: String) throws(BundleError) -> T {
-            let bytes = try read(file)
-            do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch {
-                throw BundleError(run, file: file, "not what genrekit train writes (\(error))")
-            }
-        }
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: run, isDirectory: &isFolder), isFolder.boolValue else {
-            throw BundleError(run, "no such run folder (genrekit train --out makes one)")
-        }
-        let recipe = try decode(Recipe.self, "recipe.json")
-        let info = try decode(RunInfo.self, "run.json")
-        let evaluation = try decode(Evaluation.self, "evaluation.json")
-        let weightsBytes = try read("weights.safetensors")
-        let historyBytes = try read("history.csv")
-        let history = Trainer.parseHistory(String(decoding: historyBytes, as: UTF8.self))
-        let name = self.name ?? recipe.name
+        let files = try readRun()
+        let name = self.name ?? files.recipe.name
         guard Self.isValidName(name) else {
             throw BundleError(run, "the name '\(name)' must be lower-case letters, digits, '.', '_' or '-'")
         }
         guard Self.isSemanticVersion(version) else {
             throw BundleError(run, "the version '\(version)' is not MAJOR.MINOR.PATCH")
         }
-        let bundlePath = zoo + "/\(name)-\(version).tar.gz"
-        var index = try ZooIndex.load(zoo)
-        if index.bundles.contains(where: { $0.name == name && $0.version == version })
-            || FileManager.default.fileExists(atPath: bundlePath)
-        {
-            throw BundleError(
-                bundlePath, "\(name) \(version) is already in the zoo; versions are never replaced, choose a new one")
+        var manifest = makeManifest(files, name: name, created: try creationTime())
+        try Bundle.checkWeights(files.weights, against: manifest, path: run, file: "weights.safetensors")
+        let contents = members(files, manifest: manifest)
+        manifest.files = Bundle.memberOrder.map {
+            BundleManifest.File(path: $0, sha256: sha256Hex(contents[$0]!), bytes: contents[$0]!.count)
         }
+        let manifestBytes = Array((try! JSONEncoder.sorted.encode(manifest)) + Data("\n".utf8))
+        let file = "\(name)-\(version).tar.gz"
+        let bundlePath = zoo + "/" + file
+        // Check-and-add under the zoo's lock: two runs packaging at once both land in the index.
+        try ZooLock.holding(zoo) { () throws(BundleError) in
+            var index = try ZooIndex.load(zoo).reconciled(with: zoo).index
+            if index.bundles.contains(where: { $0.name == name && $0.version == version })
+                || FileManager.default.fileExists(atPath: bundlePath)
+            {
+                throw BundleError(
+                    bundlePath, "\(name) \(version) is already in the zoo; versions are never replaced, choose a new one")
+            }
+            let bundleBytes = try write(bundlePath, manifestBytes: manifestBytes, contents: contents, manifest: manifest)
+            index.add(ZooIndex.Entry(manifest: manifest, file: file, bundleBytes: bundleBytes))
+            do throws(BundleError) { try index.write(zoo) } catch {
+                unlink(bundlePath)
+                throw error
+            }
+        }
+        return (bundlePath, manifest)
+    }
 
-        let created = try creationTime()
-        let weights: [String: Tensor]
-        do { weights = try Safetensors.decode(weightsBytes, path: "weights.safetensors").tensors } catch {
+    /// Reads the run's files and checks they belong together: a finished run (its weights are
+    /// written last), whose evaluation, history and weights count the same epochs.
+    func readRun() throws(BundleError) -> RunFiles {
+        func read(_ file: String) throws(BundleError) -> [UInt8] {
+            guard let data = FileManager.default.contents(atPath: run + "/" + file) else {
+                throw BundleError(run, file: file, "missing (is the run finished? genrekit train writes it last)")
+            }
+            return Array(data)
+        }
+        func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], _ file: String) throws(BundleError) -> T {
+            do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch {
+                throw BundleError(run, file: file, "not what genrekit train writes (\(JSONProblem.describe(error)))")
+            }
+        }
+        do { try InputPath.requireFolder(run, purpose: .run) } catch {
+            if case .wrongInput(_, let message) = error { throw BundleError(run, message) }
+            throw BundleError(run, "\(error)")
+        }
+        let recipe = try decode(Recipe.self, try read("recipe.json"), "recipe.json")
+        let info = try decode(RunInfo.self, try read("run.json"), "run.json")
+        let weightsBytes = try read("weights.safetensors")
+        let evaluationBytes = try read("evaluation.json")
+        let evaluation = try decode(Evaluation.self, evaluationBytes, "evaluation.json")
+        let historyBytes = try read("history.csv")
+        let history = Trainer.parseHistory(String(decoding: historyBytes, as: UTF8.self))
+        let decoded: (tensors: [String: Tensor], metadata: [String: String])
+        do { decoded = try Safetensors.decode(weightsBytes, path: "weights.safetensors") } catch {
             throw BundleError(run, file: "weights.safetensors", error.message)
         }
-        let normalized = recipe.normalization == "per-coefficient"
-        var manifest = BundleManifest(
+        let epochs = [history.last?.epoch, evaluation.epochs, decoded.metadata["epochs"].flatMap(Int.init)]
+        guard history.last?.epoch == evaluation.epochs, epochs[2] == nil || epochs[2] == evaluation.epochs else {
+            throw BundleError(
+                run,
+                "its files disagree (history.csv ends at epoch \(history.last?.epoch ?? 0), evaluation.json says \(evaluation.epochs)): "
+                    + "the run was interrupted; finish it with genrekit train --resume")
+        }
+        guard evaluation.genres == info.genres else {
+            throw BundleError(run, file: "evaluation.json", "its genres differ from run.json's")
+        }
+        do { try recipe.check() } catch { throw BundleError(run, file: "recipe.json", "\(error)") }
+        return RunFiles(
+            recipe: recipe, info: info, evaluation: evaluation, evaluationBytes: evaluationBytes,
+            weightsBytes: weightsBytes, weights: decoded.tensors, historyBytes: historyBytes, history: history)
+    }
+
+    func makeManifest(_ f: RunFiles, name: String, created: Int64) -> BundleManifest {
+        let normalized = f.recipe.normalization == "per-coefficient"
+        return BundleManifest(
             schemaVersion: BundleManifest.currentSchemaVersion, name: name, version: version,
-            created: Self.iso8601(created), generator: "genrekit \(GenreKitVersion.string)", genres: info.genres,
-            features: info.features,
+            created: Self.iso8601(created), generator: "genrekit \(GenreKitVersion.string)", genres: f.info.genres,
+            features: f.info.features,
             normalization: normalized
                 ? .init(
                     kind: "per-coefficient",
@@ -95,58 +147,46 @@ public struct Packager {
                     tensors: ["normalization.mean", "normalization.std"])
                 : .init(kind: "none"),
             architecture: BundleManifest.architecture(
-                recipe: recipe, frames: info.features.framesPerSegment, nMFCC: info.features.nMFCC,
-                genres: info.genres.count),
-            recipe: recipe,
+                recipe: f.recipe, frames: f.info.features.framesPerSegment, nMFCC: f.info.features.nMFCC,
+                genres: f.info.genres.count),
+            recipe: f.recipe,
             training: .init(
-                epochs: evaluation.epochs, bestEpoch: evaluation.bestEpoch, threads: info.threads,
-                engine: info.engineName),
-            data: info.data,
-            metrics: .init(test: evaluation.test, validation: evaluation.validation),
+                epochs: f.evaluation.epochs, bestEpoch: f.evaluation.bestEpoch, threads: f.info.threads,
+                engine: f.info.engineName),
+            data: f.info.data,
+            metrics: .init(test: f.evaluation.test, validation: f.evaluation.validation),
             files: [])
-        try Bundle.checkWeights(weights, against: manifest, path: run, file: "weights.safetensors")
-        guard evaluation.genres == info.genres else {
-            throw BundleError(run, file: "evaluation.json", "its genres differ from run.json's")
-        }
+    }
 
+    /// Every member but the manifest, by name.
+    func members(_ f: RunFiles, manifest: BundleManifest) -> [String: [UInt8]] {
+        let title = "\(manifest.name) \(manifest.version)"
         var contents: [String: [UInt8]] = [
-            "weights.safetensors": weightsBytes,
-            "evaluation.json": try read("evaluation.json"),
-            "history.csv": historyBytes,
-            "curves.svg": Array(Plots.curves(history, title: "\(name) \(version)").utf8),
+            "weights.safetensors": f.weightsBytes,
+            "evaluation.json": f.evaluationBytes,
+            "history.csv": f.historyBytes,
+            "curves.svg": Array(Plots.curves(f.history, title: title).utf8),
             "confusion.svg": Array(
-                Plots.confusion(evaluation.test.confusion, genres: evaluation.genres, title: "\(name) \(version): test")
-                    .utf8),
+                Plots.confusion(f.evaluation.test.confusion, genres: f.evaluation.genres, title: "\(title): test").utf8),
         ]
         contents["README.md"] = Array(ModelCard.markdown(manifest).utf8)
-        manifest.files = Bundle.memberOrder.map {
-            BundleManifest.File(path: $0, sha256: sha256Hex(contents[$0]!), bytes: contents[$0]!.count)
-        }
-        let manifestBytes = Array((try! JSONEncoder.sorted.encode(manifest)) + Data("\n".utf8))
+        return contents
+    }
 
+    /// Writes the bundle (a temporary name, then a rename) and returns its bytes.
+    func write(
+        _ bundlePath: String, manifestBytes: [UInt8], contents: [String: [UInt8]], manifest: BundleManifest
+    ) throws(BundleError) -> [UInt8] {
         do {
-            try FileManager.default.createDirectory(atPath: zoo, withIntermediateDirectories: true)
             let writer = try ArchiveWriter(path: bundlePath, format: .tarGzip)
-            writer.modificationTime = Int(created)
+            writer.modificationTime = Int(try creationTime())
             try writer.addFile("manifest.json", bytes: manifestBytes)
             for member in Bundle.memberOrder { try writer.addFile(member, bytes: contents[member]!) }
             try writer.finish()
         } catch {
             throw BundleError(bundlePath, "cannot write the bundle (\(error))")
         }
-        let bundleBytes = (FileManager.default.contents(atPath: bundlePath)).map(Array.init) ?? []
-        index.add(
-            ZooIndex.Entry(
-                name: name, version: version, file: "\(name)-\(version).tar.gz", sha256: sha256Hex(bundleBytes),
-                bytes: bundleBytes.count, created: manifest.created, recipe: recipe.name,
-                testSegmentAccuracy: manifest.metrics.test.segmentAccuracy,
-                testTrackAccuracy: manifest.metrics.test.trackAccuracy,
-                validationSegmentAccuracy: manifest.metrics.validation.segmentAccuracy))
-        do { try index.write(zoo) } catch {
-            unlink(bundlePath)
-            throw error
-        }
-        return (bundlePath, manifest)
+        return FileManager.default.contents(atPath: bundlePath).map(Array.init) ?? []
     }
 
     /// `SOURCE_DATE_EPOCH` (seconds since 1970, UTC), else the run's weights' modification time.
@@ -170,88 +210,3 @@ public struct Packager {
 
 }
 
-/// `ZOO/index.json`: every bundle of the zoo with its version and headline accuracy.
-public struct ZooIndex: Codable, Sendable, Equatable {
-    public struct Entry: Codable, Sendable, Equatable {
-        public var name: String
-        public var version: String
-        public var file: String
-        /// Of the `.tar.gz`.
-        public var sha256: String
-        public var bytes: Int
-        public var created: String
-        public var recipe: String
-        public var testSegmentAccuracy: Double
-        public var testTrackAccuracy: Double
-        public var validationSegmentAccuracy: Double
-    }
-
-    public var formatVersion = 1
-    public var bundles: [Entry] = []
-
-    /// The zoo's index; an empty one when the zoo does not exist yet.
-    /// - Throws: `BundleError` when `index.json` exists but cannot be read.
-    public static func load(_ zoo: String) throws(BundleError) -> ZooIndex {
-        let path = zoo + "/index.json"
-        guard FileManager.default.fileExists(atPath: path) else { return ZooIndex() }
-        guard let data = FileManager.default.contents(atPath: path),
-            let index = try? JSONDecoder().decode(ZooIndex.self, from: data)
-        else { throw BundleError(zoo, file: "index.json", "not a zoo index (repair or remove it)") }
-        guard index.formatVersion == 1 else {
-            throw BundleError(zoo, file: "index.json", "format version \(index.formatVersion) is not 1")
-        }
-        return index
-    }
-
-    /// Adds a bundle, keeping the list ordered by name, then version (numerically).
-    mutating func add(_ entry: Entry) {
-        bundles.append(entry)
-        bundles.sort { a, b in
-            a.name != b.name
-                ? a.name < b.name : Self.versionKey(a.version).lexicographicallyPrecedes(Self.versionKey(b.version))
-        }
-    }
-
-    static func versionKey(_ v: String) -> [Int] {
-        let core = v.split(separator: "-", maxSplits: 1).first ?? ""
-        // A pre-release sorts before its release.
-        return core.split(separator: ".").map { Int($0) ?? 0 } + [v.contains("-") ? 0 : 1]
-    }
-
-    /// Writes atomically.
-    func write(_ zoo: String) throws(BundleError) {
-        do { try AtomicFile.write(try json(), to: zoo + "/index.json") } catch {
-            throw BundleError(zoo, file: "index.json", "\(error)")
-        }
-    }
-
-    /// The index as `index.json` holds it.
-    public func json() throws -> Data { try JSONEncoder.sorted.encode(self) + Data("\n".utf8) }
-
-    /// The table `genrekit zoo list` prints.
-    public var table: String {
-        var rows = [["NAME", "VERSION", "CREATED", "TEST ACC (SEGMENT)", "TEST ACC (TRACK)", "VAL ACC", "FILE"]]
-        for b in bundles {
-            rows.append([
-                b.name, b.version, b.created, String(format: "%.4f", b.testSegmentAccuracy),
-                String(format: "%.4f", b.testTrackAccuracy), String(format: "%.4f", b.validationSegmentAccuracy),
-                b.file,
-            ])
-        }
-        return TextTable.render(rows)
-    }
-}
-
-/// Left-aligned columns separated by two spaces.
-enum TextTable {
-    static func render(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
-        guard let width = rows.first?.count else { return "" }
-        let widths = (0..<width).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { c, cell in
-                let pad = String(repeating: " ", count: widths[c] - cell.count)
-                return rightAligned.contains(c) ? pad + cell : (c == width - 1 ? cell : cell + pad)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
-}

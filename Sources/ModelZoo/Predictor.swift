@@ -25,16 +25,20 @@ public struct FilePrediction: Codable, Sendable, Equatable {
     public var ranking: [GenreProbability]
 }
 
-/// Classifies audio with a verified bundle: decode (libsndfile), mix down to mono, resample to
-/// the bundle's rate when it differs (libsamplerate's best sinc converter), cut every full segment
-/// of the bundle's length, MFCCs with the bundle's parameters, normalise as the bundle says, run
-/// the network, average the segments' probabilities.
+/// Classifies audio with a verified bundle through the same segment pipeline `prepare` uses
+/// (decode, mix down to mono, resample to the bundle's rate when it differs, every full segment
+/// of the bundle's length, MFCCs with the bundle's parameters), then normalises as the bundle
+/// says, runs the network on batches of segments as they come, and averages the segments'
+/// probabilities. Memory stays flat however long the file.
 public final class Predictor {
     public let bundle: Bundle
     let model: Sequential
     let normalization: Normalization?
     let extractor: MFCCExtractor
-    let segmentLength: Int
+    let pipeline: SegmentPipeline
+
+    /// Segments run through the network at once.
+    static let batchSize = 64
 
     /// - Throws: `BundleError` when the bundle's feature parameters do not give its frame count.
     public init(bundle: Bundle) throws(BundleError) {
@@ -42,61 +46,48 @@ public final class Predictor {
         model = bundle.model()
         normalization = bundle.normalization
         let f = bundle.manifest.features
-        var p = MFCCParameters()
-        p.sampleRate = f.sampleRate
-        p.nFFT = f.nFFT
-        p.hopLength = f.hopLength
-        p.nMels = f.nMels
-        p.nMFCC = f.nMFCC
-        p.fMin = f.fMin
-        p.fMax = f.fMax
-        p.center = f.center
-        p.amin = f.powerToDB["amin"] ?? p.amin
-        p.topDB = f.powerToDB["topDB"] ?? p.topDB
+        let p = f.mfccParameters
         guard p.frames(samples: f.samplesPerSegment) == f.framesPerSegment, f.samplesPerSegment > 0 else {
             throw BundleError(
                 bundle.path, file: "manifest.json",
                 "features: \(f.samplesPerSegment) samples do not give \(f.framesPerSegment) frames")
         }
         extractor = MFCCExtractor(parameters: p)
-        segmentLength = f.samplesPerSegment
+        pipeline = SegmentPipeline(parameters: p, segmentLength: f.samplesPerSegment)
     }
 
     /// Classifies one file.
-    /// - Throws: `AudioError` naming the file: it cannot be decoded, or holds no full segment.
-    public func predict(path: String) throws(AudioError) -> FilePrediction {
-        let decoded = try Sndfile.decodeFloat(path: path)
-        let rate = bundle.manifest.features.sampleRate
-        var conversions: [String] = []
-        var mono = Resampler.mixdown(decoded.samples, channels: decoded.channels)
-        if decoded.channels > 1 { conversions.append("\(decoded.channels) channels mixed down to mono") }
-        if decoded.sampleRate != rate {
-            mono = try Resampler.resample(mono, from: decoded.sampleRate, to: rate, name: path)
-            conversions.append(
-                "resampled \(decoded.sampleRate) Hz -> \(rate) Hz (libsamplerate, \(Resampler.converterName))")
+    /// - Throws: `AudioError` naming the file: it cannot be read or decoded, its rate cannot be
+    ///   converted, it holds damaged samples, or no full segment.
+    public func predict(path: String) throws -> FilePrediction {
+        let genres = bundle.manifest.genres.count
+        var sums = [Double](repeating: 0, count: genres)
+        var batch: [Float] = []
+        var inBatch = 0
+        func flush() {
+            let probabilities = segmentProbabilities(batch, count: inBatch)
+            for s in 0..<inBatch { for g in 0..<genres { sums[g] += Double(probabilities[s * genres + g]) } }
+            batch.removeAll(keepingCapacity: true)
+            inBatch = 0
         }
-        let seconds =
-            decoded.sampleRate > 0
-            ? Double(decoded.samples.count / max(decoded.channels, 1)) / Double(decoded.sampleRate) : 0
-        let count = mono.count / segmentLength
-        guard count > 0 else {
-            throw .undecodable(
+        let summary = try pipeline.run(path: path, extractor: extractor) { _, mfcc in
+            batch += mfcc
+            inBatch += 1
+            if inBatch == Self.batchSize { flush() }
+        }
+        if inBatch > 0 { flush() }
+        guard summary.segments > 0 else {
+            let rate = bundle.manifest.features.sampleRate
+            throw AudioError.unusable(
                 path: path,
-                message:
-                    String(
-                        format: "%.2f s of audio, shorter than one %.2f s segment", seconds,
-                        Double(segmentLength) / Double(rate)))
-        }
-        let probabilities = mono.withUnsafeBufferPointer { all in
-            segmentProbabilities(
-                (0..<count).flatMap { d in
-                    extractor.mfcc(
-                        samples: UnsafeBufferPointer(rebasing: all[(d * segmentLength)..<((d + 1) * segmentLength)]))
-                }, count: count)
+                message: String(
+                    format: "too short: %.2f s of audio, shorter than one %.2f s segment", summary.seconds,
+                    Double(pipeline.segmentLength) / Double(rate)))
         }
         return FilePrediction(
-            file: path, sampleRate: decoded.sampleRate, channels: decoded.channels, seconds: seconds,
-            conversions: conversions, segments: count, ranking: rank(probabilities, count: count))
+            file: path, sampleRate: summary.sampleRate, channels: summary.channels, seconds: summary.seconds,
+            conversions: summary.conversions, segments: summary.segments,
+            ranking: rank(sums.map { $0 / Double(summary.segments) }))
     }
 
     /// Softmax probabilities of segments' MFCCs.
@@ -113,12 +104,9 @@ public final class Predictor {
             .values
     }
 
-    /// Genres ranked by the mean of the segments' probabilities.
-    func rank(_ probabilities: [Float], count: Int) -> [GenreProbability] {
+    /// Genres ranked by their mean probability, most probable first (ties in genre order).
+    func rank(_ means: [Double]) -> [GenreProbability] {
         let genres = bundle.manifest.genres
-        let means = genres.indices.map { g in
-            (0..<count).reduce(0.0) { $0 + Double(probabilities[$1 * genres.count + g]) } / Double(count)
-        }
         return genres.indices.sorted { means[$0] != means[$1] ? means[$0] > means[$1] : $0 < $1 }.map {
             GenreProbability(genre: genres[$0], probability: means[$0])
         }

@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 import NeuralNet
 
@@ -33,12 +34,24 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var activation: String?
         public var rate: Float?
     }
+    /// The optimizer and its hyperparameters; those not given take Keras's Adam defaults, so a
+    /// recipe naming another optimizer is refused by `check()` with a sentence, not a decoding
+    /// error.
     public struct OptimizerSpec: Codable, Sendable, Equatable {
         public var type: String
         public var learningRate: Float
         public var beta1: Float
         public var beta2: Float
         public var epsilon: Float
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            type = try c.decode(String.self, forKey: .type)
+            learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? 0.001
+            beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? 0.9
+            beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? 0.999
+            epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-7
+        }
     }
     public struct EarlyStopping: Codable, Sendable, Equatable {
         public var monitor: String
@@ -90,38 +103,104 @@ public struct Recipe: Codable, Sendable, Equatable {
         do {
             recipe = try JSONDecoder().decode(Recipe.self, from: data)
         } catch {
-            throw RecipeError(recipe: nameOrPath, message: "not a recipe (\(error))")
+            throw RecipeError(recipe: nameOrPath, message: "not a recipe (\(JSONProblem.describe(error)))")
         }
         try recipe.check()
         return recipe
     }
 
-    /// Refuses what the trainer cannot build.
+    /// What the trainer builds: bounds on every number a recipe (or a bundle's manifest, which
+    /// anyone can edit) may give, so none asks for a huge allocation. The bundle manifest's JSON
+    /// Schema states the same.
+    public enum Bounds {
+        public static let units = 1...4096
+        public static let layers = 2...16
+        public static let batchSize = 1...65536
+        public static let epochs = 1...1_000_000
+        public static let patience = 1...1_000_000
+        public static let learningRate: ClosedRange<Float> = 1e-12...10
+        public static let epsilon: ClosedRange<Float> = 1e-30...1
+    }
+
+    /// The layer types, the optimizers and the normalisations GenreKit trains.
+    public static let layerTypes = ["lstm", "dense", "dropout"]
+    public static let optimizers = ["adam"]
+    public static let normalizations = ["none", "per-coefficient"]
+
+    /// Refuses what the trainer cannot build: one LSTM first (it returns its last hidden state,
+    /// so a second one would have no sequence to read), then dense and dropout layers, the last a
+    /// dense softmax; every number within `Bounds`.
     public func check() throws(RecipeError) {
-        guard layers.first?.type == "lstm" else {
-            throw RecipeError(recipe: name, message: "the first layer must be an lstm")
+        func refuse(_ message: String) -> RecipeError { RecipeError(recipe: name, message: message) }
+        guard Bounds.layers.contains(layers.count) else {
+            throw refuse("has \(layers.count) layers; GenreKit builds \(Bounds.layers.lowerBound) to \(Bounds.layers.upperBound)")
         }
+        guard layers.first?.type == "lstm" else { throw refuse("the first layer must be an lstm") }
         guard layers.last?.type == "dense", layers.last?.activation == "softmax" else {
-            throw RecipeError(recipe: name, message: "the last layer must be a dense softmax layer")
+            throw refuse("the last layer must be a dense softmax layer")
         }
-        for layer in layers {
+        for (i, layer) in layers.enumerated() {
             switch layer.type {
-            case "lstm", "dense":
-                guard layer.units != nil else {
-                    throw RecipeError(recipe: name, message: "layer \(layer.name) has no units")
+            case "lstm":
+                guard i == 0 else {
+                    throw refuse(
+                        "layer \(layer.name): only the first layer can be an lstm (it returns its last state, not a sequence)")
+                }
+                try checkUnits(layer)
+            case "dense":
+                try checkUnits(layer)
+                guard ["relu", "softmax", "linear", nil].contains(layer.activation) else {
+                    throw refuse("layer \(layer.name): activation \(layer.activation!) is not relu, softmax or linear")
+                }
+                guard layer.activation != "softmax" || i == layers.count - 1 else {
+                    throw refuse("layer \(layer.name): only the last layer can be softmax")
                 }
             case "dropout":
                 guard let rate = layer.rate, rate >= 0, rate < 1 else {
-                    throw RecipeError(recipe: name, message: "layer \(layer.name) needs a rate in [0, 1)")
+                    throw refuse("layer \(layer.name) needs a rate in [0, 1)")
                 }
-            default: throw RecipeError(recipe: name, message: "layer \(layer.name) has unknown type \(layer.type)")
+            default:
+                throw refuse("layer \(layer.name) has unknown type \(layer.type) (\(Self.layerTypes.joined(separator: ", ")))")
             }
         }
-        guard optimizer.type == "adam" else {
-            throw RecipeError(recipe: name, message: "optimizer \(optimizer.type) is not supported")
+        try checkTraining()
+    }
+
+    private func checkUnits(_ layer: LayerSpec) throws(RecipeError) {
+        switch layer.units {
+        case .count(let n)?:
+            guard Bounds.units.contains(n) else {
+                throw RecipeError(
+                    recipe: name,
+                    message: "layer \(layer.name) has \(n) units; GenreKit builds \(Bounds.units.lowerBound) to \(Bounds.units.upperBound)")
+            }
+        case .genres?: break
+        case nil: throw RecipeError(recipe: name, message: "layer \(layer.name) has no units")
         }
-        guard ["none", "per-coefficient"].contains(normalization) else {
-            throw RecipeError(recipe: name, message: "normalization must be none or per-coefficient")
+    }
+
+    private func checkTraining() throws(RecipeError) {
+        func refuse(_ message: String) -> RecipeError { RecipeError(recipe: name, message: message) }
+        guard Self.optimizers.contains(optimizer.type) else {
+            throw refuse("optimizer \(optimizer.type) is not supported (supported: \(Self.optimizers.joined(separator: ", ")))")
+        }
+        guard Bounds.learningRate.contains(optimizer.learningRate), (0..<1).contains(optimizer.beta1),
+            (0..<1).contains(optimizer.beta2), Bounds.epsilon.contains(optimizer.epsilon)
+        else {
+            throw refuse("adam needs learningRate in (0, 10], beta1 and beta2 in [0, 1), epsilon in (0, 1]")
+        }
+        guard Self.normalizations.contains(normalization) else {
+            throw refuse("normalization must be none or per-coefficient")
+        }
+        guard Bounds.batchSize.contains(batchSize) else { throw refuse("batchSize must be 1 to 65536, not \(batchSize)") }
+        guard Bounds.epochs.contains(epochs) else { throw refuse("epochs must be 1 to 1000000, not \(epochs)") }
+        if let stopping = earlyStopping {
+            guard Bounds.patience.contains(stopping.patience) else {
+                throw refuse("earlyStopping.patience must be at least 1, not \(stopping.patience)")
+            }
+            guard stopping.monitor == "val_loss" else {
+                throw refuse("earlyStopping.monitor must be val_loss, not \(stopping.monitor)")
+            }
         }
     }
 

@@ -66,10 +66,12 @@ public enum Safetensors {
                 let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
             guard dtype == "F32" else { throw bad("entry '\(name)' is \(dtype); GenreKit reads F32") }
-            guard offsets[1] - offsets[0] == 4 * shape.reduce(1, *), offsets[0] >= 0 else {
-                throw bad("entry '\(name)' has offsets \(offsets) for shape \(shape)")
-            }
+            // Every number is checked before arithmetic: sizes that overflow or run backwards.
+            guard shape.count <= 8, shape.allSatisfy({ $0 >= 0 }), let size = Self.byteSize(shape),
+                offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == size
+            else { throw bad("entry '\(name)' has offsets \(offsets) for shape \(shape)") }
             entries.append((name, shape, offsets[0], offsets[1]))
+            guard entries.count <= 10_000 else { throw bad("more than 10000 tensors") }
         }
         entries.sort { $0.begin < $1.begin }
         var expected = 0
@@ -77,7 +79,7 @@ public enum Safetensors {
             guard e.begin == expected else { throw bad("entry '\(e.name)' starts at \(e.begin), expected \(expected)") }
             expected = e.end
         }
-        guard start + expected == bytes.count else {
+        guard bytes.count - start == expected else {
             throw bad("the data is \(bytes.count - start) bytes, the header describes \(expected)")
         }
         var tensors: [String: Tensor] = [:]
@@ -88,6 +90,17 @@ public enum Safetensors {
             tensors[e.name] = Tensor(shape: e.shape, values: values)
         }
         return (tensors, metadata)
+    }
+
+    /// Bytes of a float32 tensor of `shape`, or nil if that overflows.
+    static func byteSize(_ shape: [Int]) -> Int? {
+        var total = 4
+        for d in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            total = product
+        }
+        return total
     }
 
     public static func read(path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {

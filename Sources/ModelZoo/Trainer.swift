@@ -39,21 +39,21 @@ public struct Trainer {
         self.progress = progress
     }
 
+    /// Said along the way: early stopping's restored epoch, a resumed run that has nothing
+    /// left to train, an extended run.
+    public var onNote: (String) -> Void = { _ in }
+
     /// - Parameters:
     ///   - features: the folder `prepare` wrote.
-    ///   - run: the run folder (created; must not exist unless `resume`).
-    ///   - resume: carry on from the run's last checkpoint.
+    ///   - run: the run folder (created; must not exist unless `resume` or `force`).
+    ///   - resume: carry on from the run's last checkpoint (the recipe must be the one it was
+    ///     trained with; only a longer `epochs` is allowed, and recorded).
+    ///   - force: start over: an existing run folder is replaced.
     /// - Returns: the test evaluation, also written to `run/evaluation.json`.
-    public func train(features: String, run: String, resume: Bool) throws -> Evaluation {
+    public func train(features: String, run: String, resume: Bool, force: Bool = false) throws -> Evaluation {
         let data = try TrainingData.load(features)
-        let fm = FileManager.default
+        try RunFolder.prepare(run, features: features, resume: resume, force: force)
         let checkpointPath = run + "/checkpoint.safetensors"
-        if resume {
-            guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.noCheckpoint(path: run) }
-        } else {
-            guard !fm.fileExists(atPath: run) else { throw TrainingError.runExists(path: run) }
-            try fm.createDirectory(atPath: run, withIntermediateDirectories: true)
-        }
         Interruption.shared.install()
         let model = recipe.model(inputSize: data.features, genres: data.genres.count, engine: engine)
         KerasInitializer.initialize(model, seed: recipe.seed)
@@ -76,6 +76,7 @@ public struct Trainer {
         }
         var state = TrainingState()
         var history: [EpochRecord] = []
+        var info = RunInfo(data: data, threads: replicas.count, engine: engine)
         if resume {
             let (tensors, metadata) = try Safetensors.read(path: checkpointPath)
             state = try TrainingState(metadata: metadata)
@@ -88,18 +89,17 @@ public struct Trainer {
             }
             state.best = tensors.filter { $0.key.hasPrefix("best/") }
             history = Self.readHistory(run + "/history.csv").filter { $0.epoch <= state.epoch }
-        }
-        let info = RunInfo(data: data, threads: replicas.count, engine: engine)
-        if resume,
-            let before = try? JSONDecoder().decode(
-                RunInfo.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
-        {
-            if (before.engine ?? .blas) != engine || before.threads != info.threads {
-                throw TrainingError.settingsChanged(
-                    path: run, trained: "\(before.engineName) on \(before.threads) thread(s)",
-                    now: "\(info.engineName) on \(info.threads) thread(s)")
+            info = try RunFolder.checkResume(run, recipe: recipe, info: info, state: state)
+            if state.stopped || state.epoch >= recipe.epochs {
+                onNote(
+                    state.stopped
+                        ? "\(run) stopped early at epoch \(state.epoch) (no val_loss improvement for \(recipe.earlyStopping?.patience ?? 0) epochs); more epochs would not change it, nothing to train"
+                        : "\(run) has trained all \(state.epoch) epochs; nothing to train (a larger --epochs trains further)")
             }
         }
+        // A run being extended is no longer finished: the final files go first, so a run folder
+        // never holds final weights beside a history that goes further.
+        if state.epoch < recipe.epochs, !state.stopped { try RunFolder.unfinish(run) }
         try Self.writeJSON(recipe, to: run + "/recipe.json")
         try Self.writeJSON(info, to: run + "/run.json")
 
@@ -212,6 +212,12 @@ public struct Trainer {
         progress?.finish()
         if let stopping = recipe.earlyStopping, stopping.restoreBestWeights, !state.best.isEmpty {
             try model.load(Dictionary(uniqueKeysWithValues: state.best.map { (String($0.key.dropFirst(5)), $0.value) }))
+            if state.bestEpoch != state.epoch {
+                onNote(
+                    String(
+                        format: "early stopping: the weights of epoch %d (val_loss %.4f, the lowest) are kept, not those of epoch %d",
+                        state.bestEpoch, state.bestValLoss, state.epoch))
+            }
         }
         let evaluation = Evaluation.make(
             test: Self.predict(model, splits[.test]!, frames: data.frames, features: data.features, replicas: replicas),
@@ -227,6 +233,8 @@ public struct Trainer {
         ]
         metadata["normalization"] =
             normalization == nil ? "none" : "per-coefficient: (x - normalization.mean) / normalization.std"
+        metadata["epochs"] = String(state.epoch)
+        // Written last: weights.safetensors marks a finished run (genrekit package checks it).
         try Safetensors.write(
             Self.weights(model, normalization: normalization), metadata: metadata, to: run + "/weights.safetensors")
         return evaluation
@@ -337,6 +345,14 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var engine: LSTMEngine?
     /// The engine with its library's version ("oneDNN 2.6.3 LSTM primitive").
     public var engineName: String { (engine ?? .blas).summary }
+    /// Each time the run was resumed with more epochs than it had: at which epoch, and the new
+    /// total (absent when it never was).
+    public var resumes: [Resume]?
+
+    public struct Resume: Codable, Sendable, Equatable {
+        public var atEpoch: Int
+        public var epochs: Int
+    }
 
     init(data: TrainingData, threads: Int, engine: LSTMEngine) {
         genres = data.genres
@@ -366,11 +382,6 @@ public struct DataSummary: Codable, Sendable, Equatable {
         counts = d.splits.mapValues { .init(tracks: $0.tracks.count, segments: $0.segments) }
         skippedTracks = d.skipped.count
     }
-}
-
-/// GenreKit's version, recorded in runs and bundles.
-public enum GenreKitVersion {
-    public static let string = "0.3.0"
 }
 
 /// Where training stands after an epoch; saved as the checkpoint's metadata.

@@ -98,3 +98,47 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
     public var skipped: [Skipped]
     public var droppedSegments: [DroppedSegment]
 }
+
+extension DatasetDescription.FeatureParameters {
+    /// The extractor's parameters these describe (the one mapping between the two).
+    public var mfccParameters: MFCCParameters {
+        var p = MFCCParameters()
+        p.sampleRate = sampleRate
+        p.nFFT = nFFT
+        p.hopLength = hopLength
+        p.nMels = nMels
+        p.nMFCC = nMFCC
+        p.fMin = fMin
+        p.fMax = fMax
+        p.center = center
+        p.amin = powerToDB["amin"] ?? p.amin
+        p.topDB = powerToDB["topDB"] ?? p.topDB
+        return p
+    }
+
+    /// Most samples in one segment (ten minutes at 192 kHz).
+    public static let maxSamplesPerSegment = 192_000 * 600
+
+    /// Refuses parameters GenreKit cannot compute or that disagree with each other (the frame
+    /// count must be what the samples give): every value read from a file is checked before
+    /// anything is built from it.
+    /// - Throws: `FeatureParameterError` naming the parameter.
+    public func check() throws(FeatureParameterError) {
+        try mfccParameters.check()
+        func refuse(_ name: String, _ message: String) -> FeatureParameterError {
+            FeatureParameterError(parameter: name, message: message)
+        }
+        guard kind == "mfcc" else { throw refuse("kind", "must be mfcc, not \(kind)") }
+        guard (1...Self.maxSamplesPerSegment).contains(samplesPerSegment) else {
+            throw refuse("samplesPerSegment", "must be 1 to \(Self.maxSamplesPerSegment), not \(samplesPerSegment)")
+        }
+        guard (1...100).contains(segmentsPerTrack) else {
+            throw refuse("segmentsPerTrack", "must be 1 to 100, not \(segmentsPerTrack)")
+        }
+        guard (1...3600).contains(seconds) else { throw refuse("seconds", "must be 1 to 3600, not \(seconds)") }
+        let frames = mfccParameters.frames(samples: samplesPerSegment)
+        guard frames >= 1, framesPerSegment == frames else {
+            throw refuse("framesPerSegment", "is \(framesPerSegment), but \(samplesPerSegment) samples give \(frames) frames")
+        }
+    }
+}

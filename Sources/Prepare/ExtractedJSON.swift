@@ -6,7 +6,7 @@ import Foundation
 /// the same double), streamed to the file, so memory stays flat however large it is.
 enum ExtractedJSON {
     static func write(
-        genres: [String], tracks: [Preparer.Chosen], features: [[Float]?], perSegment: Int, nMFCC: Int,
+        genres: [String], tracks: [Preparer.Chosen], features: [[Float]], perSegment: Int, nMFCC: Int,
         to path: String
     ) throws {
         guard let file = fopen(path, "w") else {
@@ -25,7 +25,7 @@ enum ExtractedJSON {
         let quoted = genres.map { "\"\($0)\"" }.joined(separator: ", ")
         emit("{\"mapping\": [\(quoted)], \"labels\": [")
         var first = true
-        for (i, track) in tracks.enumerated() where features[i] != nil {
+        for track in tracks {
             for _ in track.segments {
                 emit(first ? "\(track.label)" : ", \(track.label)")
                 first = false
@@ -33,8 +33,7 @@ enum ExtractedJSON {
         }
         emit("], \"mfcc\": [")
         first = true
-        for (i, _) in tracks.enumerated() {
-            guard let values = features[i] else { continue }
+        for values in features {
             for start in stride(from: 0, to: values.count, by: perSegment) {
                 emit(first ? "[" : ", [")
                 first = false

@@ -1,3 +1,4 @@
+import Archive
 import Audio
 import Crypto
 import Dataset
@@ -41,7 +42,7 @@ public struct Preparer {
         self.progress = progress
     }
 
-    static let generator = "genrekit 0.1.0"
+    static let generator = "genrekit \(GenreKitVersion.string)"
 
     /// A track chosen for feature extraction.
     struct Chosen {
@@ -57,87 +58,156 @@ public struct Preparer {
     ///   - directory: an unpacked dataset (`genres/<genre>/<id>.<ext>`, with or without `validation.json`).
     ///   - out: the features folder to create.
     /// - Returns: what `dataset.json` says.
-    /// - Throws: `DatasetError` when the input cannot be used at all or the output cannot be written.
+    /// - Throws: `PrepareError` when no track or no split would be usable, `DatasetError` when the
+    ///   input cannot be used at all or the output cannot be written.
     public func prepare(directory: String, out: String) throws -> DatasetDescription {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
-            throw DatasetError.notFound(path: directory)
-        }
+        try InputPath.requireFolder(directory, purpose: .dataset)
+        try InputPath.refuseOverlap(output: out, inputs: [directory])
         let (report, validation) = try loadReport(directory)
         var skipped: [DatasetDescription.Skipped] = []
         var dropped: [DatasetDescription.DroppedSegment] = []
         let chosen = try choose(report, skipped: &skipped, dropped: &dropped)
-        guard !chosen.isEmpty else { throw DatasetError.noTracks(source: directory) }
-
+        guard !chosen.isEmpty else { throw PrepareError.noUsableTrack(source: directory, skipped: skipped.count) }
         let partitions = try partition(chosen, skipped: &skipped)
-        let kept = chosen.filter { track in track.segments.contains { partitions[unitID(track.id, $0)] != nil } }
-        let output = try StagedDirectory(out, force: options.force, purpose: "preparing")
-        var features = try extract(kept, root: directory, skipped: &skipped)
+        let absent = try absentFromDataset(report)
+        if !absent.isEmpty {
+            progress?.note(
+                "the split list \(options.splitList!) names \(absent.count) ids this dataset lacks: \(ReportFormatter.ranges(absent))")
+        }
+        var kept = chosen.filter { track in track.segments.contains { partitions[unitID(track.id, $0)] != nil } }
+        try checkPartitions(kept, partitions)
 
-        var files: [String: DatasetDescription.File] = [:]
-        var summaries: [String: DatasetDescription.SplitSummary] = [:]
-        let frames = options.parameters.frames(samples: segmenter.length)
-        let nMFCC = options.parameters.nMFCC
-        let perSegment = frames * nMFCC
-        // Each split's arrays as .npy bytes, the MFCCs copied once from the per-track features.
+        let progress = self.progress
+        let output = try StagedDirectory(
+            out, force: options.force, purpose: "preparing", inputs: [directory], note: { progress?.note($0) })
+        let extracted = try extract(kept, root: directory, skipped: &skipped, dropped: &dropped)
+        var features: [[Float]] = []
+        (kept, features) = usable(kept, extracted)
+        try checkPartitions(kept, partitions)
+
+        let (encoded, summaries) = encodeSplits(kept, features: features, partitions: partitions)
+        if options.alsoJSON {
+            try ExtractedJSON.write(
+                genres: manifest.genres, tracks: kept, features: features, perSegment: perSegment,
+                nMFCC: options.parameters.nMFCC, to: output.path("extracted_data.json"))
+        }
+        features = []
+        let files = try writeTensors(
+            encoded, counts: Partition.allCases.map { summaries[$0.rawValue]!.segments }, into: output)
+        let description = describe(
+            directory: directory, validation: validation, kept: kept, partitions: partitions, summaries: summaries,
+            files: files, skipped: skipped, dropped: dropped)
+        try Self.writeJSON(description, to: output.path("dataset.json"))
+        try output.commit()
+        return description
+    }
+
+    var frames: Int { options.parameters.frames(samples: segmenter.length) }
+    var perSegment: Int { frames * options.parameters.nMFCC }
+
+    /// Every partition must hold a track: a model cannot be validated or tested on nothing.
+    func checkPartitions(_ kept: [Chosen], _ partitions: [String: Partition]) throws {
+        var filled = Set<Partition>()
+        for track in kept { for d in track.segments { if let p = partitions[unitID(track.id, d)] { filled.insert(p) } } }
+        let empty = Partition.allCases.filter { !filled.contains($0) }
+        if !empty.isEmpty {
+            throw PrepareError.emptyPartitions(
+                empty.map(\.rawValue), tracks: kept.count, split: options.splitList ?? options.split.text)
+        }
+    }
+
+    /// The tracks that gave features, each with the segments it filled.
+    func usable(_ kept: [Chosen], _ extracted: [[Float]?]) -> ([Chosen], [[Float]]) {
+        var tracks: [Chosen] = []
+        var features: [[Float]] = []
+        for (track, values) in zip(kept, extracted) {
+            guard let values else { continue }
+            var t = track
+            t.segments = Array(t.segments.prefix(values.count / perSegment))
+            tracks.append(t)
+            features.append(values)
+        }
+        return (tracks, features)
+    }
+
+    /// Each split's arrays as .npy bytes, the MFCCs copied once from the per-track features, and
+    /// what each split holds.
+    func encodeSplits(_ kept: [Chosen], features: [[Float]], partitions: [String: Partition]) -> (
+        [[(String, [UInt8])]], [String: DatasetDescription.SplitSummary]
+    ) {
         var encoded: [[(String, [UInt8])]] = []
-        var rowCounts: [Int] = []
+        var summaries: [String: DatasetDescription.SplitSummary] = [:]
+        let perSegment = self.perSegment
         for part in Partition.allCases {
             var rows: [(track: Int, segment: Int)] = []
-            for (i, track) in kept.enumerated() where features[i] != nil {
+            for (i, track) in kept.enumerated() {
                 for d in track.segments where partitions[unitID(track.id, d)] == part { rows.append((i, d)) }
             }
-            var mfcc = NPY.header(dtype: .float32, shape: [rows.count, frames, nMFCC])
+            var mfcc = NPY.header(dtype: .float32, shape: [rows.count, frames, options.parameters.nMFCC])
             mfcc.reserveCapacity(mfcc.count + rows.count * perSegment * 4)
             for row in rows {
                 let offset = kept[row.track].segments.firstIndex(of: row.segment)! * perSegment
-                features[row.track]!.withUnsafeBytes {
-                    mfcc.append(contentsOf: $0[offset * 4..<(offset + perSegment) * 4])
-                }
+                features[row.track].withUnsafeBytes { mfcc.append(contentsOf: $0[offset * 4..<(offset + perSegment) * 4]) }
             }
-            rowCounts.append(rows.count)
             encoded.append([
                 ("mfcc", mfcc),
                 ("label", NPY.encode(NPYArray(rows.map { Int64(kept[$0.track].label) }, shape: [rows.count]))),
                 ("track", NPY.encode(NPYArray(rows.map { Int32($0.track) }, shape: [rows.count]))),
                 ("segment", NPY.encode(NPYArray(rows.map { Int32($0.segment) }, shape: [rows.count]))),
             ])
-            var perGenre: [String: DatasetDescription.Counts] = [:]
-            var trackIDs: [String] = []
-            for row in rows {
-                let track = kept[row.track]
-                let isNew = trackIDs.last != track.id
-                if isNew { trackIDs.append(track.id) }
-                perGenre[track.genre, default: .init(tracks: 0, segments: 0)].segments += 1
-                if isNew { perGenre[track.genre]!.tracks += 1 }
-            }
-            summaries[part.rawValue] = .init(tracks: trackIDs, segments: rows.count, perGenre: perGenre)
+            summaries[part.rawValue] = summary(rows, kept)
         }
-        if options.alsoJSON {
-            try ExtractedJSON.write(
-                genres: manifest.genres, tracks: kept, features: features, perSegment: perSegment,
-                nMFCC: nMFCC, to: output.path("extracted_data.json"))
+        return (encoded, summaries)
+    }
+
+    func summary(_ rows: [(track: Int, segment: Int)], _ kept: [Chosen]) -> DatasetDescription.SplitSummary {
+        var perGenre: [String: DatasetDescription.Counts] = [:]
+        var trackIDs: [String] = []
+        for row in rows {
+            let track = kept[row.track]
+            let isNew = trackIDs.last != track.id
+            if isNew { trackIDs.append(track.id) }
+            perGenre[track.genre, default: .init(tracks: 0, segments: 0)].segments += 1
+            if isNew { perGenre[track.genre]!.tracks += 1 }
         }
-        features = []
-        // Deflate the three files at once (zlib is single-threaded per stream).
+        return .init(tracks: trackIDs, segments: rows.count, perGenre: perGenre)
+    }
+
+    /// Deflates the three files at once (zlib is single-threaded per stream) and records each
+    /// one's SHA-256, size and segment count.
+    func writeTensors(_ encoded: [[(String, [UInt8])]], counts: [Int], into output: StagedDirectory) throws
+        -> [String: DatasetDescription.File]
+    {
         let written = UnsafeMutableBufferPointer<Result<DatasetDescription.File, any Error>?>.allocate(capacity: 3)
         written.initialize(repeating: nil)
-        defer { written.deallocate() }
+        defer {
+            _ = written.deinitialize()
+            written.deallocate()
+        }
         nonisolated(unsafe) let slots = written
-        let entries = encoded
-        let counts = rowCounts
         let paths = Partition.allCases.map { output.path("\($0.rawValue).npz") }
         DispatchQueue.concurrentPerform(iterations: 3) { i in
             slots[i] = Result {
-                try NPY.writeArchive(encoded: entries[i], to: paths[i])
+                try NPY.writeArchive(encoded: encoded[i], to: paths[i])
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: paths[i]))
                 return DatasetDescription.File(sha256: Self.sha256(bytes), bytes: bytes.count, segments: counts[i])
             }
         }
-        encoded = []
-        for (i, part) in Partition.allCases.enumerated() { files["\(part.rawValue).npz"] = try written[i]!.get() }
+        var files: [String: DatasetDescription.File] = [:]
+        for (i, part) in Partition.allCases.enumerated() {
+            do { files["\(part.rawValue).npz"] = try written[i]!.get() } catch {
+                throw DatasetError.io(path: output.display("\(part.rawValue).npz"), message: "\(error)")
+            }
+        }
+        return files
+    }
 
-        let description = DatasetDescription(
+    func describe(
+        directory: String, validation: String, kept: [Chosen], partitions: [String: Partition],
+        summaries: [String: DatasetDescription.SplitSummary], files: [String: DatasetDescription.File],
+        skipped: [DatasetDescription.Skipped], dropped: [DatasetDescription.DroppedSegment]
+    ) -> DatasetDescription {
+        DatasetDescription(
             generator: Self.generator,
             source: .init(path: directory, fingerprint: sourceFingerprint(kept), validation: validation),
             features: featureParameters(frames: frames), genres: manifest.genres, split: splitPolicy(),
@@ -151,9 +221,6 @@ public struct Preparer {
             fingerprint: Self.sha256(
                 Data(Partition.allCases.map { files["\($0.rawValue).npz"]!.sha256 }.joined().utf8)),
             skipped: skipped, droppedSegments: dropped)
-        try Self.writeJSON(description, to: output.path("dataset.json"))
-        try output.commit()
-        return description
     }
 
     var segmenter: Segmenter {
@@ -286,37 +353,66 @@ public struct Preparer {
             throw DatasetError.io(
                 path: name, message: "neither a split list of the manifest (\(known)) nor a readable file")
         }
+        let unknown = Set(lists.keys).subtracting(Partition.allCases.map(\.rawValue))
+        guard unknown.isEmpty else {
+            throw PrepareError.badSplitList(
+                path: name, message: "has lists \(unknown.sorted().joined(separator: ", ")); expected train, val and test")
+        }
         var result: [String: Partition] = [:]
         for part in Partition.allCases {
-            for id in lists[part.rawValue] ?? [] { result[id] = part }
+            for id in lists[part.rawValue] ?? [] {
+                if let other = result[id], other != part {
+                    throw PrepareError.badSplitList(
+                        path: name, message: "puts \(EntryName.display(id)) in both \(other.rawValue) and \(part.rawValue)")
+                }
+                result[id] = part
+            }
         }
         return result
     }
 
+    /// The ids a split list names that the dataset does not hold at all (not merely skipped).
+    func absentFromDataset(_ report: ValidationReport) throws -> [String] {
+        guard let name = options.splitList else { return [] }
+        let present = Set(report.tracks.map(\.id))
+        return try loadSplitList(name).keys.filter { !present.contains($0) }.sorted()
+    }
+
     /// MFCCs of every kept segment of every track, `[segments * frames * nMFCC]` per track, on
-    /// `jobs` threads, each with its own extractor. A track that no longer decodes is skipped.
-    func extract(_ tracks: [Chosen], root: String, skipped: inout [DatasetDescription.Skipped]) throws -> [[Float]?] {
-        let results = UnsafeMutableBufferPointer<Result<[Float], AudioError>?>.allocate(capacity: tracks.count)
+    /// `jobs` threads, each with its own extractor. What is decoded now is checked, not what
+    /// the validation report says: a track that no longer decodes, holds damaged samples or
+    /// changed its rate is skipped, and one that got shorter loses the segments it no longer
+    /// fills.
+    func extract(
+        _ tracks: [Chosen], root: String, skipped: inout [DatasetDescription.Skipped],
+        dropped: inout [DatasetDescription.DroppedSegment]
+    ) throws -> [[Float]?] {
+        let results = UnsafeMutableBufferPointer<Result<(features: [Float], segments: Int), any Error>?>.allocate(
+            capacity: tracks.count)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
         nonisolated(unsafe) let slots = results
         let counter = Counter()
-        let segmenter = self.segmenter
-        let parameters = options.parameters
+        let pipeline = SegmentPipeline(parameters: options.parameters, segmentLength: segmenter.length)
         let progress = self.progress
         let total = tracks.count
         DispatchQueue.concurrentPerform(iterations: max(1, min(options.jobs, tracks.count))) { _ in
-            let extractor = MFCCExtractor(parameters: parameters)
+            let extractor = MFCCExtractor(parameters: pipeline.parameters)
             while Interruption.shared.receivedSignal == nil, let i = counter.next(below: total) {
-                slots[i] = Result { () throws(AudioError) -> [Float] in
-                    let decoded = try Sndfile.decodeFloat(path: root + "/" + tracks[i].path)
-                    let mono = Resampler.mixdown(decoded.samples, channels: decoded.channels)
-                    let ranges = segmenter.segments(samples: mono.count)
-                    return mono.withUnsafeBufferPointer { all in
-                        tracks[i].segments.flatMap { d in
-                            extractor.mfcc(samples: UnsafeBufferPointer(rebasing: all[ranges[d]]))
-                        }
+                slots[i] = Result {
+                    var features: [Float] = []
+                    let summary = try pipeline.run(
+                        path: root + "/" + tracks[i].path, extractor: extractor, maxSegments: tracks[i].segments.count
+                    ) { _, mfcc in features += mfcc }
+                    guard summary.sampleRate == pipeline.parameters.sampleRate else {
+                        throw AudioError.unusable(
+                            path: tracks[i].path,
+                            message: "now \(summary.sampleRate) Hz: the file changed since it was validated")
                     }
+                    return (features, summary.segments)
                 }
                 progress?.update("\(counter.done()) of \(total) tracks")
             }
@@ -325,9 +421,17 @@ public struct Preparer {
         try Interruption.shared.check()
         return tracks.indices.map { i in
             switch results[i]! {
-            case .success(let values): return values
+            case .success(let (values, count)) where count > 0:
+                for d in tracks[i].segments.dropFirst(count) {
+                    dropped.append(
+                        .init(id: tracks[i].id, segment: d, reason: "the file changed since it was validated: it ends sooner"))
+                }
+                return values
+            case .success:
+                skipped.append(.init(id: tracks[i].id, reason: "no full segment now: the file changed since it was validated"))
+                return nil
             case .failure(let error):
-                skipped.append(.init(id: tracks[i].id, reason: "cannot decode it now: \(error)"))
+                skipped.append(.init(id: tracks[i].id, reason: "cannot use it now: \(error)"))
                 return nil
             }
         }

@@ -59,12 +59,21 @@ public struct SyntheticGTZAN: Sendable {
         self.genres = genres
     }
 
-    /// Writes the zip atomically (a temporary name, renamed at the end).
+    /// The archive format a file name asks for: `.zip`, or `.tar.gz` / `.tgz` (the same layout
+    /// in a gzip-compressed tar); nil for any other name.
+    public static func format(for path: String) -> ArchiveWriter.Format? {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".zip") { return .zip(level: 6) }
+        if lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") { return .tarGzip }
+        return nil
+    }
+
+    /// Writes the archive atomically (a temporary name, renamed at the end).
     /// - Parameters:
-    ///   - path: the zip to write.
+    ///   - path: the archive to write: a zip, or a tar.gz for names ending `.tar.gz` or `.tgz`.
     ///   - progress: called with (tracks done, tracks in all).
     public func write(to path: String, progress: (Int, Int) -> Void = { _, _ in }) throws {
-        let writer = try ArchiveWriter(path: path, format: .zip(level: 6))
+        let writer = try ArchiveWriter(path: path, format: Self.format(for: path) ?? .zip(level: 6))
         let n = options.tracksPerGenre
         let jobs = genres.enumerated().flatMap { g, genre in (0..<n).map { (g, genre, $0) } }
         var rows30: [String] = ["filename,length,rms_mean,zero_crossing_rate_mean,tempo,label"]
@@ -123,7 +132,10 @@ public struct SyntheticGTZAN: Sendable {
     func renderAll(_ jobs: [(Int, String, Int)]) throws -> [Track] {
         let results = UnsafeMutableBufferPointer<Result<Track, any Error>?>.allocate(capacity: jobs.count)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
         nonisolated(unsafe) let slots = results
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
             let (g, genre, index) = jobs[i]

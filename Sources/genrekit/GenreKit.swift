@@ -2,6 +2,7 @@ import ArgumentParser
 import Dataset
 import Foundation
 import ModelZoo
+import Prepare
 
 @main
 struct GenreKit: ParsableCommand {
@@ -11,14 +12,24 @@ struct GenreKit: ParsableCommand {
         discussion: """
             Start with `genrekit synth --faults --out gtzan.zip` for a small synthetic stand-in, or use \
             the real Kaggle zip or Marsyas tarball, then `genrekit unpack`, `validate`, `prepare`, `train`, `package`, `inspect` and `predict`. \
-            Every command has --help.
+            Every command has --help; genrekit --version prints the version.
             """,
-        version: GenreKitVersion.string,
         subcommands: [
             Synth.self, Unpack.self, Validate.self, PrepareFeatures.self, Train.self, PackageModel.self, Inspect.self,
             Predict.self, Zoo.self,
         ]
     )
+
+    /// `genrekit --version`, answered here: the parser's version flag (and a root flag) would
+    /// also answer `--version` after any subcommand, so `package --version 1.0.0` printed the
+    /// tool's version and packaged nothing.
+    static func main() {
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            print(GenreKitVersion.string)
+            return
+        }
+        main(nil)
+    }
 }
 
 /// Flags every long-running command shares.
@@ -35,14 +46,21 @@ enum Exit {
     static let findings = ExitCode(2)
 }
 
-/// Prints `genrekit <command>: <message>` on standard error and returns the exit status: 1, or
-/// 128 + the signal for an interrupted job (then `afterInterrupt` says what was kept).
+/// Prints `genrekit <command>: <message>` on standard error and returns the exit status: 1; 2
+/// when the dataset was read but nothing usable is left (`prepare`); or 128 + the signal for an
+/// interrupted job (then `afterInterrupt` says what was kept).
 func fail(_ command: String, _ error: any Error, afterInterrupt: String = "nothing was left behind") -> ExitCode {
-    func say(_ message: String) { FileHandle.standardError.write(Data("genrekit \(command): \(message)\n".utf8)) }
     if case DatasetError.interrupted(let signal)? = error as? DatasetError {
-        say("\(error); \(afterInterrupt)")
+        say(command, "\(error); \(afterInterrupt)")
         return ExitCode(128 + signal)
     }
-    say("\(error)")
-    return Exit.failure
+    say(command, "\(error)")
+    if let prepare = error as? PrepareError, case .badSplitList = prepare { return Exit.failure }
+    return error is PrepareError ? Exit.findings : Exit.failure
+}
+
+/// One line on standard error: `genrekit <command>: <message>`, control characters escaped.
+func say(_ command: String, _ message: String) {
+    let line = message.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " ")
+    FileHandle.standardError.write(Data("genrekit \(command): \(line)\n".utf8))
 }

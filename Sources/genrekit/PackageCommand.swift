@@ -15,14 +15,21 @@ struct PackageModel: ParsableCommand {
             The creation time is SOURCE_DATE_EPOCH when set, else the time the run wrote its weights; \
             the same run and version give the same bytes.
 
-            Example: genrekit package runs/first --version 1.0.0 --zoo zoo
+            Two package runs into the same zoo at once are safe (the zoo is locked while a bundle is \
+            added), and a bundle whose index entry was lost (an interrupted run) is listed again.
+
+            Example: genrekit package runs/first --model-version 1.0.0 --zoo zoo
             """)
 
     @Argument(help: ArgumentHelp("The run folder genrekit train wrote.", valueName: "run"))
     var runFolder: String
 
     @Option(help: "The bundle's semantic version, MAJOR.MINOR.PATCH (e.g. 1.0.0).")
-    var version: String
+    var modelVersion: String?
+
+    /// What `--model-version` was called before it was renamed; refused with a pointer to it.
+    @Option(name: .customLong("version"), help: .hidden)
+    var oldVersionFlag: String?
 
     @Option(help: "The zoo folder (created if needed).")
     var zoo: String
@@ -31,8 +38,14 @@ struct PackageModel: ParsableCommand {
     var name: String?
 
     func validate() throws {
-        guard Packager.isSemanticVersion(version) else {
-            throw ValidationError("--version must be MAJOR.MINOR.PATCH (e.g. 1.0.0), not '\(version)'")
+        if let oldVersionFlag {
+            throw ValidationError("--version is genrekit's own; give the bundle's as --model-version \(oldVersionFlag)")
+        }
+        guard let modelVersion else {
+            throw ValidationError("give the bundle's version with --model-version MAJOR.MINOR.PATCH (e.g. 1.0.0)")
+        }
+        guard Packager.isSemanticVersion(modelVersion) else {
+            throw ValidationError("--model-version must be MAJOR.MINOR.PATCH (e.g. 1.0.0), not '\(modelVersion)'")
         }
         if let name, !Packager.isValidName(name) {
             throw ValidationError("--name must be lower-case letters, digits, '.', '_' or '-', not '\(name)'")
@@ -41,7 +54,7 @@ struct PackageModel: ParsableCommand {
 
     func run() throws {
         do {
-            let (path, manifest) = try Packager(run: runFolder, version: version, name: name).package(into: zoo)
+            let (path, manifest) = try Packager(run: runFolder, version: modelVersion!, name: name).package(into: zoo)
             let t = manifest.metrics.test
             print(
                 "\(path): \(manifest.name) \(manifest.version), \(manifest.files.count + 1) files; test accuracy "

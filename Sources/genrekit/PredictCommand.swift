@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dataset
 import Foundation
 import ModelZoo
 
@@ -14,8 +15,9 @@ struct Predict: ParsableCommand {
             segments' probabilities. The bundle is verified first (as genrekit inspect does).
 
             A file that cannot be decoded or is shorter than one segment gets a one-line error and the \
-            others are still classified; the exit status is then 2. A bundle that fails \
-            verification: exit status 1.
+            others are still classified; the exit status is then 2 (1 when no file could be \
+            classified). A bundle that fails verification: exit status 1. Memory stays under a few \
+            hundred MB whatever the files' length: they are decoded and classified a block at a time.
 
             Example: genrekit predict zoo/lstm-norm-1.0.0.tar.gz song.wav other.flac --top 3
             """)
@@ -44,7 +46,7 @@ struct Predict: ParsableCommand {
         } catch {
             throw fail("predict", error)
         }
-        var failed = false
+        var failed = 0
         var results: [PredictionResult] = []
         for file in audio {
             do {
@@ -53,9 +55,10 @@ struct Predict: ParsableCommand {
                 results.append(.init(prediction: p))
                 if !json { print(Self.describe(p)) }
             } catch {
-                failed = true
-                results.append(.init(file: file, error: "\(error)"))
-                FileHandle.standardError.write(Data("genrekit predict: \(error)\n".utf8))
+                failed += 1
+                let message = Self.explain(error, file: file)
+                results.append(.init(file: file, error: message))
+                say("predict", message)
             }
         }
         if json {
@@ -63,7 +66,20 @@ struct Predict: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))
         }
-        if failed { throw Exit.findings }
+        if failed == audio.count { throw Exit.failure }
+        if failed > 0 { throw Exit.findings }
+    }
+
+    /// The error, or what the file is when it is not audio at all (a bundle given twice, a
+    /// folder).
+    static func explain(_ error: any Error, file: String) -> String {
+        switch InputPath.kind(file) {
+        case .missing: "\(file): no such file"
+        case .archive: "\(file): an archive or a bundle, not audio (the bundle comes first: genrekit predict BUNDLE AUDIO...)"
+        case .datasetFolder, .featuresFolder, .runFolder, .zooFolder, .otherFolder:
+            "\(file): a folder, not an audio file"
+        default: "\(error)"
+        }
     }
 
     static func describe(_ p: FilePrediction) -> String {

@@ -65,14 +65,10 @@ struct PrepareFeatures: ParsableCommand {
         guard (1...100).contains(segments) else {
             throw ValidationError("--segments must be 1 to 100, not \(segments)")
         }
-        guard nMfcc >= 1, nMfcc <= nMels else {
-            throw ValidationError("--n-mfcc must be 1 to --n-mels (\(nMels)), not \(nMfcc)")
+        do { try parameters.check() } catch {
+            let flag = ["nMFCC": "--n-mfcc", "nFFT": "--n-fft", "hopLength": "--hop-length", "nMels": "--n-mels"]
+            throw ValidationError("\(flag[error.parameter] ?? error.parameter) \(error.message)")
         }
-        guard nFft >= 16, nFft % 2 == 0 else {
-            throw ValidationError("--n-fft must be an even number of at least 16, not \(nFft)")
-        }
-        guard hopLength >= 1 else { throw ValidationError("--hop-length must be positive, not \(hopLength)") }
-        guard nMels >= 1 else { throw ValidationError("--n-mels must be positive, not \(nMels)") }
         guard StratifiedSplit.ratios(split) != nil else {
             throw ValidationError("--split must be three numbers like 60/20/20, not '\(split)'")
         }
@@ -85,12 +81,20 @@ struct PrepareFeatures: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
     }
 
+    /// The feature parameters the flags give (the defaults are librosa's and the reference
+    /// notebook's).
+    var parameters: MFCCParameters {
+        var p = MFCCParameters()
+        p.nMFCC = nMfcc
+        p.nFFT = nFft
+        p.hopLength = hopLength
+        p.nMels = nMels
+        return p
+    }
+
     func run() throws {
         var options = Preparer.Options()
-        options.parameters.nMFCC = nMfcc
-        options.parameters.nFFT = nFft
-        options.parameters.hopLength = hopLength
-        options.parameters.nMels = nMels
+        options.parameters = parameters
         options.segments = segments
         let (train, val, test) = StratifiedSplit.ratios(split)!
         options.split = StratifiedSplit(train: train, val: val, test: test, seed: seed)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dataset
+import Foundation
 import Synth
 
 struct Synth: ParsableCommand {
@@ -21,8 +22,11 @@ struct Synth: ParsableCommand {
             Example: genrekit synth --out gtzan-synth.zip --tracks-per-genre 10 --faults
             """)
 
-    @Option(help: ArgumentHelp("The zip file to write.", valueName: "file.zip"))
+    @Option(help: ArgumentHelp("The archive to write: a .zip, or a .tar.gz with the same layout.", valueName: "file.zip"))
     var out: String
+
+    @Flag(help: "Replace --out if it exists.")
+    var force = false
 
     @Option(help: "Tracks per genre (the real dataset has 100).")
     var tracksPerGenre = 10
@@ -49,6 +53,9 @@ struct Synth: ParsableCommand {
             throw ValidationError("--seconds must be above 0 and at most 600, not \(seconds)")
         }
         guard (0...1).contains(blend) else { throw ValidationError("--blend must be 0 to 1, not \(blend)") }
+        guard SyntheticGTZAN.format(for: out) != nil else {
+            throw ValidationError("--out must end in .zip, .tar.gz or .tgz (the archive format), not '\(out)'")
+        }
     }
 
     func run() throws {
@@ -60,6 +67,14 @@ struct Synth: ParsableCommand {
         options.blend = blend
         let progress = ProgressLine(label: "synth", quiet: output.quiet)
         do {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
+                if isFolder.boolValue { throw DatasetError.wrongInput(path: out, message: "a folder; --out names the archive to write") }
+                if !force { throw DatasetError.destinationExists(path: out) }
+            }
+            StaleWork.sweep(beside: URL(fileURLWithPath: out)).forEach {
+                progress.note("removed \($0.name), left by an earlier run that was killed (process \($0.pid) is gone)")
+            }
             try SyntheticGTZAN(options: options).write(to: out) { done, all in
                 progress.update("\(done) of \(all) tracks")
             }

@@ -16,9 +16,10 @@ struct Train: ParsableCommand {
 
             Each epoch is appended to RUN/history.csv and checkpointed (RUN/checkpoint.safetensors); \
             --resume carries on from the last checkpoint and ends with the same weights an \
-            uninterrupted run would have. At the end: RUN/evaluation.json (segment and track accuracy, \
-            per-genre precision, recall and F1, confusion matrix on test and validation) and \
-            RUN/weights.safetensors.
+            uninterrupted run would have. A resumed run keeps its recipe and flags; only a larger \
+            --epochs is allowed (recorded in RUN/run.json). --force starts a run folder over. At the \
+            end: RUN/evaluation.json (segment and track accuracy, per-genre precision, recall and F1, \
+            confusion matrix on test and validation) and, last, RUN/weights.safetensors.
 
             The LSTM runs on oneDNN's fused LSTM primitive; --engine blas runs GenreKit's own \
             loop on OpenBLAS instead (about 5x slower, the same numbers to float rounding). The same \
@@ -56,8 +57,10 @@ struct Train: ParsableCommand {
             "How the LSTM computes: onednn (oneDNN's fused LSTM primitive, fast) or blas (GenreKit's own loop on OpenBLAS).",
             valueName: "engine"))
     var engine = LSTMEngine.default
-    @Flag(help: "Carry on from RUN's last checkpoint.")
+    @Flag(help: "Carry on from RUN's last checkpoint (same recipe and flags; a larger --epochs trains further).")
     var resume = false
+    @Flag(help: "Start over: replace RUN if it is a run folder.")
+    var force = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -68,6 +71,7 @@ struct Train: ParsableCommand {
         }
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, not \(patience)") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
+        if resume, force { throw ValidationError("--resume carries a run on, --force starts it over: give one") }
     }
 
     func run() throws {
@@ -99,7 +103,11 @@ struct Train: ParsableCommand {
                         e.epoch,
                         seconds, e.loss, e.accuracy, e.valLoss, e.valAccuracy))
             }
-            evaluation = try trainer.train(features: features, run: out, resume: resume)
+            trainer.onNote = { note in
+                progress.finish()
+                say("train", note)
+            }
+            evaluation = try trainer.train(features: features, run: out, resume: resume, force: force)
         } catch {
             progress.finish()
             throw fail(

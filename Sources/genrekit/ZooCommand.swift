@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dataset
 import ModelZoo
 
 struct Zoo: ParsableCommand {
@@ -10,7 +11,13 @@ struct Zoo: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a zoo's bundles: name, version, creation time and accuracy.",
-            discussion: "Reads ZOO/index.json, which genrekit package keeps.\n\nExample: genrekit zoo list zoo")
+            discussion: """
+                Reads ZOO/index.json, which genrekit package keeps, and checks it against the bundles in \
+                the folder: a bundle the index lacks (a package run that was interrupted) is listed, \
+                and an entry whose file is gone is left out, each with a note.
+
+                Example: genrekit zoo list zoo
+                """)
 
         @Argument(help: "The zoo folder.")
         var zoo: String
@@ -20,7 +27,9 @@ struct Zoo: ParsableCommand {
 
         func run() throws {
             do {
-                let index = try ZooIndex.load(zoo)
+                try InputPath.requireFolder(zoo, purpose: .zoo)
+                let (index, repairs) = try ZooIndex.load(zoo).reconciled(with: zoo)
+                for note in ZooIndex.notes(repairs) { say("zoo list", note) }
                 if json {
                     print(String(decoding: try index.json(), as: UTF8.self), terminator: "")
                 } else if index.bundles.isEmpty {

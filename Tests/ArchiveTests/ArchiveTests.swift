@@ -5,6 +5,7 @@ import Testing
 
 /// Reads every entry of `path` through the safe reader: (path, bytes) of each file.
 func readAll(_ path: String, limits: ArchiveLimits = ArchiveLimits()) throws -> [(String, [UInt8])] {
+    FuzzSeeds.keep(file: path, as: .archive)
     let reader = try SafeArchiveReader(path: path, limits: limits)
     var files: [(String, [UInt8])] = []
     while let entry = try reader.next() {

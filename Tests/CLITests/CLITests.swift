@@ -9,8 +9,15 @@ struct Run {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Peak resident memory in bytes.
+    var peakBytes: Int
 
-    static let binary: String = {
+    /// The binary under test: `GENREKIT_BINARY` when set (to run these tests against another
+    /// build), else the one beside the test bundle, else the debug build.
+    static let binary: String = ProcessInfo.processInfo.environment["GENREKIT_BINARY"] ?? built
+
+    /// This build's binary, for fixtures that must not depend on the one under test.
+    static let built: String = {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("genrekit").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
@@ -21,23 +28,15 @@ struct Run {
         try self.init(arguments: arguments, in: directory)
     }
 
-    init(arguments: [String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Run.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting so a large report cannot fill the pipe and stall the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        status = process.terminationStatus
-        stdout = String(decoding: outData, as: UTF8.self)
-        stderr = String(decoding: errData, as: UTF8.self)
+    init(
+        arguments: [String], in directory: String, environment: [String: String] = [:], timeout: Double = 600,
+        binary: String = Run.binary
+    ) throws {
+        let result = try Subprocess.run(binary, arguments, in: directory, environment: environment, timeout: timeout)
+        status = result.timedOut ? -1 : result.status
+        stdout = result.stdout
+        stderr = result.stderr
+        peakBytes = result.peakBytes
     }
 }
 
@@ -166,7 +165,7 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(noFeatures.status == 1)
         #expect(
             noFeatures.stderr
-                == "genrekit train: f/dataset.json: cannot train on it: missing (run genrekit prepare first)\n")
+                == "genrekit train: f: cannot train on it: no such file or folder; expected a features folder (genrekit prepare DATA --out FEATURES makes one)\n")
         let ratio = try Run("validate", "x", "--max-ratio", "1", in: dir.path)
         #expect(ratio.status == 64)
         #expect(ratio.stderr.contains("--max-ratio must be at least 2, not 1"))
@@ -186,12 +185,19 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         let dir = TemporaryDirectory()
         _ = try smallDataset(dir)
         #expect(try Run("unpack", "g.zip", "--into", "data", in: dir.path).status == 0)
-        let run = try Run("prepare", "data", "--out", "features", in: dir.path)
+        // Two usable tracks in two genres: a split by track leaves validation and test empty.
+        let empty = try Run("prepare", "data", "--out", "features", in: dir.path)
+        #expect(empty.status == 2)
+        #expect(
+            empty.stderr
+                == "genrekit prepare: split 60/20/20 of 2 usable tracks leaves val and test with no track; use more tracks per genre or other ratios (--split)\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("features")))
+        let run = try Run("prepare", "data", "--out", "features", "--split-by", "segment", in: dir.path)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("prepared 2 tracks"))
         #expect(run.stdout.contains("skipped 1 tracks and 7 segments; reasons in features/dataset.json"))
         #expect(Fixtures.tree(dir.file("features")) == ["dataset.json", "test.npz", "train.npz", "val.npz"])
-        let again = try Run("prepare", "data", "--out", "features", in: dir.path)
+        let again = try Run("prepare", "data", "--out", "features", "--split-by", "segment", in: dir.path)
         #expect(again.status == 1)
         #expect(again.stderr == "genrekit prepare: features: already exists (use --force to replace it)\n")
         let bad = try Run("prepare", "data", "--out", "f2", "--split", "60/40", in: dir.path)
@@ -218,7 +224,7 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
     @Test func packageInspectPredict() throws {
         let dir = TemporaryDirectory()
         let data = try Fixtures.toneDataset(in: dir, perGenre: 3, seconds: 6)
-        #expect(try Run("prepare", data, "--out", "features", "-q", in: dir.path).status == 0)
+        #expect(try Run("prepare", data, "--out", "features", "--split", "34/33/33", "-q", in: dir.path).status == 0)
         // lstm-norm, narrower, so a debug build trains it in seconds.
         var recipe = try #require(
             try JSONSerialization.jsonObject(
@@ -236,13 +242,13 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
             "train", "features", "--recipe", "tiny.json", "--out", "run", "--epochs", "2", "-q", in: dir.path)
         #expect(train.status == 0, "\(train.stderr)")
 
-        let package = try Run("package", "run", "--version", "0.1.0", "--zoo", "zoo", in: dir.path)
+        let package = try Run("package", "run", "--model-version", "0.1.0", "--zoo", "zoo", in: dir.path)
         #expect(package.status == 0, "\(package.stderr)")
         #expect(package.stdout.hasPrefix("zoo/tiny-0.1.0.tar.gz: tiny 0.1.0, 7 files; test accuracy "))
-        let again = try Run("package", "run", "--version", "0.1.0", "--zoo", "zoo", in: dir.path)
+        let again = try Run("package", "run", "--model-version", "0.1.0", "--zoo", "zoo", in: dir.path)
         #expect(again.status == 1)
         #expect(again.stderr.hasPrefix("genrekit package: zoo/tiny-0.1.0.tar.gz: tiny 0.1.0 is already in the zoo"))
-        #expect(try Run("package", "run", "--version", "1", "--zoo", "zoo", in: dir.path).status == 64)
+        #expect(try Run("package", "run", "--model-version", "1", "--zoo", "zoo", in: dir.path).status == 64)
 
         let list = try Run("zoo", "list", "zoo", in: dir.path)
         #expect(list.status == 0)

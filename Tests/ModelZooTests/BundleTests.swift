@@ -34,23 +34,13 @@ struct TrainedRun: @unchecked Sendable {
     }
 }
 
-/// The members of a bundle, in order, to rebuild tampered copies from.
-func members(of bundle: String) throws -> [(String, [UInt8])] {
-    let reader = try SafeArchiveReader(path: bundle)
-    var all: [(String, [UInt8])] = []
-    while let entry = try reader.next() { all.append((entry.path, try reader.readAll())) }
-    return all
-}
+func members(of bundle: String) throws -> [(String, [UInt8])] { try BundleFiles.members(of: bundle) }
 
 func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
-    let writer = try ArchiveWriter(path: path, format: .tarGzip)
-    for (name, bytes) in members { try writer.addFile(name, bytes: bytes) }
-    try writer.finish()
+    try BundleFiles.write(members, to: path)
 }
 
-func sha256(_ bytes: [UInt8]) -> String {
-    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-}
+func sha256(_ bytes: [UInt8]) -> String { BundleFiles.sha256(bytes) }
 
 @Suite(.serialized) struct BundleTests {
     let trained = TrainedRun.shared
@@ -64,7 +54,7 @@ func sha256(_ bytes: [UInt8]) -> String {
                 "manifest.json", "README.md", "weights.safetensors", "evaluation.json", "history.csv", "curves.svg",
                 "confusion.svg",
             ])
-        #expect(Fixtures.tree(dir.file("zoo")) == ["index.json", "small-1.0.0.tar.gz"])
+        #expect(Fixtures.tree(dir.file("zoo")) == [".lock", "index.json", "small-1.0.0.tar.gz"], "the lock file stays (empty)")
         let bundle = try Bundle.open(path)
         let m = bundle.manifest
         #expect(m.schemaVersion == 1)
@@ -192,7 +182,9 @@ func sha256(_ bytes: [UInt8]) -> String {
         #expect(table[0].hasPrefix("NAME"))
         #expect(table[3].hasPrefix("small") && table[3].contains("1.10.0"))
         #expect(
-            Fixtures.tree(zoo) == ["index.json", "small-1.10.0.tar.gz", "small-1.2.0.tar.gz", "small-1.9.0.tar.gz"])
+            Fixtures.tree(zoo) == [
+                ".lock", "index.json", "small-1.10.0.tar.gz", "small-1.2.0.tar.gz", "small-1.9.0.tar.gz",
+            ])
     }
 
     @Test func unfinishedRunsAndBadVersionsAreRefused() throws {
@@ -205,7 +197,10 @@ func sha256(_ bytes: [UInt8]) -> String {
         #expect(throws: BundleError.self) { try trained.package(into: dir.file("zoo"), version: "1.0") }
         #expect {
             try Packager(run: dir.file("nope"), version: "1.0.0").package(into: dir.file("zoo"))
-        } throws: { "\($0)" == dir.file("nope") + ": no such run folder (genrekit train --out makes one)" }
+        } throws: {
+            "\($0)" == dir.file("nope")
+                + ": no such file or folder; expected a run folder (genrekit train FEATURES --out RUN makes one)"
+        }
         #expect(throws: BundleError.self) { try trained.package(into: dir.file("zoo"), epoch: "yesterday") }
         #expect(!FileManager.default.fileExists(atPath: dir.file("zoo/index.json")))
         #expect(Packager.isSemanticVersion("1.0.0-rc.1") && !Packager.isSemanticVersion("01.0.0"))
@@ -327,7 +322,7 @@ func sha256(_ bytes: [UInt8]) -> String {
 
         let short = try write(Fixtures.tone(seconds: 2), .wav, in: dir, name: "short")
         #expect { try predictor.predict(path: short) } throws: {
-            "\($0)" == "\(short): cannot decode audio (2.00 s of audio, shorter than one 3.00 s segment)"
+            "\($0)" == "\(short): too short: 2.00 s of audio, shorter than one 3.00 s segment"
         }
         _ = FileManager.default.createFile(atPath: dir.file("junk.wav"), contents: Data(repeating: 1, count: 500))
         #expect { try predictor.predict(path: dir.file("junk.wav")) } throws: {

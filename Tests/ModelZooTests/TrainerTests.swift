@@ -110,7 +110,7 @@ func toneFeatures(_ dir: TemporaryDirectory) throws -> String {
         #expect(throws: TrainingError.runExists(path: dir.file("run"))) {
             try trainer.train(features: features, run: dir.file("run"), resume: false)
         }
-        #expect(throws: TrainingError.noCheckpoint(path: dir.file("other"))) {
+        #expect(throws: TrainingError.noRun(path: dir.file("other"))) {
             try trainer.train(features: features, run: dir.file("other"), resume: true)
         }
         // A changed tensor file no longer matches dataset.json's SHA-256.

@@ -56,8 +56,8 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
     /// The tensors hold exactly what the Features module computes for each segment.
     @Test func rowsAreTheSegmentsTheyName() throws {
         let dir = TemporaryDirectory()
-        let data = try makeDataset(dir, perGenre: 1)
-        let d = try prepare(data, dir.file("f"))
+        let data = try makeDataset(dir, perGenre: 3)
+        let d = try prepare(data, dir.file("f")) { $0.split = StratifiedSplit(train: 1.0 / 3, val: 1.0 / 3, test: 1.0 / 3) }
         let train = try NPY.readArchive(path: dir.file("f/train.npz"))
         let row = 0
         let track = d.tracks[Int(try #require(train["track"]?.integers())[row])]
@@ -115,14 +115,17 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
 
     @Test func alsoJSONHasTheNotebookLayout() throws {
         let dir = TemporaryDirectory()
-        let d = try prepare(try makeDataset(dir, perGenre: 1), dir.file("f")) { $0.alsoJSON = true }
+        let d = try prepare(try makeDataset(dir, perGenre: 3), dir.file("f")) {
+            $0.alsoJSON = true
+            $0.split = StratifiedSplit(train: 1.0 / 3, val: 1.0 / 3, test: 1.0 / 3)
+        }
         let json = try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(dir.file("f/extracted_data.json"))))
         let object = try #require(json as? [String: Any])
         #expect(object["mapping"] as? [String] == d.genres)
         let labels = try #require(object["labels"] as? [Int])
         let mfcc = try #require(object["mfcc"] as? [[[Double]]])
-        #expect(labels.count == 30)
-        #expect(mfcc.count == 30)
+        #expect(labels.count == 90)
+        #expect(mfcc.count == 90)
         #expect(mfcc[0].count == 130 && mfcc[0][0].count == 13)
         // The first segment of the first track, as float32, equals the tensor row.
         let first = d.tracks[0]
@@ -150,13 +153,17 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
 
     @Test func refusals() throws {
         let dir = TemporaryDirectory()
-        let data = try makeDataset(dir, perGenre: 1)
-        _ = try prepare(data, dir.file("f"))
-        #expect(throws: DatasetError.destinationExists(path: dir.file("f"))) { try prepare(data, dir.file("f")) }
-        _ = try prepare(data, dir.file("f")) { $0.force = true }
-        #expect(throws: DatasetError.notFound(path: dir.file("nothing"))) {
-            try prepare(dir.file("nothing"), dir.file("g"))
+        let data = try makeDataset(dir, perGenre: 3)
+        let thirds = StratifiedSplit(train: 1.0 / 3, val: 1.0 / 3, test: 1.0 / 3)
+        _ = try prepare(data, dir.file("f")) { $0.split = thirds }
+        #expect(throws: DatasetError.destinationExists(path: dir.file("f"))) {
+            try prepare(data, dir.file("f")) { $0.split = thirds }
         }
+        _ = try prepare(data, dir.file("f")) {
+            $0.force = true
+            $0.split = thirds
+        }
+        #expect(throws: DatasetError.self) { try prepare(dir.file("nothing"), dir.file("g")) }
         #expect(throws: DatasetError.self) {
             try prepare(data, dir.file("g")) { $0.splitList = dir.file("no-such-list.json") }
         }

@@ -1,0 +1,217 @@
+/// The checks on a zip's central directory that libarchive does not make (APPNOTE.TXT 4.3):
+/// the directory must be complete (a zip cut inside it would otherwise be read from its local
+/// headers as if whole), its entry count must match the end record's, and no two entries' data
+/// may overlap. Overlapping entries are how one compressed kernel is inflated many times over
+/// (David Fifield, "A better zip bomb", 2019), each entry passing any per-entry ratio rule.
+///
+/// The central directory is located as libarchive's seekable zip reader locates it, so both
+/// read the same entries: the last end record, then the first directory signature at or after
+/// the offset it gives (data prepended to the zip shifts every offset by the same amount).
+enum ZipDirectory {
+    /// Whether the bytes start as a zip does (a local header, or the end record of an empty zip).
+    static func looksLikeZip(_ file: RandomAccessBytes) -> Bool {
+        guard let head = file.read(at: 0, count: 4) else { return false }
+        return head == signature(localHeader) || head == signature(endRecord) || head == [0x50, 0x4B, 0x30, 0x30]
+    }
+
+    /// Checks the central directory of a zip.
+    /// - Parameters:
+    ///   - file: the archive.
+    ///   - maxEntries: more entries than this are refused before any is read.
+    /// - Returns: nil when the file has no end record and does not start as a zip (not a zip).
+    /// - Throws: `ArchiveError.corrupt` for a missing or damaged directory, `.unsafe` for
+    ///   overlapping entries or too many of them.
+    @discardableResult
+    static func check(_ file: RandomAccessBytes, name: String, maxEntries: Int) throws(ArchiveError) -> Int? {
+        func corrupt(_ why: String) -> ArchiveError { .corrupt(archive: name, entry: nil, message: why) }
+        guard let end = try findEnd(file, corrupt: corrupt) else {
+            if looksLikeZip(file) {
+                throw corrupt("no end of central directory record: the zip is truncated or damaged")
+            }
+            return nil
+        }
+        guard end.entries <= maxEntries else {
+            throw .unsafe(archive: name, entry: "(central directory)", reason: .tooManyEntries(limit: maxEntries))
+        }
+        guard end.offset >= 0, end.size >= 0, end.offset <= end.position, end.size <= end.position - end.offset,
+            end.size <= maxDirectoryBytes
+        else { throw corrupt("the central directory's offset or size lies outside the file") }
+        let start = try directoryStart(file, end: end, corrupt: corrupt)
+        let correction = start - end.offset
+        guard end.position - start <= maxDirectoryBytes, let directory = file.read(at: start, count: Int(end.position - start)) else {
+            throw corrupt("the central directory cannot be read")
+        }
+        var ranges = try entryRanges(LittleEndian(directory), file: file, correction: correction, corrupt: corrupt)
+        guard ranges.count == end.entries else {
+            throw corrupt("the central directory holds \(ranges.count) entries, its end record says \(end.entries)")
+        }
+        ranges.sort { $0.start < $1.start }
+        for (a, b) in zip(ranges, ranges.dropFirst()) where b.start < a.end {
+            throw .unsafe(archive: name, entry: b.name, reason: .overlappingEntries(with: a.name))
+        }
+        if let last = ranges.last, last.end > start {
+            throw .unsafe(archive: name, entry: last.name, reason: .overlappingEntries(with: "(central directory)"))
+        }
+        return ranges.count
+    }
+
+    /// A directory larger than this is refused (100,000 entries with 200-byte names take 25 MB).
+    static let maxDirectoryBytes: Int64 = 64 << 20
+
+    static let localHeader: UInt32 = 0x0403_4B50
+    static let directoryHeader: UInt32 = 0x0201_4B50
+    static let endRecord: UInt32 = 0x0605_4B50
+    static let zip64EndRecord: UInt32 = 0x0606_4B50
+    static let zip64Locator: UInt32 = 0x0706_4B50
+
+    static func signature(_ value: UInt32) -> [UInt8] {
+        (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * UInt32($0))) }
+    }
+
+    /// The end record's view of the directory. `position` is where the directory must end: the
+    /// end record, or the Zip64 end record when there is one.
+    struct End {
+        var entries: Int
+        var offset: Int64
+        var size: Int64
+        var position: Int64
+    }
+
+    /// The last end-of-central-directory record in the file's final 64 KiB + 22 bytes.
+    static func findEnd(_ file: RandomAccessBytes, corrupt: (String) -> ArchiveError) throws(ArchiveError) -> End? {
+        let tailLength = Int(min(file.size, 22 + 0xFFFF))
+        let tailStart = file.size - Int64(tailLength)
+        guard tailLength >= 22, let tail = file.read(at: tailStart, count: tailLength) else { return nil }
+        let sig = signature(endRecord)
+        var at = tailLength - 22
+        while at >= 0 {
+            if tail[at] == sig[0], tail[at + 1] == sig[1], tail[at + 2] == sig[2], tail[at + 3] == sig[3] {
+                let record = LittleEndian(Array(tail[at..<min(at + 22, tail.count)]))
+                // The comment must end within the file; a signature inside a comment is skipped.
+                if let comment = record.u16(20), at + 22 + comment <= tailLength {
+                    return try end(record, at: tailStart + Int64(at), file: file, corrupt: corrupt)
+                }
+            }
+            at -= 1
+        }
+        return nil
+    }
+
+    static func end(
+        _ r: LittleEndian, at position: Int64, file: RandomAccessBytes, corrupt: (String) -> ArchiveError
+    ) throws(ArchiveError) -> End {
+        guard let disk = r.u16(4), let cdDisk = r.u16(6), let here = r.u16(8), let total = r.u16(10),
+            let size = r.u32(12), let offset = r.u32(16)
+        else { throw corrupt("short end of central directory record") }
+        guard disk == 0 || disk == 0xFFFF, cdDisk == 0 || cdDisk == 0xFFFF, here == total else {
+            throw corrupt("a zip split over several disks")
+        }
+        guard total == 0xFFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF else {
+            return End(entries: total, offset: offset, size: size, position: position)
+        }
+        // Zip64: the locator sits just before the end record and points at the Zip64 end record.
+        guard position >= 20, let locator = file.read(at: position - 20, count: 20).map(LittleEndian.init),
+            locator.u32(0) == Int64(zip64Locator), let at = locator.u64(8),
+            let record = file.read(at: at, count: 56).map(LittleEndian.init), record.u32(0) == Int64(zip64EndRecord),
+            let entries = record.u64(32), let size64 = record.u64(40), let offset64 = record.u64(48),
+            record.u32(16) == 0, record.u32(20) == 0
+        else {
+            if total != 0xFFFF, size != 0xFFFF_FFFF, offset != 0xFFFF_FFFF {
+                return End(entries: total, offset: offset, size: size, position: position)
+            }
+            throw corrupt("the Zip64 end of central directory record is missing or damaged")
+        }
+        guard entries <= Int64(Int32.max) else { throw corrupt("the Zip64 end record claims \(entries) entries") }
+        return End(entries: Int(entries), offset: offset64, size: size64, position: at)
+    }
+
+    /// Where the directory really starts: the first directory or end signature at or after the
+    /// recorded offset (as libarchive searches for it), read a chunk at a time.
+    static func directoryStart(
+        _ file: RandomAccessBytes, end: End, corrupt: (String) -> ArchiveError
+    ) throws(ArchiveError) -> Int64 {
+        let candidates = [signature(directoryHeader), signature(endRecord), signature(zip64EndRecord)]
+        let limit = min(end.position + 4, file.size)
+        var chunkStart = end.offset
+        while chunkStart + 4 <= limit {
+            let count = Int(min(1 << 20, limit - chunkStart))
+            guard let bytes = file.read(at: chunkStart, count: count) else { break }
+            var at = 0
+            while at + 4 <= bytes.count {
+                if bytes[at] == 0x50, candidates.contains(where: { $0.elementsEqual(bytes[at..<at + 4]) }) {
+                    return chunkStart + Int64(at)
+                }
+                at += 1
+            }
+            chunkStart += Int64(max(1, count - 3))
+        }
+        throw corrupt("no central directory where the end record says it is")
+    }
+
+    /// One entry's bytes in the file: its local header and data.
+    struct Range {
+        var name: String
+        var start: Int64
+        var end: Int64
+    }
+
+    /// The byte range of every entry the directory lists, checked against the file.
+    static func entryRanges(
+        _ d: LittleEndian, file: RandomAccessBytes, correction: Int64, corrupt: (String) -> ArchiveError
+    ) throws(ArchiveError) -> [Range] {
+        var ranges: [Range] = []
+        var at = 0
+        while at < d.bytes.count {
+            guard d.u32(at) == Int64(directoryHeader) else {
+                // libarchive stops at the end record; anything else is damage.
+                if d.u32(at) == Int64(zip64EndRecord) || d.u32(at) == Int64(endRecord) { break }
+                throw corrupt("a damaged central directory record at offset \(at)")
+            }
+            guard var compressed = d.u32(at + 20), var local = d.u32(at + 42), let nameLength = d.u16(at + 28),
+                let extraLength = d.u16(at + 30), let commentLength = d.u16(at + 32),
+                at + 46 + nameLength + extraLength + commentLength <= d.bytes.count
+            else { throw corrupt("a central directory record runs past the directory") }
+            let name = EntryName.display(Array(d.bytes[(at + 46)..<(at + 46 + nameLength)]))
+            let extra = Array(d.bytes[(at + 46 + nameLength)..<(at + 46 + nameLength + extraLength)])
+            if compressed == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
+                guard
+                    let (c, l) = zip64Sizes(
+                        extra, uncompressedIsSet: d.u32(at + 24) == 0xFFFF_FFFF,
+                        compressed: compressed == 0xFFFF_FFFF, local: local == 0xFFFF_FFFF)
+                else { throw corrupt("entry '\(name)' lacks its Zip64 sizes") }
+                (compressed, local) = (c ?? compressed, l ?? local)
+            }
+            let start = local + correction
+            guard start >= 0, let header = file.read(at: start, count: 30).map(LittleEndian.init),
+                header.u32(0) == Int64(localHeader), let n = header.u16(26), let m = header.u16(28)
+            else { throw corrupt("entry '\(name)' has no local header where the directory says") }
+            let (end, overflow) = (start + 30 + Int64(n + m)).addingReportingOverflow(compressed)
+            guard !overflow, end <= file.size else { throw corrupt("entry '\(name)' runs past the end of the file") }
+            ranges.append(Range(name: name, start: start, end: end))
+            at += 46 + nameLength + extraLength + commentLength
+        }
+        return ranges
+    }
+
+    /// The compressed size and local header offset from a Zip64 extended information field
+    /// (id 1), whose 8-byte values appear only for the fields set to 0xFFFFFFFF, in order.
+    static func zip64Sizes(_ extra: [UInt8], uncompressedIsSet: Bool, compressed: Bool, local: Bool)
+        -> (Int64?, Int64?)?
+    {
+        let e = LittleEndian(extra)
+        var at = 0
+        while at + 4 <= extra.count {
+            guard let id = e.u16(at), let size = e.u16(at + 2) else { return nil }
+            if id == 1 {
+                let skip = uncompressedIsSet ? 8 : 0
+                guard skip + (compressed ? 8 : 0) + (local ? 8 : 0) <= size else { return nil }
+                let c = compressed ? e.u64(at + 4 + skip) : nil
+                let l = local ? e.u64(at + 4 + skip + (compressed ? 8 : 0)) : nil
+                if (compressed && c == nil) || (local && l == nil) { return nil }
+                return (c, l)
+            }
+            at += 4 + size
+        }
+        return nil
+    }
+}

@@ -1,0 +1,86 @@
+/// A file's audio as mono float samples at a chosen rate, a block at a time: decoded with
+/// libsndfile (integer formats as int / 32768, as librosa loads them), channels averaged,
+/// converted with libsamplerate when the rates differ. Memory does not depend on the file's
+/// length or on what its header claims.
+public final class MonoStream {
+    public let file: SoundFile
+    /// The rate of the samples handed out.
+    public let rate: Int
+    /// Frames decoded from the file so far.
+    public private(set) var sourceFrames = 0
+    /// Samples that were NaN, infinite or absurdly large (they are handed out as they are).
+    public private(set) var nonFiniteSamples = 0
+    private let resampler: StreamingResampler?
+    private var interleaved: [Float]
+    private var finished = false
+
+    /// Frames decoded per block.
+    public static let blockFrames = 65536
+
+    /// - Parameters:
+    ///   - file: an open file.
+    ///   - rate: the rate wanted (the file's own when nil).
+    /// - Throws: `AudioError.unusable` when the file's rate cannot be converted.
+    public init(_ file: SoundFile, rate: Int? = nil) throws(AudioError) {
+        self.file = file
+        self.rate = rate ?? file.sampleRate
+        resampler =
+            self.rate == file.sampleRate
+            ? nil : try StreamingResampler(from: file.sampleRate, to: self.rate, name: file.name)
+        interleaved = [Float](repeating: 0, count: Self.blockFrames * file.channels)
+    }
+
+    /// How the audio is converted, in words (`2 channels mixed down to mono`, `resampled ...`).
+    public var conversions: [String] {
+        var notes: [String] = []
+        if file.channels > 1 { notes.append("\(file.channels) channels mixed down to mono") }
+        if resampler != nil {
+            notes.append(
+                "resampled \(file.sampleRate) Hz -> \(rate) Hz (libsamplerate, \(Resampler.converterName))")
+        }
+        return notes
+    }
+
+    /// The next block of mono samples; empty once the file is exhausted.
+    public func next() throws(AudioError) -> [Float] {
+        while !finished {
+            let channels = file.channels
+            let n = interleaved.withUnsafeMutableBufferPointer { file.read($0.baseAddress!, frames: Self.blockFrames) }
+            finished = n == 0
+            sourceFrames += n
+            let mono = interleaved.withUnsafeBufferPointer { all in
+                Resampler.mixdown(UnsafeBufferPointer(rebasing: all[0..<n * channels]), channels: channels)
+            }
+            nonFiniteSamples += mono.count { !$0.isFinite || abs($0) > Float(AudioProbe.absurdAmplitude) }
+            let out = try resampler?.process(mono, last: finished) ?? mono
+            if !out.isEmpty { return out }
+        }
+        return []
+    }
+
+    /// Seconds decoded from the file so far.
+    public var seconds: Double { Double(sourceFrames) / Double(file.sampleRate) }
+}
+
+extension Sndfile {
+    /// Decodes a file to 32-bit float samples, interleaved, a block at a time (integer formats
+    /// as int / 32768, as librosa loads 16-bit audio).
+    /// - Parameter maxFrames: decoding stops here, whatever the file holds.
+    /// - Returns: the samples `[frames * channels]`, the sample rate and the channel count.
+    public static func decodeFloat(path: String, maxFrames: Int = 1 << 26) throws(AudioError) -> (
+        samples: [Float], sampleRate: Int, channels: Int
+    ) {
+        let file = try SoundFile(path: path)
+        var samples: [Float] = []
+        var block = [Float](repeating: 0, count: MonoStream.blockFrames * file.channels)
+        var frames = 0
+        while frames < maxFrames {
+            let want = min(MonoStream.blockFrames, maxFrames - frames)
+            let n = block.withUnsafeMutableBufferPointer { file.read($0.baseAddress!, frames: want) }
+            if n == 0 { break }
+            samples += block[0..<n * file.channels]
+            frames += n
+        }
+        return (samples, file.sampleRate, file.channels)
+    }
+}

@@ -1,0 +1,68 @@
+import Audio
+
+/// The one path from an audio file to segment features, shared by `prepare` and `predict` so
+/// they cannot drift apart: decode a block at a time (libsndfile), average the channels,
+/// convert to the feature rate (libsamplerate's best sinc converter), cut consecutive segments
+/// from the start, MFCCs of each. Memory stays that of one block and one segment, whatever the
+/// file's length or its header's claims.
+public struct SegmentPipeline: Sendable {
+    public let parameters: MFCCParameters
+    /// Samples per segment, at `parameters.sampleRate`.
+    public let segmentLength: Int
+
+    public init(parameters: MFCCParameters, segmentLength: Int) {
+        self.parameters = parameters
+        self.segmentLength = segmentLength
+    }
+
+    /// What reading a file found.
+    public struct Summary: Sendable, Equatable {
+        /// The file's own rate and channel count.
+        public var sampleRate: Int
+        public var channels: Int
+        /// Seconds decoded from the file (up to where reading stopped).
+        public var seconds: Double
+        /// How the audio was converted for the features; empty when it was not.
+        public var conversions: [String]
+        /// Full segments handed out.
+        public var segments: Int
+    }
+
+    /// Decodes `path` and hands each full segment's MFCCs (`[frames, nMFCC]`) to `body`, in
+    /// order from the start of the file, until `maxSegments` (every one when nil).
+    /// - Throws: `AudioError` naming the file: it cannot be opened or decoded, its rate cannot
+    ///   be converted, or it holds NaN, infinite or absurdly large samples; whatever `body` throws.
+    @discardableResult
+    public func run(
+        path: String, extractor: MFCCExtractor, maxSegments: Int? = nil, _ body: (Int, [Float]) throws -> Void
+    ) throws -> Summary {
+        let stream = try MonoStream(try SoundFile(path: path), rate: parameters.sampleRate)
+        var pending: [Float] = []
+        pending.reserveCapacity(segmentLength + MonoStream.blockFrames * 2)
+        var count = 0
+        reading: while maxSegments.map({ count < $0 }) ?? true {
+            let block = try stream.next()
+            if stream.nonFiniteSamples > 0 {
+                throw AudioError.unusable(
+                    path: path,
+                    message: "holds samples that are NaN, infinite or absurdly large (over 60 dB above full scale): damaged audio")
+            }
+            if block.isEmpty { break }
+            pending += block
+            var start = 0
+            while pending.count - start >= segmentLength {
+                let features = pending.withUnsafeBufferPointer {
+                    extractor.mfcc(samples: UnsafeBufferPointer(rebasing: $0[start..<start + segmentLength]))
+                }
+                try body(count, features)
+                count += 1
+                start += segmentLength
+                if let maxSegments, count >= maxSegments { break reading }
+            }
+            pending.removeFirst(start)
+        }
+        return Summary(
+            sampleRate: stream.file.sampleRate, channels: stream.file.channels, seconds: stream.seconds,
+            conversions: stream.conversions, segments: count)
+    }
+}

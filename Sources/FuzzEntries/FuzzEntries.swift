@@ -1,0 +1,64 @@
+import Archive
+import Audio
+import Dataset
+import Foundation
+import ModelZoo
+
+/// What each fuzz target does with one input: the parsers GenreKit runs on files people
+/// download or edit, fed bytes from memory. Errors are the expected outcome for most inputs;
+/// only a crash, a hang or unbounded memory is a finding. The same entries run over the seed
+/// corpus and every kept crash input in `make test` (FuzzRegressionTests).
+public enum FuzzEntry: String, CaseIterable, Sendable {
+    case archive, npy, safetensors, manifest, bundle, audio
+
+    /// Runs the entry on `bytes`; returns whether the input was accepted.
+    @discardableResult
+    public func run(_ bytes: [UInt8]) -> Bool {
+        switch self {
+        case .archive: Self.archive(bytes)
+        case .npy: Self.npy(bytes)
+        case .safetensors: (try? Safetensors.decode(bytes)) != nil
+        case .manifest: Self.manifest(bytes)
+        case .bundle: (try? Bundle.open(source: .memory(bytes, name: "fuzz.tar.gz"))) != nil
+        case .audio: (try? Sndfile.probe(bytes: bytes, name: "fuzz")) != nil
+        }
+    }
+
+    /// The safe reader with tight limits, every entry read to its end (skipped ones too).
+    static let archiveLimits = ArchiveLimits(maxTotalBytes: 64 << 20, maxEntryBytes: 16 << 20, maxEntries: 1000)
+
+    static func archive(_ bytes: [UInt8]) -> Bool {
+        do {
+            let reader = try SafeArchiveReader(source: .memory(bytes, name: "fuzz"), limits: archiveLimits)
+            var n = 0
+            while let entry = try reader.next() {
+                n += 1
+                if entry.kind == .file, n % 2 == 0 { try reader.read { _ in } }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// A `.npy` file, or a `.npz` of them.
+    static func npy(_ bytes: [UInt8]) -> Bool {
+        if bytes.starts(with: [0x50, 0x4B]) {
+            var limits = NPY.archiveLimits
+            limits.maxTotalBytes = 64 << 20
+            limits.maxEntryBytes = 16 << 20
+            return (try? NPY.readArchive(source: .memory(bytes, name: "fuzz.npz"), limits: limits)) != nil
+        }
+        return (try? NPY.decode(bytes, name: "fuzz.npy")) != nil
+    }
+
+    /// A manifest's JSON through decoding, the bounds and the architecture its recipe builds.
+    static func manifest(_ bytes: [UInt8]) -> Bool {
+        guard let m = try? JSONDecoder().decode(BundleManifest.self, from: Data(bytes)), (try? m.check()) != nil else {
+            return false
+        }
+        let built = BundleManifest.architecture(
+            recipe: m.recipe, frames: m.features.framesPerSegment, nMFCC: m.features.nMFCC, genres: m.genres.count)
+        return built == m.architecture
+    }
+}
