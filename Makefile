@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev pkg-config
 BENCH_PACKAGES = unzip time
 
-.PHONY: deps bench-deps build test demo example bench bench-accuracy install lint format manifests clean
+.PHONY: deps bench-deps build test demo example bench bench-accuracy bench-hostile fuzz install lint format manifests clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -34,9 +34,19 @@ bench: build bench-deps
 	benchmarks/prepare.sh .build/release/genrekit
 	benchmarks/train.sh .build/release/genrekit
 
+# Exit statuses and peak memory of validate, unpack, predict and inspect on every hostile input
+# the tests and fuzzing tried, and the fuzzing totals (run `make fuzz` first for a corpus).
+bench-hostile: build bench-deps
+	benchmarks/hostile.sh .build/release/genrekit
+
 # The 150-epoch accuracy comparison with Keras (about 20 min per seed; SEEDS="1 2 3" for more).
 bench-accuracy: build bench-deps
 	benchmarks/accuracy.sh .build/release/genrekit
+
+# Fuzz every parser for FUZZ_SECONDS each (libFuzzer + address sanitizer; Fuzz/run.sh says more).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -53,4 +63,4 @@ manifests:
 	scripts/embed-manifests.sh
 
 clean:
-	rm -rf .build demo-out bench-out examples/.venv
+	rm -rf .build .build-fuzz Fuzz/.build demo-out bench-out examples/.venv

@@ -9,9 +9,9 @@ let targets = ["archive", "npy", "safetensors", "manifest", "bundle", "audio"]
 let package = Package(
     name: "GenreKitFuzz",
     dependencies: [.package(name: "GenreKit", path: "..")],
-    targets: targets.map { name in
-        .executableTarget(
-            name: "fuzz-\(name)", dependencies: [.product(name: "FuzzEntries", package: "GenreKit")],
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])])
-    }
+    targets: [.target(name: "CFuzzer")]
+        + targets.map { name in
+            .executableTarget(
+                name: "fuzz-\(name)", dependencies: ["CFuzzer", .product(name: "FuzzEntries", package: "GenreKit")])
+        }
 )

@@ -9,9 +9,10 @@ results="$root/benchmarks/RESULTS.md"
 mkdir -p "$work"
 cd "$work"
 
-# 1000 tracks x 30 s, as `synth --tracks-per-genre 100` writes them (made once, then reused).
+# 1000 tracks x 30 s, as `synth --tracks-per-genre 100` writes them (made once, then reused;
+# not by scripts that set GENREKIT_BENCH_ARCHIVE=0).
 archive=gtzan-synth-100.zip
-if [ ! -f "$archive" ]; then
+if [ "${GENREKIT_BENCH_ARCHIVE:-1}" = 1 ] && [ ! -f "$archive" ]; then
   echo "making $archive (synth --tracks-per-genre 100: 1000 tracks of 30 s)..."
   "$genrekit" synth --out "$archive" --tracks-per-genre 100 --quiet >/dev/null
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild a GenreKit bundle's forward pass in NumPy and score it on prepared test features.
+"""Rebuild a GenreKit bundle's forward pass in NumPy and score it on prepared features.
 
 Only the bundle is needed to know the model: manifest.json (read with `json`) says the genres,
 the input normalisation and the layers with their weight names, shapes and gate order;
@@ -8,8 +8,10 @@ GenreKit is imported.
 
     python3 examples/bundle_forward.py zoo/lstm-norm-1.0.0.tar.gz features/test.npz
 
-Prints the segment and track accuracy on the features and the ones the manifest records; exits 1
-if the segment accuracy differs from the manifest's. Needs numpy and safetensors
+Prints the segment and track accuracy on the features. For the bundle's own test or validation
+split (told by the file name, test.npz or val.npz, and checked against the segment count the
+manifest records for that split) it also prints the accuracy the manifest records and exits 1 if
+they differ; other files are scored without a comparison. Needs numpy and safetensors
 (`pip install numpy safetensors`).
 """
 import json
@@ -70,6 +72,20 @@ def forward(manifest, weights, x):
     return h
 
 
+def recorded_split(manifest, features, segments):
+    """"test" or "val" when the file is that split of the bundle's data, else None."""
+    counts = manifest["data"]["counts"]
+    name = os.path.basename(features)
+    for split in ("test", "val"):
+        if name == f"{split}.npz":
+            expected = counts[split]["segments"]
+            if segments != expected:
+                sys.exit(f"{features}: {segments} segments, but the bundle's {split} split has {expected}: "
+                         "not the features this bundle was scored on")
+            return split
+    return None
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -90,11 +106,15 @@ def main():
         rows = test["track"] == track
         right += int(probabilities[rows].mean(axis=0).argmax() == test["label"][rows][0])
     track_accuracy = right / len(tracks)
-    recorded = manifest["metrics"]["test"]
     print(f"{manifest['name']} {manifest['version']}: {len(predicted)} segments, {len(tracks)} tracks "
           f"of {features}")
     print(f"  NumPy forward pass: segment accuracy {segment_accuracy:.4f}, track accuracy {track_accuracy:.4f}")
-    print(f"  manifest.json:      segment accuracy {recorded['segmentAccuracy']:.4f}, "
+    split = recorded_split(manifest, features, len(predicted))
+    if split is None:
+        print("  not the bundle's test or val split: nothing recorded to compare with")
+        sys.exit(0)
+    recorded = manifest["metrics"]["test" if split == "test" else "validation"]
+    print(f"  manifest.json ({split}): segment accuracy {recorded['segmentAccuracy']:.4f}, "
           f"track accuracy {recorded['trackAccuracy']:.4f}")
     same = abs(segment_accuracy - recorded["segmentAccuracy"]) < 1e-12
     print("  equal" if same else "  DIFFERENT")

@@ -82,7 +82,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         do {
             return try JSONDecoder().decode(DatasetManifest.self, from: data)
         } catch {
-            throw .badManifest(path: path, message: "\(error)")
+            throw .badManifest(path: path, message: JSONProblem.describe(error))
         }
     }
 }

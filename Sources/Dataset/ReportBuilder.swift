@@ -146,9 +146,9 @@ public struct ReportBuilder {
         }
         for members in groups.values where members.count > 1 {
             let ordered = members.sorted { order(tracks[$0]) < order(tracks[$1]) }
+            let ids = ordered.map { tracks[$0].id }
             for (k, i) in ordered.enumerated() {
-                tracks[i].problems.append(
-                    Problem(code: .duplicate, message: Self.duplicateMessage(ordered.map { tracks[$0].id }, member: k)))
+                tracks[i].problems.append(Problem(code: .duplicate, message: Self.duplicateMessage(ids, member: k)))
             }
         }
         for i in tracks.indices {

@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 
 /// Why a file could not be written.
@@ -18,7 +19,7 @@ enum AtomicFile {
             try data.write(to: URL(fileURLWithPath: temporary))
         } catch {
             unlink(temporary)
-            throw WriteError(path: path, message: "\(error)")
+            throw WriteError(path: path, message: StagedDirectory.reason(error))
         }
         guard rename(temporary, path) == 0 else {
             let message = String(cString: strerror(errno))

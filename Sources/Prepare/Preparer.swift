@@ -97,7 +97,9 @@ public struct Preparer {
         let description = describe(
             directory: directory, validation: validation, kept: kept, partitions: partitions, summaries: summaries,
             files: files, skipped: skipped, dropped: dropped)
-        try Self.writeJSON(description, to: output.path("dataset.json"))
+        do { try Self.writeJSON(description, to: output.path("dataset.json")) } catch {
+            throw DatasetError.io(path: output.display("dataset.json"), message: StagedDirectory.reason(error))
+        }
         try output.commit()
         return description
     }
@@ -196,7 +198,7 @@ public struct Preparer {
         var files: [String: DatasetDescription.File] = [:]
         for (i, part) in Partition.allCases.enumerated() {
             do { files["\(part.rawValue).npz"] = try written[i]!.get() } catch {
-                throw DatasetError.io(path: output.display("\(part.rawValue).npz"), message: "\(error)")
+                throw DatasetError.io(path: output.display("\(part.rawValue).npz"), message: StagedDirectory.reason(error))
             }
         }
         return files
@@ -234,7 +236,8 @@ public struct Preparer {
             do {
                 return (try JSONDecoder().decode(ValidationReport.self, from: data), "validation.json")
             } catch {
-                throw DatasetError.io(path: path, message: "not a validation report (\(error))")
+                throw DatasetError.io(
+                    path: path, message: "not a validation report (\(JSONProblem.describe(error))); remove it to validate anew")
             }
         }
         return (try Validator(manifest: manifest).validate(directory: directory), "validated now")

@@ -1,8 +1,22 @@
+import CFuzzer
 import FuzzEntries
 
-/// libFuzzer's entry point: one input through `FuzzEntry.archive`.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One input through `FuzzEntry.archive`.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzEntry.archive.run(Array(UnsafeBufferPointer(start: data, count: size)))
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzEntry.archive.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
+}
+
+/// SwiftPM names the entry point itself, so libFuzzer's own main is not linked: run its driver.
+@main struct Fuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+    }
 }
