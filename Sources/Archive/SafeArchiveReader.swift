@@ -72,6 +72,8 @@ public final class SafeArchiveReader {
     private var totalInflated: Int64 = 0
     private var current: ArchiveEntry?
     private var currentDrained = true
+    /// The bytes to check as a zip if libarchive reads the file as one (see `init`).
+    private var pendingZipCheck: RandomAccessBytes?
 
     /// Bytes handed to the caller per block.
     static let blockSize = 1 << 20
@@ -91,7 +93,14 @@ public final class SafeArchiveReader {
         archivePath = source.name
         self.limits = limits
         let bytes = try RandomAccessBytes(source)
-        try ZipDirectory.check(bytes, name: source.name, maxEntries: limits.maxEntries)
+        // A file that starts as a zip is checked now; one libarchive finds a zip further in
+        // (data prepended) is checked at its first entry. A gzip stream is never taken for a zip
+        // because four of its bytes happen to spell the end record's signature.
+        if ZipDirectory.looksLikeZip(bytes) {
+            try ZipDirectory.check(bytes, name: source.name, maxEntries: limits.maxEntries)
+        } else {
+            pendingZipCheck = bytes
+        }
         guard let a = archive_read_new() else {
             throw .notAnArchive(archive: source.name, message: "libarchive could not allocate a reader")
         }
@@ -172,6 +181,14 @@ public final class SafeArchiveReader {
         // (sizes or checksums that differ between a zip's directory and its local header).
         if status == ARCHIVE_WARN, !Self.message(handle).contains("converted") {
             throw .corrupt(archive: archivePath, entry: name, message: Self.message(handle))
+        }
+        if let bytes = pendingZipCheck {
+            pendingZipCheck = nil
+            if archive_format(handle) & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_ZIP,
+                try ZipDirectory.check(bytes, name: archivePath, maxEntries: limits.maxEntries) == nil
+            {
+                throw .corrupt(archive: archivePath, entry: nil, message: "a zip without its central directory")
+            }
         }
         entryCount += 1
         if entryCount > limits.maxEntries {

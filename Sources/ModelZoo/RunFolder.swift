@@ -79,6 +79,14 @@ enum RunFolder {
         return names
     }
 
+    /// The evaluation of a finished run (its weights, written last, are there), or nil.
+    static func finishedEvaluation(_ run: String) -> Evaluation? {
+        guard FileManager.default.fileExists(atPath: run + "/weights.safetensors"),
+            let data = FileManager.default.contents(atPath: run + "/evaluation.json")
+        else { return nil }
+        return try? JSONDecoder().decode(Evaluation.self, from: data)
+    }
+
     /// Removes the files of a finished run before it trains further: the weights first (their
     /// presence marks a finished run), then the evaluation.
     static func unfinish(_ run: String) throws {

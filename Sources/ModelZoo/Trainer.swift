@@ -95,6 +95,9 @@ public struct Trainer {
                     state.stopped
                         ? "\(run) stopped early at epoch \(state.epoch) (no val_loss improvement for \(recipe.earlyStopping?.patience ?? 0) epochs); more epochs would not change it, nothing to train"
                         : "\(run) has trained all \(state.epoch) epochs; nothing to train (a larger --epochs trains further)")
+                // Finished and whole: nothing is rewritten. Killed while writing its final files:
+                // they are made below from the last checkpoint.
+                if let finished = RunFolder.finishedEvaluation(run) { return finished }
             }
         }
         // A run being extended is no longer finished: the final files go first, so a run folder

@@ -25,6 +25,18 @@ import Testing
         #expect(try readAll(plain).map { BundleFiles.sha256($0.1) } == [BundleFiles.sha256(Self.kernel)])
     }
 
+    /// Data prepended to a zip (a self-extractor's stub) does not hide its directory from the
+    /// checks; a tar that happens to hold a zip end record's bytes is not taken for a zip.
+    @Test func zipChecksFollowLibarchivesOwnReading() throws {
+        let dir = TemporaryDirectory()
+        let names = (0..<3).map { "Data/\($0).bin" }
+        let bomb = try RawZip.overlapping(names: names, kernel: Self.kernel)
+        #expect(refusal(write(dir, "stub.zip", [UInt8](repeating: 0x41, count: 300) + bomb)) == "overlapping-entries")
+        let end = [0x50, 0x4B, 0x05, 0x06] + [UInt8](repeating: 0, count: 18)
+        let tar = RawTar.make([RawTar.Member("Data/a.bin", [UInt8](repeating: 7, count: 900) + end)])
+        #expect(refusal(write(dir, "end.tar", tar)) == nil)
+    }
+
     /// The ratio counts from the first byte: 6 MiB of zeros (about 6 KB deflated) is refused
     /// once it passes the 2 MiB allowance, not after the old 6.4 MB of slack.
     @Test(arguments: [ArchiveWriter.Format.zip(), .tarGzip])
