@@ -53,10 +53,10 @@ install: build
 	install -m 755 .build/release/genrekit $(DESTDIR)$(PREFIX)/bin/genrekit
 
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources
 
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources
 
 # Re-embed manifests/datasets/gtzan.json into the program after editing it.
 manifests:

@@ -47,7 +47,9 @@ let package = Package(
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
         .target(
             name: "Prepare",
-            dependencies: ["Archive", "Audio", "Dataset", "Features", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "Archive", "Audio", "Dataset", "Features", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "FuzzEntries", dependencies: ["Archive", "Audio", "Dataset", "ModelZoo"]),
         .executableTarget(
             name: "genrekit",

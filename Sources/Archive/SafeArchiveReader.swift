@@ -205,7 +205,8 @@ public final class SafeArchiveReader {
         if kind == .file {
             if let declared, declared > limits.maxEntryBytes {
                 throw .unsafe(
-                    archive: archivePath, entry: name, reason: .entryTooLarge(bytes: declared, limit: limits.maxEntryBytes))
+                    archive: archivePath, entry: name,
+                    reason: .entryTooLarge(bytes: declared, limit: limits.maxEntryBytes))
             }
             let key = path.lowercased()
             if let other = seenNames[key] {
@@ -289,7 +290,8 @@ public final class SafeArchiveReader {
         {
             throw .unsafe(
                 archive: archivePath, entry: entry.name,
-                reason: .compressionRatio(inflated: inflated, compressed: max(compressed, 0), limit: limits.maxCompressionRatio))
+                reason: .compressionRatio(
+                    inflated: inflated, compressed: max(compressed, 0), limit: limits.maxCompressionRatio))
         }
     }
 
@@ -384,4 +386,3 @@ enum FileType {
     static let fifo: UInt32 = 0o010000
     static let socket: UInt32 = 0o140000
 }
-

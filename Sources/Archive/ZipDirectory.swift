@@ -38,7 +38,9 @@ enum ZipDirectory {
         else { throw corrupt("the central directory's offset or size lies outside the file") }
         let start = try directoryStart(file, end: end, corrupt: corrupt)
         let correction = start - end.offset
-        guard end.position - start <= maxDirectoryBytes, let directory = file.read(at: start, count: Int(end.position - start)) else {
+        guard end.position - start <= maxDirectoryBytes,
+            let directory = file.read(at: start, count: Int(end.position - start))
+        else {
             throw corrupt("the central directory cannot be read")
         }
         var ranges = try entryRanges(LittleEndian(directory), file: file, correction: correction, corrupt: corrupt)

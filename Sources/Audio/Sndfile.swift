@@ -56,7 +56,9 @@ public enum Sndfile {
         samples: [Int16], sampleRate: Int, channels: Int = 1, container: Container = .wav,
         encoding: Encoding = .pcm16
     ) throws(AudioError) -> [UInt8] {
-        try encode(count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding) {
+        try encode(
+            count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding
+        ) {
             handle, frames in samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, frames) }
         }
     }
@@ -67,7 +69,9 @@ public enum Sndfile {
         floats samples: [Float], sampleRate: Int, channels: Int = 1, container: Container = .wav,
         encoding: Encoding = .float
     ) throws(AudioError) -> [UInt8] {
-        try encode(count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding) {
+        try encode(
+            count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding
+        ) {
             handle, frames in samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, frames) }
         }
     }

@@ -37,10 +37,11 @@ public enum InputPath {
             if has("genres") || has("validation.json") || has("Data") { return .datasetFolder }
             return .otherFolder
         }
-        let head: [UInt8] = FileHandle(forReadingAtPath: path).map { h -> [UInt8] in
-            defer { try? h.close() }
-            return Array((try? h.read(upToCount: 512)) ?? Data())
-        } ?? []
+        let head: [UInt8] =
+            FileHandle(forReadingAtPath: path).map { h -> [UInt8] in
+                defer { try? h.close() }
+                return Array((try? h.read(upToCount: 512)) ?? Data())
+            } ?? []
         let lower = path.lowercased()
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x1F, 0x8B])
             || head.starts(with: [0x42, 0x5A, 0x68]) || head.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A])
@@ -48,8 +49,10 @@ public enum InputPath {
         {
             return .archive
         }
-        let audio: [[UInt8]] = [Array("RIFF".utf8), Array("RF64".utf8), Array("FORM".utf8), Array("fLaC".utf8),
-            Array("OggS".utf8), Array(".snd".utf8), Array("ID3".utf8), [0xFF, 0xFB], [0xFF, 0xF3]]
+        let audio: [[UInt8]] = [
+            Array("RIFF".utf8), Array("RF64".utf8), Array("FORM".utf8), Array("fLaC".utf8),
+            Array("OggS".utf8), Array(".snd".utf8), Array("ID3".utf8), [0xFF, 0xFB], [0xFF, 0xF3],
+        ]
         if audio.contains(where: { head.starts(with: $0) }) { return .audio }
         return .otherFile
     }
@@ -86,12 +89,17 @@ public enum InputPath {
         switch found {
         case .missing: return "no such file or folder; expected \(wanted)"
         case .archive: return "an archive, not \(wanted): unpack it first (genrekit unpack ARCHIVE --into DATA)"
-        case .datasetFolder: return "an unpacked dataset, not \(wanted): genrekit prepare DATA --out FEATURES turns it into features"
+        case .datasetFolder:
+            return "an unpacked dataset, not \(wanted): genrekit prepare DATA --out FEATURES turns it into features"
         case .featuresFolder: return "a features folder, not \(wanted): genrekit train FEATURES --out RUN trains on it"
         case .runFolder:
-            return "a run folder, not \(wanted): genrekit package RUN --model-version 1.0.0 --zoo ZOO makes a bundle of it"
-        case .zooFolder: return "a zoo folder, not \(wanted): give one of its bundles (genrekit zoo list ZOO lists them)"
-        case .audio: return "an audio file, not \(wanted)" + (expected == .bundle ? ": the bundle comes first (genrekit predict BUNDLE AUDIO...)" : "")
+            return
+                "a run folder, not \(wanted): genrekit package RUN --model-version 1.0.0 --zoo ZOO makes a bundle of it"
+        case .zooFolder:
+            return "a zoo folder, not \(wanted): give one of its bundles (genrekit zoo list ZOO lists them)"
+        case .audio:
+            return "an audio file, not \(wanted)"
+                + (expected == .bundle ? ": the bundle comes first (genrekit predict BUNDLE AUDIO...)" : "")
         case .otherFolder: return "a folder, not \(wanted)"
         case .otherFile: return "a file, not \(wanted)"
         }

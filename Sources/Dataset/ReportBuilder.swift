@@ -94,7 +94,8 @@ public struct ReportBuilder {
                 Problem(
                     code: .nonFinite,
                     message:
-                        "\(p.nonFiniteSamples) samples are NaN, infinite or absurdly large (over 60 dB above full scale)"))
+                        "\(p.nonFiniteSamples) samples are NaN, infinite or absurdly large (over 60 dB above full scale)"
+                ))
         }
         if p.sampleRate != format.sampleRate {
             problems.append(

@@ -23,7 +23,8 @@ public enum ReportFormatter {
             for (i, problem) in track.problems.enumerated() {
                 // Ids come from file names: shown escaped, so none can forge a line.
                 rows.append([
-                    i == 0 ? track.status.rawValue : "", i == 0 ? EntryName.display(track.id) : "", problem.code.rawValue,
+                    i == 0 ? track.status.rawValue : "", i == 0 ? EntryName.display(track.id) : "",
+                    problem.code.rawValue,
                     EntryName.display(problem.message),
                 ])
             }
@@ -35,7 +36,8 @@ public enum ReportFormatter {
         if !report.missing.isEmpty {
             lines.append("")
             lines.append(
-                "missing (\(report.missing.count) of the \(report.dataset) ids): \(EntryName.display(ranges(report.missing)))")
+                "missing (\(report.missing.count) of the \(report.dataset) ids): \(EntryName.display(ranges(report.missing)))"
+            )
         }
         if !report.skipped.isEmpty {
             var byReason: [String: Int] = [:]

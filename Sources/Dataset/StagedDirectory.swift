@@ -80,7 +80,8 @@ public final class StagedDirectory {
                 ".\(target.lastPathComponent).replaced-\(getpid())")
             try? fm.removeItem(at: aside)
             guard rename(target.path, aside.path) == 0 else {
-                throw DatasetError.io(path: displayPath, message: "cannot replace it (\(String(cString: strerror(errno))))")
+                throw DatasetError.io(
+                    path: displayPath, message: "cannot replace it (\(String(cString: strerror(errno))))")
             }
             old = aside
         }
@@ -118,7 +119,8 @@ public final class StagedDirectory {
 
     /// Foundation's error as a reason without the NSCocoaErrorDomain dump.
     public static func reason(_ error: any Error) -> String {
-        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(posix.code)))
         }
         return (error as NSError).localizedDescription

@@ -85,7 +85,9 @@ extension Validator {
     /// FIFO would wait forever for a writer).
     static func fileKind(_ path: String) -> FileKind {
         var st = stat()
-        guard stat(path, &st) == 0 else { return .other(lstat(path, &st) == 0 ? "a broken symbolic link" : "unreadable") }
+        guard stat(path, &st) == 0 else {
+            return .other(lstat(path, &st) == 0 ? "a broken symbolic link" : "unreadable")
+        }
         switch st.st_mode & S_IFMT {
         case S_IFREG: return .regular
         case S_IFDIR: return .folder

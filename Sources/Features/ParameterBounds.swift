@@ -45,7 +45,11 @@ extension MFCCParameters {
         guard fMin.isFinite, fMin >= 0, fMin < (fMax ?? nyquist) else {
             throw refuse("fMin", "must be at least 0 and below fMax, not \(fMin)")
         }
-        if let fMax { guard fMax.isFinite, fMax <= nyquist else { throw refuse("fMax", "must be at most \(nyquist), not \(fMax)") } }
+        if let fMax {
+            guard fMax.isFinite, fMax <= nyquist else {
+                throw refuse("fMax", "must be at most \(nyquist), not \(fMax)")
+            }
+        }
         try within("topDB", topDB, Bounds.topDB)
         try within("amin", amin, Bounds.amin)
     }

@@ -45,7 +45,9 @@ public struct SegmentPipeline: Sendable {
             if stream.nonFiniteSamples > 0 {
                 throw AudioError.unusable(
                     path: path,
-                    message: "holds samples that are NaN, infinite or absurdly large (over 60 dB above full scale): damaged audio")
+                    message:
+                        "holds samples that are NaN, infinite or absurdly large (over 60 dB above full scale): damaged audio"
+                )
             }
             if block.isEmpty { break }
             pending += block

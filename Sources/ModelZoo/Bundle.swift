@@ -1,6 +1,6 @@
 import Archive
-import Dataset
 import Crypto
+import Dataset
 import Foundation
 import NeuralNet
 import Prepare
@@ -92,7 +92,8 @@ public struct Bundle: Sendable {
         do {
             manifest = try JSONDecoder().decode(BundleManifest.self, from: Data(manifestBytes))
         } catch {
-            throw BundleError(path, file: "manifest.json", "not a valid schema-1 manifest (\(JSONProblem.describe(error)))")
+            throw BundleError(
+                path, file: "manifest.json", "not a valid schema-1 manifest (\(JSONProblem.describe(error)))")
         }
         // Bounds first: nothing below is built from a number that has not been checked.
         do { try manifest.check() } catch { throw BundleError(path, file: "manifest.json", "\(error)") }
@@ -167,7 +168,8 @@ public struct Bundle: Sendable {
             throw BundleError(path, file: "weights.safetensors", "\(name) holds NaN or infinite values")
         }
         if let std = weights["normalization.std"], !std.values.allSatisfy({ $0 > 0 }) {
-            throw BundleError(path, file: "weights.safetensors", "normalization.std holds a deviation that is not positive")
+            throw BundleError(
+                path, file: "weights.safetensors", "normalization.std holds a deviation that is not positive")
         }
     }
 

@@ -76,9 +76,11 @@ public struct Packager {
                 || FileManager.default.fileExists(atPath: bundlePath)
             {
                 throw BundleError(
-                    bundlePath, "\(name) \(version) is already in the zoo; versions are never replaced, choose a new one")
+                    bundlePath,
+                    "\(name) \(version) is already in the zoo; versions are never replaced, choose a new one")
             }
-            let bundleBytes = try write(bundlePath, manifestBytes: manifestBytes, contents: contents, manifest: manifest)
+            let bundleBytes = try write(
+                bundlePath, manifestBytes: manifestBytes, contents: contents, manifest: manifest)
             index.add(ZooIndex.Entry(manifest: manifest, file: file, bundleBytes: bundleBytes))
             do throws(BundleError) { try index.write(zoo) } catch {
                 unlink(bundlePath)
@@ -209,4 +211,3 @@ public struct Packager {
     }
 
 }
-

@@ -133,7 +133,9 @@ public struct Recipe: Codable, Sendable, Equatable {
     public func check() throws(RecipeError) {
         func refuse(_ message: String) -> RecipeError { RecipeError(recipe: name, message: message) }
         guard Bounds.layers.contains(layers.count) else {
-            throw refuse("has \(layers.count) layers; GenreKit builds \(Bounds.layers.lowerBound) to \(Bounds.layers.upperBound)")
+            throw refuse(
+                "has \(layers.count) layers; GenreKit builds \(Bounds.layers.lowerBound) to \(Bounds.layers.upperBound)"
+            )
         }
         guard layers.first?.type == "lstm" else { throw refuse("the first layer must be an lstm") }
         guard layers.last?.type == "dense", layers.last?.activation == "softmax" else {
@@ -144,7 +146,8 @@ public struct Recipe: Codable, Sendable, Equatable {
             case "lstm":
                 guard i == 0 else {
                     throw refuse(
-                        "layer \(layer.name): only the first layer can be an lstm (it returns its last state, not a sequence)")
+                        "layer \(layer.name): only the first layer can be an lstm (it returns its last state, not a sequence)"
+                    )
                 }
                 try checkUnits(layer)
             case "dense":
@@ -160,7 +163,8 @@ public struct Recipe: Codable, Sendable, Equatable {
                     throw refuse("layer \(layer.name) needs a rate in [0, 1)")
                 }
             default:
-                throw refuse("layer \(layer.name) has unknown type \(layer.type) (\(Self.layerTypes.joined(separator: ", ")))")
+                throw refuse(
+                    "layer \(layer.name) has unknown type \(layer.type) (\(Self.layerTypes.joined(separator: ", ")))")
             }
         }
         try checkTraining()
@@ -172,7 +176,9 @@ public struct Recipe: Codable, Sendable, Equatable {
             guard Bounds.units.contains(n) else {
                 throw RecipeError(
                     recipe: name,
-                    message: "layer \(layer.name) has \(n) units; GenreKit builds \(Bounds.units.lowerBound) to \(Bounds.units.upperBound)")
+                    message:
+                        "layer \(layer.name) has \(n) units; GenreKit builds \(Bounds.units.lowerBound) to \(Bounds.units.upperBound)"
+                )
             }
         case .genres?: break
         case nil: throw RecipeError(recipe: name, message: "layer \(layer.name) has no units")
@@ -182,7 +188,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     private func checkTraining() throws(RecipeError) {
         func refuse(_ message: String) -> RecipeError { RecipeError(recipe: name, message: message) }
         guard Self.optimizers.contains(optimizer.type) else {
-            throw refuse("optimizer \(optimizer.type) is not supported (supported: \(Self.optimizers.joined(separator: ", ")))")
+            throw refuse(
+                "optimizer \(optimizer.type) is not supported (supported: \(Self.optimizers.joined(separator: ", ")))")
         }
         guard Bounds.learningRate.contains(optimizer.learningRate), (0..<1).contains(optimizer.beta1),
             (0..<1).contains(optimizer.beta2), Bounds.epsilon.contains(optimizer.epsilon)
@@ -192,7 +199,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         guard Self.normalizations.contains(normalization) else {
             throw refuse("normalization must be none or per-coefficient")
         }
-        guard Bounds.batchSize.contains(batchSize) else { throw refuse("batchSize must be 1 to 65536, not \(batchSize)") }
+        guard Bounds.batchSize.contains(batchSize) else {
+            throw refuse("batchSize must be 1 to 65536, not \(batchSize)")
+        }
         guard Bounds.epochs.contains(epochs) else { throw refuse("epochs must be 1 to 1000000, not \(epochs)") }
         if let stopping = earlyStopping {
             guard Bounds.patience.contains(stopping.patience) else {

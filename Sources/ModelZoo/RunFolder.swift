@@ -32,7 +32,8 @@ enum RunFolder {
 
     /// `--force` replaces only what `train` made: a run folder, or an empty folder.
     static func isReplaceable(_ path: String) -> Bool {
-        InputPath.kind(path) == .runFolder || ((try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty ?? false)
+        InputPath.kind(path) == .runFolder
+            || ((try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty ?? false)
     }
 
     /// A resumed run must go on as it started: the same recipe (a longer `epochs` excepted, and
@@ -40,7 +41,9 @@ enum RunFolder {
     /// - Returns: the run's record with the extension, if any, added.
     static func checkResume(_ run: String, recipe: Recipe, info: RunInfo, state: TrainingState) throws -> RunInfo {
         var info = info
-        if let before = try? JSONDecoder().decode(RunInfo.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json"))) {
+        if let before = try? JSONDecoder().decode(
+            RunInfo.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
+        {
             if (before.engine ?? .blas) != info.engine || before.threads != info.threads {
                 throw TrainingError.settingsChanged(
                     path: run, trained: "\(before.engineName) on \(before.threads) thread(s)",
@@ -69,7 +72,9 @@ enum RunFolder {
         compare("initialization", a.initialization, b.initialization)
         compare("loss", a.loss, b.loss)
         compare("optimizer.learningRate", a.optimizer.learningRate, b.optimizer.learningRate)
-        compare("optimizer", [a.optimizer.type] + [a.optimizer.beta1, a.optimizer.beta2, a.optimizer.epsilon].map(\.description),
+        compare(
+            "optimizer",
+            [a.optimizer.type] + [a.optimizer.beta1, a.optimizer.beta2, a.optimizer.epsilon].map(\.description),
             [b.optimizer.type] + [b.optimizer.beta1, b.optimizer.beta2, b.optimizer.epsilon].map(\.description))
         compare("batchSize", a.batchSize, b.batchSize)
         compare("shuffle", a.shuffle, b.shuffle)

@@ -94,7 +94,8 @@ public struct Trainer {
                 onNote(
                     state.stopped
                         ? "\(run) stopped early at epoch \(state.epoch) (no val_loss improvement for \(recipe.earlyStopping?.patience ?? 0) epochs); more epochs would not change it, nothing to train"
-                        : "\(run) has trained all \(state.epoch) epochs; nothing to train (a larger --epochs trains further)")
+                        : "\(run) has trained all \(state.epoch) epochs; nothing to train (a larger --epochs trains further)"
+                )
                 // Finished and whole: nothing is rewritten. Killed while writing its final files:
                 // they are made below from the last checkpoint.
                 if let finished = RunFolder.finishedEvaluation(run) { return finished }
@@ -218,7 +219,8 @@ public struct Trainer {
             if state.bestEpoch != state.epoch {
                 onNote(
                     String(
-                        format: "early stopping: the weights of epoch %d (val_loss %.4f, the lowest) are kept, not those of epoch %d",
+                        format:
+                            "early stopping: the weights of epoch %d (val_loss %.4f, the lowest) are kept, not those of epoch %d",
                         state.bestEpoch, state.bestValLoss, state.epoch))
             }
         }

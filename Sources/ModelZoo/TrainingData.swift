@@ -30,7 +30,9 @@ public struct TrainingData: Sendable {
             .unusableFeatures(path: folder + "/" + file, reason: why)
         }
         do { try InputPath.requireFolder(folder, purpose: .features) } catch {
-            if case .wrongInput(_, let message) = error { throw TrainingError.unusableFeatures(path: folder, reason: message) }
+            if case .wrongInput(_, let message) = error {
+                throw TrainingError.unusableFeatures(path: folder, reason: message)
+            }
             throw error
         }
         guard let json = FileManager.default.contents(atPath: folder + "/dataset.json") else {
@@ -44,7 +46,8 @@ public struct TrainingData: Sendable {
         }
         do { try description.features.check() } catch { throw refuse("dataset.json", "features.\(error)") }
         guard (2...BundleManifest.maxGenres).contains(description.genres.count) else {
-            throw refuse("dataset.json", "\(description.genres.count) genres; a model has 2 to \(BundleManifest.maxGenres)")
+            throw refuse(
+                "dataset.json", "\(description.genres.count) genres; a model has 2 to \(BundleManifest.maxGenres)")
         }
         var splits: [Partition: SplitData] = [:]
         for part in Partition.allCases {
@@ -64,7 +67,9 @@ public struct TrainingData: Sendable {
         let name = "\(part.rawValue).npz"
         let frames = description.features.framesPerSegment
         let features = description.features.nMFCC
-        guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { throw refuse(name, "missing") }
+        guard let data = FileManager.default.contents(atPath: folder + "/" + name) else {
+            throw refuse(name, "missing")
+        }
         guard let recorded = description.files[name], sha256Hex(data) == recorded.sha256 else {
             throw refuse(name, "its SHA-256 does not match dataset.json (the files were changed or mixed up)")
         }

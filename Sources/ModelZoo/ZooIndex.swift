@@ -45,7 +45,10 @@ public struct ZooIndex: Codable, Sendable, Equatable {
             do {
                 let bundle = try Bundle.open(path)
                 let bytes = FileManager.default.contents(atPath: path).map(Array.init) ?? []
-                guard !index.bundles.contains(where: { $0.name == bundle.manifest.name && $0.version == bundle.manifest.version })
+                guard
+                    !index.bundles.contains(where: {
+                        $0.name == bundle.manifest.name && $0.version == bundle.manifest.version
+                    })
                 else { throw BundleError(path, "a second file for \(bundle.manifest.name) \(bundle.manifest.version)") }
                 index.add(Entry(manifest: bundle.manifest, file: name, bundleBytes: bytes))
                 repairs.added.append(name)
@@ -152,10 +155,14 @@ enum ZooLock {
             throw BundleError(zoo, "cannot create the zoo folder (\(StagedDirectory.reason(error)))")
         }
         let fd = open(zoo + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BundleError(zoo, file: ".lock", "cannot open it (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else {
+            throw BundleError(zoo, file: ".lock", "cannot open it (\(String(cString: strerror(errno))))")
+        }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw BundleError(zoo, file: ".lock", "cannot lock it (\(String(cString: strerror(errno))))") }
+            guard errno == EINTR else {
+                throw BundleError(zoo, file: ".lock", "cannot lock it (\(String(cString: strerror(errno))))")
+            }
         }
         defer { flock(fd, LOCK_UN) }
         return try body()

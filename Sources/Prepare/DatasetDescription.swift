@@ -138,7 +138,8 @@ extension DatasetDescription.FeatureParameters {
         guard (1...3600).contains(seconds) else { throw refuse("seconds", "must be 1 to 3600, not \(seconds)") }
         let frames = mfccParameters.frames(samples: samplesPerSegment)
         guard frames >= 1, framesPerSegment == frames else {
-            throw refuse("framesPerSegment", "is \(framesPerSegment), but \(samplesPerSegment) samples give \(frames) frames")
+            throw refuse(
+                "framesPerSegment", "is \(framesPerSegment), but \(samplesPerSegment) samples give \(frames) frames")
         }
     }
 }

@@ -72,7 +72,8 @@ public struct Preparer {
         let absent = try absentFromDataset(report)
         if !absent.isEmpty {
             progress?.note(
-                "the split list \(options.splitList!) names \(absent.count) ids this dataset lacks: \(ReportFormatter.ranges(absent))")
+                "the split list \(options.splitList!) names \(absent.count) ids this dataset lacks: \(ReportFormatter.ranges(absent))"
+            )
         }
         var kept = chosen.filter { track in track.segments.contains { partitions[unitID(track.id, $0)] != nil } }
         try checkPartitions(kept, partitions)
@@ -110,7 +111,9 @@ public struct Preparer {
     /// Every partition must hold a track: a model cannot be validated or tested on nothing.
     func checkPartitions(_ kept: [Chosen], _ partitions: [String: Partition]) throws {
         var filled = Set<Partition>()
-        for track in kept { for d in track.segments { if let p = partitions[unitID(track.id, d)] { filled.insert(p) } } }
+        for track in kept {
+            for d in track.segments { if let p = partitions[unitID(track.id, d)] { filled.insert(p) } }
+        }
         let empty = Partition.allCases.filter { !filled.contains($0) }
         if !empty.isEmpty {
             throw PrepareError.emptyPartitions(
@@ -149,7 +152,9 @@ public struct Preparer {
             mfcc.reserveCapacity(mfcc.count + rows.count * perSegment * 4)
             for row in rows {
                 let offset = kept[row.track].segments.firstIndex(of: row.segment)! * perSegment
-                features[row.track].withUnsafeBytes { mfcc.append(contentsOf: $0[offset * 4..<(offset + perSegment) * 4]) }
+                features[row.track].withUnsafeBytes {
+                    mfcc.append(contentsOf: $0[offset * 4..<(offset + perSegment) * 4])
+                }
             }
             encoded.append([
                 ("mfcc", mfcc),
@@ -198,7 +203,8 @@ public struct Preparer {
         var files: [String: DatasetDescription.File] = [:]
         for (i, part) in Partition.allCases.enumerated() {
             do { files["\(part.rawValue).npz"] = try written[i]!.get() } catch {
-                throw DatasetError.io(path: output.display("\(part.rawValue).npz"), message: StagedDirectory.reason(error))
+                throw DatasetError.io(
+                    path: output.display("\(part.rawValue).npz"), message: StagedDirectory.reason(error))
             }
         }
         return files
@@ -237,7 +243,8 @@ public struct Preparer {
                 return (try JSONDecoder().decode(ValidationReport.self, from: data), "validation.json")
             } catch {
                 throw DatasetError.io(
-                    path: path, message: "not a validation report (\(JSONProblem.describe(error))); remove it to validate anew")
+                    path: path,
+                    message: "not a validation report (\(JSONProblem.describe(error))); remove it to validate anew")
             }
         }
         return (try Validator(manifest: manifest).validate(directory: directory), "validated now")
@@ -359,14 +366,16 @@ public struct Preparer {
         let unknown = Set(lists.keys).subtracting(Partition.allCases.map(\.rawValue))
         guard unknown.isEmpty else {
             throw PrepareError.badSplitList(
-                path: name, message: "has lists \(unknown.sorted().joined(separator: ", ")); expected train, val and test")
+                path: name,
+                message: "has lists \(unknown.sorted().joined(separator: ", ")); expected train, val and test")
         }
         var result: [String: Partition] = [:]
         for part in Partition.allCases {
             for id in lists[part.rawValue] ?? [] {
                 if let other = result[id], other != part {
                     throw PrepareError.badSplitList(
-                        path: name, message: "puts \(EntryName.display(id)) in both \(other.rawValue) and \(part.rawValue)")
+                        path: name,
+                        message: "puts \(EntryName.display(id)) in both \(other.rawValue) and \(part.rawValue)")
                 }
                 result[id] = part
             }
@@ -427,11 +436,14 @@ public struct Preparer {
             case .success(let (values, count)) where count > 0:
                 for d in tracks[i].segments.dropFirst(count) {
                     dropped.append(
-                        .init(id: tracks[i].id, segment: d, reason: "the file changed since it was validated: it ends sooner"))
+                        .init(
+                            id: tracks[i].id, segment: d,
+                            reason: "the file changed since it was validated: it ends sooner"))
                 }
                 return values
             case .success:
-                skipped.append(.init(id: tracks[i].id, reason: "no full segment now: the file changed since it was validated"))
+                skipped.append(
+                    .init(id: tracks[i].id, reason: "no full segment now: the file changed since it was validated"))
                 return nil
             case .failure(let error):
                 skipped.append(.init(id: tracks[i].id, reason: "cannot use it now: \(error)"))

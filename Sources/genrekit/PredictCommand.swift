@@ -75,7 +75,8 @@ struct Predict: ParsableCommand {
     static func explain(_ error: any Error, file: String) -> String {
         switch InputPath.kind(file) {
         case .missing: "\(file): no such file"
-        case .archive: "\(file): an archive or a bundle, not audio (the bundle comes first: genrekit predict BUNDLE AUDIO...)"
+        case .archive:
+            "\(file): an archive or a bundle, not audio (the bundle comes first: genrekit predict BUNDLE AUDIO...)"
         case .datasetFolder, .featuresFolder, .runFolder, .zooFolder, .otherFolder:
             "\(file): a folder, not an audio file"
         default: "\(error)"

@@ -22,7 +22,8 @@ struct Synth: ParsableCommand {
             Example: genrekit synth --out gtzan-synth.zip --tracks-per-genre 10 --faults
             """)
 
-    @Option(help: ArgumentHelp("The archive to write: a .zip, or a .tar.gz with the same layout.", valueName: "file.zip"))
+    @Option(
+        help: ArgumentHelp("The archive to write: a .zip, or a .tar.gz with the same layout.", valueName: "file.zip"))
     var out: String
 
     @Flag(help: "Replace --out if it exists.")
@@ -69,7 +70,9 @@ struct Synth: ParsableCommand {
         do {
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
-                if isFolder.boolValue { throw DatasetError.wrongInput(path: out, message: "a folder; --out names the archive to write") }
+                if isFolder.boolValue {
+                    throw DatasetError.wrongInput(path: out, message: "a folder; --out names the archive to write")
+                }
                 if !force { throw DatasetError.destinationExists(path: out) }
             }
             StaleWork.sweep(beside: URL(fileURLWithPath: out)).forEach {

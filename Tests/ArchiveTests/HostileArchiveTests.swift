@@ -131,7 +131,9 @@ import Testing
     }
 
     @Test func escapingKeepsOrdinaryNames() {
-        #expect(EntryName.display("Data/genres_original/blues/blues.00000.wav") == "Data/genres_original/blues/blues.00000.wav")
+        #expect(
+            EntryName.display("Data/genres_original/blues/blues.00000.wav")
+                == "Data/genres_original/blues/blues.00000.wav")
         #expect(EntryName.display(Array("caf\u{E9}".utf8)) == "caf\u{E9}")
         #expect(EntryName.display("a\u{202E}b") == "a\\u{202e}b")
         #expect(EntryName.display([0x61, 0xE2, 0x82]) == "a\\xe2\\x82")

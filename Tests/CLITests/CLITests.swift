@@ -165,7 +165,8 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(noFeatures.status == 1)
         #expect(
             noFeatures.stderr
-                == "genrekit train: f: cannot train on it: no such file or folder; expected a features folder (genrekit prepare DATA --out FEATURES makes one)\n")
+                == "genrekit train: f: cannot train on it: no such file or folder; expected a features folder (genrekit prepare DATA --out FEATURES makes one)\n"
+        )
         let ratio = try Run("validate", "x", "--max-ratio", "1", in: dir.path)
         #expect(ratio.status == 64)
         #expect(ratio.stderr.contains("--max-ratio must be at least 2, not 1"))
@@ -190,7 +191,8 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(empty.status == 2)
         #expect(
             empty.stderr
-                == "genrekit prepare: split 60/20/20 of 2 usable tracks leaves val and test with no track; use more tracks per genre or other ratios (--split)\n")
+                == "genrekit prepare: split 60/20/20 of 2 usable tracks leaves val and test with no track; use more tracks per genre or other ratios (--split)\n"
+        )
         #expect(!FileManager.default.fileExists(atPath: dir.file("features")))
         let run = try Run("prepare", "data", "--out", "features", "--split-by", "segment", in: dir.path)
         #expect(run.status == 0, "\(run.stderr)")

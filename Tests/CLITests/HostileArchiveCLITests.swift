@@ -35,7 +35,10 @@ import Testing
         let rf64 = HostileAudio.rf64(samples: Fixtures.tone(seconds: 3), dataSize: UInt64(Int64.max))
         let name = try zip(
             dir, "rf64.zip",
-            [("Data/genres_original/blues/blues.00000.wav", rf64), ("Data/genres_original/rock/rock.00000.wav", Self.track)])
+            [
+                ("Data/genres_original/blues/blues.00000.wav", rf64),
+                ("Data/genres_original/rock/rock.00000.wav", Self.track),
+            ])
         let validate = try Run("validate", name, in: dir.path)
         #expect(validate.status == 0, "\(validate.stderr)")
         #expect(validate.stdout.contains("blues.00000"))
@@ -63,7 +66,9 @@ import Testing
         let messages = tracks.flatMap { ($0["problems"] as? [[String: Any]]) ?? [] }
             .filter { $0["code"] as? String == "duplicate" }.compactMap { $0["message"] as? String }
         #expect(messages.count == 1500)
-        #expect(messages.contains("identical decoded audio to 1499 other tracks: blues.00001, blues.00002, blues.00003 and 1496 more"))
+        #expect(
+            messages.contains(
+                "identical decoded audio to 1499 other tracks: blues.00001, blues.00002, blues.00003 and 1496 more"))
         #expect(messages.contains("identical decoded audio to blues.00000 and 1498 other tracks"))
     }
 
@@ -85,7 +90,8 @@ import Testing
     @Test func highRatioEntryIsStoppedEarly() throws {
         let dir = TemporaryDirectory()
         let zeros = [UInt8](repeating: 0, count: 6 << 20)
-        let name = try zip(dir, "bomb.zip", (0..<20).map { ("Data/genres_original/rock/rock.000\(10 + $0).wav", zeros) })
+        let name = try zip(
+            dir, "bomb.zip", (0..<20).map { ("Data/genres_original/rock/rock.000\(10 + $0).wav", zeros) })
         let run = try Run("unpack", name, "--into", "data", in: dir.path)
         #expect(run.status == 1)
         #expect(run.stderr.contains("past the compression ratio limit of 100:1"), "\(run.stderr)")
@@ -186,7 +192,8 @@ import Testing
         FileManager.default.createFile(atPath: dir.file("plain"), contents: Data("x".utf8))
         let blocked = try Run("unpack", "ok.zip", "--into", "plain/data", in: dir.path)
         #expect(blocked.status == 1)
-        #expect(!blocked.stderr.contains("Error Domain") && !blocked.stderr.contains(".unpacking-"), "\(blocked.stderr)")
+        #expect(
+            !blocked.stderr.contains("Error Domain") && !blocked.stderr.contains(".unpacking-"), "\(blocked.stderr)")
         #expect(blocked.stderr.hasPrefix("genrekit unpack: plain/data: "), "\(blocked.stderr)")
     }
 
@@ -196,11 +203,14 @@ import Testing
         _ = try zip(dir, "ok.zip", [("Data/genres_original/blues/blues.00000.wav", Self.track)])
         // Process ids stop below 2^22 on Linux: this one cannot be running.
         for stale in [".data.unpacking-99999999", ".data.replaced-99999998"] {
-            try FileManager.default.createDirectory(atPath: dir.file(stale + "/genres"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: dir.file(stale + "/genres"), withIntermediateDirectories: true)
         }
         let run = try Run("unpack", "ok.zip", "--into", "data", in: dir.path)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("genrekit unpack: removed .data.unpacking-99999999, left by an earlier run that was killed"))
+        #expect(
+            run.stderr.contains(
+                "genrekit unpack: removed .data.unpacking-99999999, left by an earlier run that was killed"))
         #expect(dir.tree().filter { $0.hasPrefix(".") }.isEmpty)
         // One that belongs to a live process (this one) stays.
         let live = ".data.unpacking-\(getpid())"
@@ -212,15 +222,22 @@ import Testing
     /// Item 14: a FIFO named like a track hung `validate`.
     @Test func fifoInADatasetFolderIsListedNotOpened() throws {
         let dir = TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir.file("data/genres/blues"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir.file("data/genres/blues/blues.00000.wav"), contents: Data(Self.track))
+        try FileManager.default.createDirectory(
+            atPath: dir.file("data/genres/blues"), withIntermediateDirectories: true)
+        FileManager.default.createFile(
+            atPath: dir.file("data/genres/blues/blues.00000.wav"), contents: Data(Self.track))
         #expect(mkfifo(dir.file("data/genres/blues/blues.00001.wav"), 0o644) == 0)
         let run = try Run(arguments: ["validate", "data", "--json"], in: dir.path, timeout: 60)
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let skipped = try #require(report["skipped"] as? [[String: String]])
-        #expect(skipped.contains { $0["path"] == "genres/blues/blues.00001.wav" && $0["reason"] == "not a regular file (a FIFO)" })
-        #expect(try Run(arguments: ["validate", "data/genres/blues/blues.00001.wav"], in: dir.path, timeout: 60).status == 1)
+        #expect(
+            skipped.contains {
+                $0["path"] == "genres/blues/blues.00001.wav" && $0["reason"] == "not a regular file (a FIFO)"
+            })
+        #expect(
+            try Run(arguments: ["validate", "data/genres/blues/blues.00001.wav"], in: dir.path, timeout: 60).status == 1
+        )
     }
 
     /// Item 21: an output that is, or holds, the input would delete it with --force.
@@ -230,7 +247,10 @@ import Testing
         _ = try zip(dir, "data/x.zip", [("Data/genres_original/blues/blues.00000.wav", Self.track)])
         let run = try Run("unpack", "data/x.zip", "--into", "data", "--force", in: dir.path)
         #expect(run.status == 1)
-        #expect(run.stderr == "genrekit unpack: data: overlaps the input data/x.zip (one holds the other); choose an output outside it\n")
+        #expect(
+            run.stderr
+                == "genrekit unpack: data: overlaps the input data/x.zip (one holds the other); choose an output outside it\n"
+        )
         #expect(FileManager.default.fileExists(atPath: dir.file("data/x.zip")))
         #expect(try Run("unpack", "data/x.zip", "--into", "unpacked", in: dir.path).status == 0)
         let same = try Run("prepare", "unpacked", "--out", "unpacked", "--force", in: dir.path)

@@ -35,23 +35,32 @@ import Testing
             try Sndfile.encode(samples: Fixtures.tone(seconds: 300, rate: 100, frequency: 10), sampleRate: 100))
         let refused = try Run(arguments: ["predict", tiny.bundle, slow], in: dir.path, timeout: 60)
         #expect(refused.status == 1, "no file classified: \(refused.stderr)")
-        #expect(refused.stderr == "genrekit predict: \(slow): sample rate 100 Hz: GenreKit converts audio of 8000 to 384000 Hz\n")
+        #expect(
+            refused.stderr
+                == "genrekit predict: \(slow): sample rate 100 Hz: GenreKit converts audio of 8000 to 384000 Hz\n")
 
         let short = write(dir, "short.wav", try Sndfile.encode(samples: Fixtures.tone(seconds: 2), sampleRate: 22050))
-        let mixed = try Run(arguments: ["predict", tiny.bundle, short, files[0], "missing.wav", tiny.bundle], in: dir.path)
+        let mixed = try Run(
+            arguments: ["predict", tiny.bundle, short, files[0], "missing.wav", tiny.bundle], in: dir.path)
         #expect(mixed.status == 2)
         let lines = mixed.stderr.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
-        #expect(lines.contains("genrekit predict: \(short): too short: 2.00 s of audio, shorter than one 3.00 s segment"))
+        #expect(
+            lines.contains("genrekit predict: \(short): too short: 2.00 s of audio, shorter than one 3.00 s segment"))
         #expect(lines.contains("genrekit predict: missing.wav: no such file"))
         #expect(lines.contains { $0.hasPrefix("genrekit predict: \(tiny.bundle): an archive or a bundle, not audio") })
 
         let swapped = try Run("predict", files[0], tiny.bundle, in: dir.path)
         #expect(swapped.status == 1)
-        #expect(swapped.stderr.contains("an audio file, not a bundle (.tar.gz from genrekit package): the bundle comes first"))
+        #expect(
+            swapped.stderr.contains(
+                "an audio file, not a bundle (.tar.gz from genrekit package): the bundle comes first"))
         for (path, words) in [
             ("nothing.tar.gz", "no such file or folder; expected a bundle"),
-            (tiny.dir.file("zoo"), "a zoo folder, not a bundle (.tar.gz from genrekit package): give one of its bundles"),
+            (
+                tiny.dir.file("zoo"),
+                "a zoo folder, not a bundle (.tar.gz from genrekit package): give one of its bundles"
+            ),
             (tiny.run, "a run folder, not a bundle (.tar.gz from genrekit package): genrekit package RUN"),
         ] {
             for command in ["inspect", "predict"] {
@@ -74,7 +83,8 @@ import Testing
         broken[5000] = .nan
         broken[9000] = 1e30
         for (i, samples) in [quiet, other, broken].enumerated() {
-            _ = write(dir, "data/genres/blues/blues.0000\(i).wav", try Sndfile.encode(floats: samples, sampleRate: 22050))
+            _ = write(
+                dir, "data/genres/blues/blues.0000\(i).wav", try Sndfile.encode(floats: samples, sampleRate: 22050))
         }
         let run = try Run("validate", "data", "--json", in: dir.path)
         #expect(run.status == 0, "\(run.stderr)")
@@ -93,19 +103,29 @@ import Testing
     /// Item 13: a track edited after `unpack` (validation.json now stale) crashed prepare.
     @Test func trackEditedAfterUnpack() throws {
         let dir = TemporaryDirectory()
-        #expect(try Run("synth", "--out", "s.zip", "--tracks-per-genre", "3", "--seconds", "9", "-q", in: dir.path).status == 0)
+        #expect(
+            try Run("synth", "--out", "s.zip", "--tracks-per-genre", "3", "--seconds", "9", "-q", in: dir.path).status
+                == 0)
         #expect(try Run("unpack", "s.zip", "--into", "data", "-q", in: dir.path).status == 0)
-        _ = write(dir, "data/genres/rock/rock.00001.wav", try Sndfile.encode(samples: Fixtures.tone(seconds: 4), sampleRate: 22050))
+        _ = write(
+            dir, "data/genres/rock/rock.00001.wav",
+            try Sndfile.encode(samples: Fixtures.tone(seconds: 4), sampleRate: 22050))
         _ = write(dir, "data/genres/jazz/jazz.00001.wav", Array(repeating: 7, count: 900))
         let run = try Run("prepare", "data", "--out", "features", "--split", "34/33/33", in: dir.path)
         #expect(run.status == 0, "\(run.stderr)")
         let description = try #require(
-            try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(dir.file("features/dataset.json")))) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(dir.file("features/dataset.json"))))
+                as? [String: Any])
         let dropped = try #require(description["droppedSegments"] as? [[String: Any]])
-        #expect(dropped.contains { $0["id"] as? String == "rock.00001" && ($0["reason"] as? String)?.contains("changed") == true })
+        #expect(
+            dropped.contains {
+                $0["id"] as? String == "rock.00001" && ($0["reason"] as? String)?.contains("changed") == true
+            })
         let skipped = try #require(description["skipped"] as? [[String: Any]])
         #expect(skipped.contains { $0["id"] as? String == "jazz.00001" })
-        #expect(description["generator"] as? String == "genrekit " + (try Run("--version", in: dir.path)).stdout.trimmingCharacters(in: .newlines))
+        #expect(
+            description["generator"] as? String == "genrekit "
+                + (try Run("--version", in: dir.path)).stdout.trimmingCharacters(in: .newlines))
         #expect(dir.tree().allSatisfy { !$0.hasPrefix(".") })
     }
 
@@ -119,7 +139,8 @@ import Testing
         for (name, header) in cases {
             let folder = dir.file(name)
             try FileManager.default.copyItem(atPath: tiny.features, toPath: folder)
-            let npy = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + header
+            let npy =
+                [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + header
                 + [UInt8](repeating: 0, count: 64)
             let writer = try ArchiveWriter(path: folder + "/train.npz", format: .zip())
             try writer.addFile("mfcc.npy", bytes: npy)
@@ -133,11 +154,13 @@ import Testing
         for (field, value) in [("nMFCC", 0), ("framesPerSegment", 0), ("hopLength", 0), ("nFFT", 1 << 30)] {
             let folder = dir.file(field)
             try FileManager.default.copyItem(atPath: tiny.features, toPath: folder)
-            var description = try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(folder + "/dataset.json"))) as! [String: Any]
+            var description =
+                try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(folder + "/dataset.json"))) as! [String: Any]
             var features = description["features"] as! [String: Any]
             features[field] = value
             description["features"] = features
-            FileManager.default.createFile(atPath: folder + "/dataset.json", contents: try JSONSerialization.data(withJSONObject: description))
+            FileManager.default.createFile(
+                atPath: folder + "/dataset.json", contents: try JSONSerialization.data(withJSONObject: description))
             let run = try Run("train", field, "--out", field + "-run", in: dir.path)
             #expect(run.status == 1, "\(field): \(run.stderr)")
             #expect(run.stderr.contains("dataset.json: cannot train on it: features.\(field)"), "\(run.stderr)")
@@ -146,7 +169,8 @@ import Testing
 
     /// dataset.json's record of a tensor file, updated to what the file now is.
     func resign(_ folder: String, _ file: String) throws {
-        var description = try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(folder + "/dataset.json"))) as! [String: Any]
+        var description =
+            try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(folder + "/dataset.json"))) as! [String: Any]
         var files = description["files"] as! [String: Any]
         var entry = files[file] as! [String: Any]
         let bytes = Fixtures.bytes(folder + "/" + file)
@@ -154,7 +178,8 @@ import Testing
         entry["bytes"] = bytes.count
         files[file] = entry
         description["files"] = files
-        FileManager.default.createFile(atPath: folder + "/dataset.json", contents: try JSONSerialization.data(withJSONObject: description))
+        FileManager.default.createFile(
+            atPath: folder + "/dataset.json", contents: try JSONSerialization.data(withJSONObject: description))
     }
 
     /// Item 16: re-signed bundles with values that would crash or hang `inspect` and `predict`.
@@ -174,7 +199,8 @@ import Testing
             try BundleFiles.resign(tiny.bundle, to: path, edit: edit)
             FuzzSeeds.keep(file: path, as: .bundle)
             for command in ["inspect", "predict"] {
-                let run = try Run(arguments: [command, path] + (command == "predict" ? [clip] : []), in: dir.path, timeout: 120)
+                let run = try Run(
+                    arguments: [command, path] + (command == "predict" ? [clip] : []), in: dir.path, timeout: 120)
                 #expect(run.status == 1, "\(command) \(name): \(run.status) \(run.stderr)")
                 #expect(run.stderr.hasPrefix("genrekit \(command): \(path): manifest.json: "), "\(run.stderr)")
                 #expect(run.peakBytes < 300 << 20)
@@ -232,7 +258,8 @@ import Testing
         let dir = TemporaryDirectory()
         let run = try tiny.copyRun(into: dir)
         #expect(try Run("package", run, "--model-version", "1.0.0", "--zoo", "zoo", in: dir.path).status == 0)
-        FileManager.default.createFile(atPath: dir.file("zoo/index.json"), contents: Data("{\"bundles\":[],\"formatVersion\":1}".utf8))
+        FileManager.default.createFile(
+            atPath: dir.file("zoo/index.json"), contents: Data("{\"bundles\":[],\"formatVersion\":1}".utf8))
         let list = try Run("zoo", "list", "zoo", in: dir.path)
         #expect(list.status == 0)
         #expect(list.stdout.contains("tiny  1.0.0"), "\(list.stdout)")
@@ -258,7 +285,9 @@ import Testing
         #expect(exists.stderr.contains("--resume carries on from its last checkpoint, --force starts over"))
         let resume = try Run(arguments: base + ["--out", "early", "--resume"], in: dir.path)
         #expect(resume.status == 1)
-        #expect(resume.stderr.contains("no checkpoint to resume from (the run stopped before its first epoch ended); start over with --force"))
+        #expect(
+            resume.stderr.contains(
+                "no checkpoint to resume from (the run stopped before its first epoch ended); start over with --force"))
         #expect(try Run(arguments: base + ["--out", "early", "--force", "--epochs", "1"], in: dir.path).status == 0)
         let notRun = try Run(arguments: base + ["--out", tiny.dir.file("zoo"), "--force"], in: dir.path)
         #expect(notRun.status == 1)
@@ -296,7 +325,8 @@ import Testing
         #expect((info["resumes"] as? [[String: Int]])?.first == ["atEpoch": 2, "epochs": 400])
 
         let stopping = try Run(
-            arguments: base + ["--out", "stops", "--epochs", "40", "--patience", "1", "--learning-rate", "0.05"], in: dir.path)
+            arguments: base + ["--out", "stops", "--epochs", "40", "--patience", "1", "--learning-rate", "0.05"],
+            in: dir.path)
         #expect(stopping.status == 0)
         #expect(stopping.stderr.contains("early stopping: the weights of epoch"), "\(stopping.stderr)")
     }
@@ -308,14 +338,16 @@ import Testing
         var layers = recipe["layers"] as! [[String: Any]]
         layers.insert(["type": "lstm", "name": "lstm_2", "units": 8], at: 1)
         recipe["layers"] = layers
-        FileManager.default.createFile(atPath: dir.file("stacked.json"), contents: try JSONSerialization.data(withJSONObject: recipe))
+        FileManager.default.createFile(
+            atPath: dir.file("stacked.json"), contents: try JSONSerialization.data(withJSONObject: recipe))
         let stacked = try Run("train", tiny.features, "--recipe", "stacked.json", "--out", "r1", in: dir.path)
         #expect(stacked.status == 1)
         #expect(stacked.stderr.contains("only the first layer can be an lstm"), "\(stacked.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("r1")))
         recipe = try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(tiny.recipe))) as! [String: Any]
         recipe["optimizer"] = ["type": "sgd", "learningRate": 0.01]
-        FileManager.default.createFile(atPath: dir.file("sgd.json"), contents: try JSONSerialization.data(withJSONObject: recipe))
+        FileManager.default.createFile(
+            atPath: dir.file("sgd.json"), contents: try JSONSerialization.data(withJSONObject: recipe))
         let sgd = try Run("train", tiny.features, "--recipe", "sgd.json", "--out", "r2", in: dir.path)
         #expect(sgd.status == 1)
         #expect(sgd.stderr == "genrekit train: recipe tiny: optimizer sgd is not supported (supported: adam)\n")
@@ -332,17 +364,24 @@ import Testing
         #expect(none.stderr.hasPrefix("genrekit prepare: bad: no usable track (3 skipped"), "\(none.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("f")))
 
-        _ = write(dir, "list.json", Array(#"{"train": ["blues.00000", "blues.00001"], "val": ["blues.00001"], "test": []}"#.utf8))
+        _ = write(
+            dir, "list.json",
+            Array(#"{"train": ["blues.00000", "blues.00001"], "val": ["blues.00001"], "test": []}"#.utf8))
         let twice = try Run("prepare", tiny.data, "--out", "f", "--split-list", "list.json", in: dir.path)
         #expect(twice.status == 1)
         #expect(twice.stderr == "genrekit prepare: list.json: puts blues.00001 in both train and val\n")
         let absent = try Run("prepare", tiny.data, "--out", "f", "--split-list", "fault-filtered", in: dir.path)
         #expect(absent.stderr.contains("the split list fault-filtered names"), "\(absent.stderr)")
 
-        #expect(try Run("synth", "--out", "s.zip", "--tracks-per-genre", "1", "--seconds", "3", "-q", in: dir.path).status == 0)
+        #expect(
+            try Run("synth", "--out", "s.zip", "--tracks-per-genre", "1", "--seconds", "3", "-q", in: dir.path).status
+                == 0)
         let zip = try Run("prepare", "s.zip", "--out", "f", in: dir.path)
         #expect(zip.status == 1)
-        #expect(zip.stderr == "genrekit prepare: s.zip: an archive, not an unpacked dataset folder: unpack it first (genrekit unpack ARCHIVE --into DATA)\n")
+        #expect(
+            zip.stderr
+                == "genrekit prepare: s.zip: an archive, not an unpacked dataset folder: unpack it first (genrekit unpack ARCHIVE --into DATA)\n"
+        )
         let train = try Run("train", "s.zip", "--out", "r", in: dir.path)
         #expect(train.stderr.hasPrefix("genrekit train: s.zip: cannot train on it: an archive, not a features folder"))
     }
@@ -350,17 +389,22 @@ import Testing
     /// Item 25: synth and zoo list used as a newcomer would.
     @Test func synthAndZooListAsANewcomerUsesThem() throws {
         let dir = TemporaryDirectory()
-        #expect(try Run("synth", "--out", "s.zip", "--tracks-per-genre", "1", "--seconds", "3", "-q", in: dir.path).status == 0)
+        #expect(
+            try Run("synth", "--out", "s.zip", "--tracks-per-genre", "1", "--seconds", "3", "-q", in: dir.path).status
+                == 0)
         let before = BundleFiles.sha256(Fixtures.bytes(dir.file("s.zip")))
         let again = try Run("synth", "--out", "s.zip", "--tracks-per-genre", "2", "--seconds", "3", in: dir.path)
         #expect(again.status == 1)
         #expect(again.stderr == "genrekit synth: s.zip: already exists (use --force to replace it)\n")
         #expect(BundleFiles.sha256(Fixtures.bytes(dir.file("s.zip"))) == before)
-        #expect(try Run("synth", "--out", "s.tar.gz", "--tracks-per-genre", "1", "--seconds", "3", "-q", in: dir.path).status == 0)
+        #expect(
+            try Run("synth", "--out", "s.tar.gz", "--tracks-per-genre", "1", "--seconds", "3", "-q", in: dir.path)
+                .status == 0)
         #expect(Array(Fixtures.bytes(dir.file("s.tar.gz")).prefix(2)) == [0x1F, 0x8B])
         #expect(try Run("validate", "s.tar.gz", in: dir.path).status == 0)
         #expect(try Run("synth", "--out", "s.rar", in: dir.path).status == 64)
-        let missing = try Run("synth", "--out", "no/such/folder/s.zip", "--tracks-per-genre", "1", "--seconds", "3", in: dir.path)
+        let missing = try Run(
+            "synth", "--out", "no/such/folder/s.zip", "--tracks-per-genre", "1", "--seconds", "3", in: dir.path)
         #expect(missing.status == 1)
         #expect(!missing.stderr.contains(".partial-"), "\(missing.stderr)")
         let zoo = try Run("zoo", "list", "nozoo", in: dir.path)

@@ -34,21 +34,26 @@ final class TinyModel: @unchecked Sendable {
     }
 
     static func check(_ run: Run) throws {
-        guard run.status == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSDebugDescriptionErrorKey: run.stderr]) }
+        guard run.status == 0 else {
+            throw CocoaError(.featureUnsupported, userInfo: [NSDebugDescriptionErrorKey: run.stderr])
+        }
     }
 
     /// lstm-norm, eight times narrower, so a debug build trains it in seconds.
     static func writeRecipe(to path: String, patience: Int? = nil) throws {
         var recipe = try #require(
             try JSONSerialization.jsonObject(
-                with: Data(Fixtures.bytes(Fixtures.packageRoot + "/manifests/models/lstm-norm.json"))) as? [String: Any])
+                with: Data(Fixtures.bytes(Fixtures.packageRoot + "/manifests/models/lstm-norm.json"))) as? [String: Any]
+        )
         recipe["name"] = "tiny"
         recipe["layers"] = (recipe["layers"] as! [[String: Any]]).map { layer in
             var l = layer
             if let units = l["units"] as? Int { l["units"] = units / 8 }
             return l
         }
-        if let patience { recipe["earlyStopping"] = ["monitor": "val_loss", "patience": patience, "restoreBestWeights": true] }
+        if let patience {
+            recipe["earlyStopping"] = ["monitor": "val_loss", "patience": patience, "restoreBestWeights": true]
+        }
         FileManager.default.createFile(atPath: path, contents: try JSONSerialization.data(withJSONObject: recipe))
     }
 

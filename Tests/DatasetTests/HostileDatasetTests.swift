@@ -1,7 +1,8 @@
-@testable import Dataset
 import Foundation
 import TestSupport
 import Testing
+
+@testable import Dataset
 
 /// Staging folders, stale work, overlapping outputs and duplicate groups (issue: hostile and
 /// unlucky inputs, items 2, 8, 9 and 21).
@@ -46,10 +47,16 @@ import Testing
     /// Item 8: work files of killed runs go; those of live ones stay.
     @Test func staleWorkIsSweptOnlyForDeadProcesses() throws {
         let dir = TemporaryDirectory()
-        let names = [".data.unpacking-99999999", ".data.preparing-99999998", ".data.partial-99999997", ".data.unpacking-\(getpid())", ".data.notes-99999999", ".database.unpacking-99999999"]
-        for name in names { try FileManager.default.createDirectory(atPath: dir.file(name), withIntermediateDirectories: false) }
+        let names = [
+            ".data.unpacking-99999999", ".data.preparing-99999998", ".data.partial-99999997",
+            ".data.unpacking-\(getpid())", ".data.notes-99999999", ".database.unpacking-99999999",
+        ]
+        for name in names {
+            try FileManager.default.createDirectory(atPath: dir.file(name), withIntermediateDirectories: false)
+        }
         let removed = StaleWork.sweep(beside: URL(fileURLWithPath: dir.file("data")))
-        #expect(removed.map(\.name) == [".data.partial-99999997", ".data.preparing-99999998", ".data.unpacking-99999999"])
+        #expect(
+            removed.map(\.name) == [".data.partial-99999997", ".data.preparing-99999998", ".data.unpacking-99999999"])
         #expect(dir.tree() == [".data.notes-99999999", ".data.unpacking-\(getpid())", ".database.unpacking-99999999"])
     }
 
@@ -60,7 +67,8 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: dir.file("link"), withDestinationPath: dir.file("data"))
         for output in ["data", "data/features", "link", "link/x", dir.path] {
             #expect(throws: DatasetError.self, "\(output)") {
-                try InputPath.refuseOverlap(output: dir.file(output == dir.path ? "." : output), inputs: [dir.file("data")])
+                try InputPath.refuseOverlap(
+                    output: dir.file(output == dir.path ? "." : output), inputs: [dir.file("data")])
             }
         }
         try InputPath.refuseOverlap(output: dir.file("features"), inputs: [dir.file("data")])
@@ -72,7 +80,9 @@ import Testing
         let ids = (0..<10_000).map { "rock.\(String(format: "%05d", $0))" }
         let messages = ids.indices.map { ReportBuilder.duplicateMessage(ids, member: $0) }
         #expect(messages.allSatisfy { $0.count < 120 })
-        #expect(messages[0] == "identical decoded audio to 9999 other tracks: rock.00001, rock.00002, rock.00003 and 9996 more")
+        #expect(
+            messages[0]
+                == "identical decoded audio to 9999 other tracks: rock.00001, rock.00002, rock.00003 and 9996 more")
         #expect(messages[5] == "identical decoded audio to rock.00000 and 9998 other tracks")
         #expect(ReportBuilder.duplicateMessage(["a", "b"], member: 1) == "identical decoded audio to a")
     }

@@ -1,7 +1,7 @@
-import Foundation
-import FuzzEntries
 import Archive
 import Audio
+import Foundation
+import FuzzEntries
 import TestSupport
 import Testing
 
@@ -34,12 +34,15 @@ import Testing
         #expect(FuzzEntry.archive.run(zip))
         let tar = RawTar.make([RawTar.Member("genres/a.wav", tone)])
         #expect(FuzzEntry.archive.run(tar))
-        let safetensors = Fixtures.bytes(Fixtures.packageRoot + "/Tests/ModelZooTests/Fixtures/python-written.safetensors")
+        let safetensors = Fixtures.bytes(
+            Fixtures.packageRoot + "/Tests/ModelZooTests/Fixtures/python-written.safetensors")
         #expect(FuzzEntry.safetensors.run(safetensors))
         let writer = try ArchiveWriter(path: dir.file("a.npz"), format: .zip())
         let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"
         let padded = header + String(repeating: " ", count: (64 - (11 + header.utf8.count) % 64) % 64) + "\n"
-        let npy = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(padded.utf8.count & 0xFF), UInt8(padded.utf8.count >> 8)] + Array(padded.utf8) + [UInt8](repeating: 0, count: 8)
+        let npy =
+            [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(padded.utf8.count & 0xFF), UInt8(padded.utf8.count >> 8)]
+            + Array(padded.utf8) + [UInt8](repeating: 0, count: 8)
         try writer.addFile("x.npy", bytes: npy)
         try writer.finish()
         #expect(FuzzEntry.npy.run(npy))

@@ -54,7 +54,9 @@ func sha256(_ bytes: [UInt8]) -> String { BundleFiles.sha256(bytes) }
                 "manifest.json", "README.md", "weights.safetensors", "evaluation.json", "history.csv", "curves.svg",
                 "confusion.svg",
             ])
-        #expect(Fixtures.tree(dir.file("zoo")) == [".lock", "index.json", "small-1.0.0.tar.gz"], "the lock file stays (empty)")
+        #expect(
+            Fixtures.tree(dir.file("zoo")) == [".lock", "index.json", "small-1.0.0.tar.gz"],
+            "the lock file stays (empty)")
         let bundle = try Bundle.open(path)
         let m = bundle.manifest
         #expect(m.schemaVersion == 1)

@@ -1,11 +1,12 @@
 import Dataset
 import Features
 import Foundation
-@testable import ModelZoo
 import NeuralNet
 import Prepare
 import TestSupport
 import Testing
+
+@testable import ModelZoo
 
 /// Files anyone can edit: every size, count and offset is checked before it is used, and the
 /// bounds the code enforces are the ones the bundle manifest's JSON Schema states.
@@ -14,7 +15,8 @@ import Testing
         var h = header
         let unpadded = 10 + h.utf8.count + 1
         h += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        let bytes = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count & 0xFF), UInt8(h.utf8.count >> 8)]
+        let bytes =
+            [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count & 0xFF), UInt8(h.utf8.count >> 8)]
             + Array(h.utf8) + [UInt8](repeating: 0, count: data)
         FuzzSeeds.keep(bytes, as: .npy)
         return bytes
@@ -45,7 +47,9 @@ import Testing
 
     static func safetensors(_ header: String, data: Int) -> [UInt8] {
         let json = Array(header.utf8)
-        let bytes = (0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) } + json + [UInt8](repeating: 0, count: data)
+        let bytes =
+            (0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) } + json
+            + [UInt8](repeating: 0, count: data)
         FuzzSeeds.keep(bytes, as: .safetensors)
         return bytes
     }
@@ -79,7 +83,8 @@ import Testing
         negative.layers[0].units = .count(-5)
         #expect(throws: RecipeError.self) { try negative.check() }
         var softmaxInside = try Recipe.load("lstm-seed")
-        let inner = try #require(softmaxInside.layers.indices.dropLast().last { softmaxInside.layers[$0].type == "dense" })
+        let inner = try #require(
+            softmaxInside.layers.indices.dropLast().last { softmaxInside.layers[$0].type == "dense" })
         softmaxInside.layers[inner].activation = "softmax"
         #expect(throws: RecipeError.self) { try softmaxInside.check() }
     }
@@ -92,7 +97,8 @@ import Testing
                 as? [String: Any])
         let defs = try #require(schema["$defs"] as? [String: Any])
         func bounds(_ object: Any?) -> ClosedRange<Double>? {
-            guard let o = object as? [String: Any], let low = o["minimum"] as? Double, let high = o["maximum"] as? Double
+            guard let o = object as? [String: Any], let low = o["minimum"] as? Double,
+                let high = o["maximum"] as? Double
             else { return nil }
             return low...high
         }
@@ -106,21 +112,28 @@ import Testing
         #expect(bounds(features["nMFCC"]) == range(B.nMFCC))
         #expect(bounds(features["segmentsPerTrack"]) == 1...100)
         #expect(bounds(features["seconds"]) == 1...3600)
-        #expect(bounds(features["samplesPerSegment"]) == range(1...DatasetDescription.FeatureParameters.maxSamplesPerSegment))
+        #expect(
+            bounds(features["samplesPerSegment"])
+                == range(1...DatasetDescription.FeatureParameters.maxSamplesPerSegment))
         let power = try #require((features["powerToDB"] as? [String: Any])?["properties"] as? [String: Any])
         #expect(bounds(power["topDB"]) == B.topDB)
         #expect(bounds(power["amin"]) == B.amin)
         let recipe = try #require((defs["recipe"] as? [String: Any])?["properties"] as? [String: Any])
         let layers = try #require(recipe["layers"] as? [String: Any])
         #expect((layers["minItems"] as? Int).map { $0...(layers["maxItems"] as? Int ?? 0) } == Recipe.Bounds.layers)
-        let units = ((((layers["items"] as? [String: Any])?["properties"] as? [String: Any])?["units"] as? [String: Any])?[
-            "oneOf"] as? [Any])?.first
+        let units =
+            ((((layers["items"] as? [String: Any])?["properties"] as? [String: Any])?["units"] as? [String: Any])?[
+                "oneOf"] as? [Any])?.first
         #expect(bounds(units) == range(Recipe.Bounds.units))
-        #expect(bounds((defs["layer"] as? [String: Any]).flatMap { ($0["properties"] as? [String: Any])?["units"] }) == range(Recipe.Bounds.units))
+        #expect(
+            bounds((defs["layer"] as? [String: Any]).flatMap { ($0["properties"] as? [String: Any])?["units"] })
+                == range(Recipe.Bounds.units))
         #expect(bounds(recipe["batchSize"]) == range(Recipe.Bounds.batchSize))
         #expect(bounds(recipe["epochs"]) == range(Recipe.Bounds.epochs))
         let optimizer = try #require((recipe["optimizer"] as? [String: Any])?["properties"] as? [String: Any])
-        #expect(bounds(optimizer["learningRate"]).map { Float($0.lowerBound)...Float($0.upperBound) } == Recipe.Bounds.learningRate)
+        #expect(
+            bounds(optimizer["learningRate"]).map { Float($0.lowerBound)...Float($0.upperBound) }
+                == Recipe.Bounds.learningRate)
         let genres = try #require((schema["properties"] as? [String: Any])?["genres"] as? [String: Any])
         #expect(genres["maxItems"] as? Int == BundleManifest.maxGenres)
     }

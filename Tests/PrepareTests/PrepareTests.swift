@@ -57,7 +57,9 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
     @Test func rowsAreTheSegmentsTheyName() throws {
         let dir = TemporaryDirectory()
         let data = try makeDataset(dir, perGenre: 3)
-        let d = try prepare(data, dir.file("f")) { $0.split = StratifiedSplit(train: 1.0 / 3, val: 1.0 / 3, test: 1.0 / 3) }
+        let d = try prepare(data, dir.file("f")) {
+            $0.split = StratifiedSplit(train: 1.0 / 3, val: 1.0 / 3, test: 1.0 / 3)
+        }
         let train = try NPY.readArchive(path: dir.file("f/train.npz"))
         let row = 0
         let track = d.tracks[Int(try #require(train["track"]?.integers())[row])]

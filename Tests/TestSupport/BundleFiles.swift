@@ -27,7 +27,8 @@ public enum BundleFiles {
     /// member replaced by `replace`, every changed member's SHA-256 and size written into the
     /// manifest: a re-signed bundle.
     public static func resign(
-        _ bundle: String, to path: String, replace: [String: [UInt8]] = [:], edit: (inout [String: Any]) -> Void = { _ in }
+        _ bundle: String, to path: String, replace: [String: [UInt8]] = [:],
+        edit: (inout [String: Any]) -> Void = { _ in }
     ) throws {
         var parts = try members(of: bundle)
         for (i, (name, _)) in parts.enumerated() { if let bytes = replace[name] { parts[i].1 = bytes } }

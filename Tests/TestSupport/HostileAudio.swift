@@ -7,9 +7,11 @@ public enum HostileAudio {
     /// An RF64 WAV of 16-bit mono `samples` whose `ds64` chunk declares `dataSize` bytes of audio.
     public static func rf64(samples: [Int16], rate: Int = 22050, dataSize: UInt64) -> [UInt8] {
         let data = samples.flatMap { le(UInt16(bitPattern: $0)) }
-        let ds64 = Array("ds64".utf8) + le(UInt32(28)) + le(UInt64(data.count + 80)) + le(dataSize)
+        let ds64 =
+            Array("ds64".utf8) + le(UInt32(28)) + le(UInt64(data.count + 80)) + le(dataSize)
             + le(UInt64(samples.count)) + le(UInt32(0))
-        let fmt = Array("fmt ".utf8) + le(UInt32(16)) + le(UInt16(1)) + le(UInt16(1)) + le(UInt32(rate))
+        let fmt =
+            Array("fmt ".utf8) + le(UInt32(16)) + le(UInt16(1)) + le(UInt16(1)) + le(UInt32(rate))
             + le(UInt32(rate * 2)) + le(UInt16(2)) + le(UInt16(16))
         return Array("RF64".utf8) + le(UInt32.max) + Array("WAVE".utf8) + ds64 + fmt + Array("data".utf8)
             + le(UInt32.max) + data
@@ -60,7 +62,9 @@ public enum HostileAudio {
 
     /// A float WAV of a sine at `amplitude` (full scale 1), seeded noise added so two seeds
     /// differ.
-    public static func floatTone(seconds: Double, amplitude: Float, frequency: Double = 440, seed: UInt64 = 1) -> [Float] {
+    public static func floatTone(seconds: Double, amplitude: Float, frequency: Double = 440, seed: UInt64 = 1)
+        -> [Float]
+    {
         Fixtures.tone(seconds: seconds, frequency: frequency, amplitude: 1, seed: seed).map {
             Float($0) / 32767 * amplitude
         }

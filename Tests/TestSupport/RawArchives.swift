@@ -117,8 +117,7 @@ public enum RawTar {
         public var type: UInt8
         /// Write a wrong checksum (a damaged header).
         public var badChecksum: Bool
-        public init(_ name: String, _ data: [UInt8] = [], type: UInt8 = UInt8(ascii: "0"), badChecksum: Bool = false)
-        {
+        public init(_ name: String, _ data: [UInt8] = [], type: UInt8 = UInt8(ascii: "0"), badChecksum: Bool = false) {
             self.init(rawName: Array(name.utf8), data, type: type, badChecksum: badChecksum)
         }
         public init(rawName: [UInt8], _ data: [UInt8] = [], type: UInt8 = UInt8(ascii: "0"), badChecksum: Bool = false)
