@@ -25,12 +25,12 @@ if [ -z "$(ls -A "$seeds")" ]; then
     --filter 'Hostile|ArchiveRoundTrip|ArchiveRefusals|AudioProbeTests|SafetensorsTests|LibrosaParity'
 fi
 
-echo "== building the fuzz targets (libFuzzer, address sanitizer)"
+echo "== building the fuzzer (libFuzzer, address sanitizer)"
 swift build --package-path "$root/Fuzz" --scratch-path "$work/build" -c debug \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld 2>&1 |
   grep -v "Cannot export local symbol" || true
 bin=$work/build/debug
-[ -x "$bin/fuzz-archive" ] || { echo "the fuzz targets did not build" >&2; exit 1; }
+[ -x "$bin/genrekit-fuzz" ] || { echo "the fuzzer did not build" >&2; exit 1; }
 
 status=0
 for t in $targets; do
@@ -41,7 +41,7 @@ for t in $targets; do
   [ -d "$root/Fuzz/Regressions/$t" ] && inputs="$inputs $root/Fuzz/Regressions/$t"
   echo "== fuzz-$t: $seconds s from $(cat "$seeds/$t"/* 2>/dev/null | wc -c | tr -d ' ') bytes of seeds"
   # shellcheck disable=SC2086
-  if ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$bin/fuzz-$t" $inputs \
+  if GENREKIT_FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$bin/genrekit-fuzz" $inputs \
     -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=512 \
     -artifact_prefix="$work/crashes/$t-" -print_final_stats=1 > "$work/$t.log" 2>&1; then
     :

@@ -72,6 +72,21 @@ import Testing
         #expect(throws: SafetensorsError.self) { try Safetensors.decode(bytes) }
     }
 
+    /// Weights are finite, and a normalisation's deviations positive: predict divides by them.
+    @Test func weightValuesAreChecked() throws {
+        let fine: [String: Tensor] = [
+            "dense.kernel": Tensor(shape: [2], values: [1, -1]),
+            "normalization.std": Tensor(shape: [2], values: [0.5, 2]),
+        ]
+        try Bundle.checkValues(fine, path: "b.tar.gz")
+        for (name, values) in [("dense.kernel", [Float.nan, 1]), ("dense.kernel", [.infinity, 1]), ("normalization.std", [0, 1])]
+        {
+            var weights = fine
+            weights[name] = Tensor(shape: [2], values: values)
+            #expect(throws: BundleError.self, "\(name) \(values)") { try Bundle.checkValues(weights, path: "b.tar.gz") }
+        }
+    }
+
     @Test func recipesTheTrainerCannotBuildAreRefused() throws {
         var stacked = try Recipe.load("lstm-seed")
         stacked.layers.insert(.init(type: "lstm", name: "lstm2", units: .count(8)), at: 1)
