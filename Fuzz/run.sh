@@ -26,11 +26,14 @@ if [ -z "$(ls -A "$seeds")" ]; then
 fi
 
 echo "== building the fuzzer (libFuzzer, address sanitizer)"
-swift build --package-path "$root/Fuzz" --scratch-path "$work/build" -c debug \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld 2>&1 |
-  grep -v "Cannot export local symbol" || true
+# The linker warns once per sanitizer symbol; the build's own errors still show.
+if ! swift build --package-path "$root/Fuzz" --scratch-path "$work/build" -c debug \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld > "$work/build.log" 2>&1; then
+  grep -v "Cannot export local symbol" "$work/build.log" | tail -40
+  echo "the fuzzer did not build" >&2
+  exit 1
+fi
 bin=$work/build/debug
-[ -x "$bin/genrekit-fuzz" ] || { echo "the fuzzer did not build" >&2; exit 1; }
 
 status=0
 for t in $targets; do

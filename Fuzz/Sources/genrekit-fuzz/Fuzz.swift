@@ -9,7 +9,8 @@ import FuzzEntries
 let entry: FuzzEntry = {
     let name = getenv("GENREKIT_FUZZ_TARGET").map { String(cString: $0) } ?? ""
     guard let entry = FuzzEntry(rawValue: name) else {
-        fputs("GENREKIT_FUZZ_TARGET must be one of \(FuzzEntry.allCases.map(\.rawValue)), not '\(name)'\n", stderr)
+        let message = "GENREKIT_FUZZ_TARGET must be one of \(FuzzEntry.allCases.map(\.rawValue)), not '\(name)'\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
         exit(64)
     }
     return entry
