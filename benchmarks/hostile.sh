@@ -32,8 +32,8 @@ bundle=$work/tiny-zoo/tiny-1.0.0.tar.gz
 run() {
   local kind=$1
   shift
-  /usr/bin/time -o "$hostile/time" -f "%e %M" timeout -s KILL 120 "$@" >/dev/null 2>&1
-  local status=$?
+  local status=0
+  /usr/bin/time -o "$hostile/time" -f "%e %M" timeout -s KILL 120 "$@" >/dev/null 2>&1 || status=$?
   read -r s kb < <(tail -1 "$hostile/time")
   printf '%s\t%s\t%s\t%s\n' "$status" "$s" "$kb" "${*: -1}" >> "$hostile/$kind.tsv"
 }
@@ -76,11 +76,13 @@ summary() {
          printf "%d | %d MB | %.2f s | %s | %d", n, kb / 1024, s, line, c}' "$hostile/$1.tsv"
 }
 row() { echo "| $1 | $(summary "$2") |"; }
-fuzz_rows=$(awk -F'\t' '{t[$2] += $3; e[$2] += $4; if ($5 > r[$2]) r[$2] = $5; T += $3; E += $4}
-  END {for (k in t) printf "| fuzz-%s | %.2f h | %d | %d MB |\n", k, t[k] / 3600, e[k], r[k];
-       printf "| all six | %.2f h | %d | |\n", T / 3600, E}' "$fuzz/history.tsv" 2>/dev/null | sort)
+fuzz_rows=$(awk -F'\t' '{t[$2] += $3; e[$2] += $4; if ($5 > r[$2]) r[$2] = $5}
+  END {for (k in t) printf "| %s | %.2f h | %d | %d MB |\n", k, t[k] / 3600, e[k], r[k]}' \
+  "$fuzz/history.tsv" 2>/dev/null | sort)
+fuzz_total=$(awk -F'\t' '{T += $3; E += $4} END {printf "| all six | %.2f h | %d | |", T / 3600, E}' \
+  "$fuzz/history.tsv" 2>/dev/null)
 kinds=$(for k in archive audio bundle npy safetensors manifest; do
-  printf '%s %s, ' "$(files "$seeds/$k" | wc -l)" "$k"; done)
+  printf '%s %s\n' "$(files "$seeds/$k" | wc -l)" "$k"; done | paste -sd, - | sed 's/,/, /g')
 crashes=$(cat "$hostile"/*.tsv | awk -F'\t' '$1 >= 128' | wc -l)
 
 block=$(cat <<MD
@@ -98,6 +100,9 @@ zips cut inside the central directory, names with newlines, escapes and invalid 
 NaN, infinities and 1e30, 100 Hz audio, re-signed bundles with units of 1e5 and 2e9, hop 0,
 nFFT 2^30, 1e8 mel bands, NaN weights — plus every input the fuzzers added to their corpora (up
 to $limit per kind here), plus the issue's large cases.
+
+Exit status 1 is a refusal (not an archive, no track in a GTZAN layout, undecodable audio, an
+unsafe or damaged archive or bundle), as intended for nearly all of these inputs.
 
 | command on | files | worst peak memory | slowest | exit statuses | crashes (128+) |
 | --- | ---: | ---: | ---: | --- | ---: |
@@ -117,9 +122,10 @@ grows as N (100,000 tracks: the report and the tracks' records are the whole pea
 Fuzzing (libFuzzer with the address sanitizer on GenreKit's Swift code; libarchive, libsndfile,
 zlib and Foundation's JSON run uninstrumented inside it), every \`make fuzz\` on this machine:
 
-| target | time | executions | peak memory |
+| entry | time | executions | peak memory |
 | --- | ---: | ---: | ---: |
 $fuzz_rows
+$fuzz_total
 
 Crash inputs found and fixed are kept in \`Fuzz/Regressions/\` and replayed by \`make test\`.
 <!-- hostile:end -->
