@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev pkg-config
 BENCH_PACKAGES = unzip time
 
-.PHONY: deps bench-deps build test demo example bench bench-accuracy bench-hostile fuzz install lint format manifests clean
+.PHONY: deps bench-deps build test demo example bench bench-accuracy bench-hostile fuzz install lint format clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -57,10 +57,6 @@ lint:
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources
-
-# Re-embed manifests/datasets/gtzan.json into the program after editing it.
-manifests:
-	scripts/embed-manifests.sh
 
 clean:
 	rm -rf .build .build-fuzz Fuzz/.build demo-out bench-out examples/.venv

@@ -42,8 +42,13 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "Dataset", "Prepare", "Archive", "Audio", "Features",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]),
-        .target(name: "Dataset", dependencies: ["Archive", "Audio", "CLinux"]),
+            ],
+            resources: [.embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json")]),
+        // The manifests are compiled in (`.embedInCode`): an installed binary has no resource folder.
+        // Sources/*/Resources/*.json are links to manifests/.
+        .target(
+            name: "Dataset", dependencies: ["Archive", "Audio", "CLinux"],
+            resources: [.embedInCode("Resources/gtzan.json")]),
         .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
         .target(
             name: "Prepare",
@@ -54,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "genrekit",
             dependencies: [
-                "Dataset", "Synth", "Prepare", "ModelZoo",
+                "Archive", "Dataset", "Features", "NeuralNet", "Synth", "Prepare", "ModelZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,4 @@
-import CSamplerate
+internal import CSamplerate
 
 /// Sample-rate conversion with libsamplerate's best sinc interpolator (SRC_SINC_BEST_QUALITY).
 public enum Resampler {

@@ -1,4 +1,4 @@
-import CSndfile
+internal import CSndfile
 
 #if canImport(Glibc)
     import Glibc

@@ -63,11 +63,11 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         return genre + "." + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
     }
 
-    /// The GTZAN manifest built into the program (the same bytes as
-    /// `manifests/datasets/gtzan.json`; a test keeps them equal).
+    /// The GTZAN manifest built into the program: `manifests/datasets/gtzan.json`, compiled in
+    /// (`.embedInCode`, through the link in `Sources/Dataset/Resources`).
     public static let gtzan: DatasetManifest = {
         do {
-            return try JSONDecoder().decode(DatasetManifest.self, from: Data(embeddedGTZAN.utf8))
+            return try JSONDecoder().decode(DatasetManifest.self, from: Data(PackageResources.gtzan_json))
         } catch {
             fatalError("built-in gtzan.json does not decode: \(error)")
         }

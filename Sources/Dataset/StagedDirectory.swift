@@ -1,4 +1,4 @@
-import CLinux
+internal import CLinux
 import Foundation
 
 /// A folder built under a hidden temporary name beside its destination and renamed into place

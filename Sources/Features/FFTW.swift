@@ -1,4 +1,4 @@
-import CFFTW
+internal import CFFTW
 import Foundation
 
 /// Real-to-complex FFTs of many frames at once with FFTW (single precision). The only file that

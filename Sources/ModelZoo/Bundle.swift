@@ -137,9 +137,11 @@ public struct Bundle: Sendable {
             throw BundleError(
                 path, file: "manifest.json", "the architecture does not match the network its recipe builds")
         }
-        guard ["none", "per-coefficient"].contains(m.normalization.kind),
-            (m.normalization.kind == "none") == (m.normalization.tensors ?? []).isEmpty
-        else { throw BundleError(path, file: "manifest.json", "normalization '\(m.normalization.kind)' is not usable") }
+        guard (m.normalization.kind == .none) == (m.normalization.tensors ?? []).isEmpty else {
+            throw BundleError(
+                path, file: "manifest.json",
+                "normalization '\(m.normalization.kind.rawValue)' does not match its tensors")
+        }
     }
 
     /// Weights must hold exactly the architecture's names and shapes.
@@ -182,7 +184,7 @@ public struct Bundle: Sendable {
 
     /// The input normalisation, if the model has one.
     var normalization: Normalization? {
-        guard manifest.normalization.kind == "per-coefficient", let mean = weights["normalization.mean"],
+        guard manifest.normalization.kind == .perCoefficient, let mean = weights["normalization.mean"],
             let std = weights["normalization.std"]
         else { return nil }
         return Normalization(mean: mean.values, std: std.values)

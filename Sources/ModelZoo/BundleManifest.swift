@@ -10,7 +10,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 
     public struct Normalization: Codable, Sendable, Equatable {
         /// `none` or `per-coefficient`.
-        public var kind: String
+        public var kind: InputNormalization
         /// How the input is transformed before the first layer, e.g.
         /// `(x - normalization.mean) / normalization.std`, per MFCC coefficient.
         public var formula: String?
@@ -26,11 +26,11 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     public struct Layer: Codable, Sendable, Equatable {
         public var name: String
         /// `lstm`, `dense` or `dropout`.
-        public var type: String
+        public var type: LayerKind
         public var inputSize: Int?
         public var units: Int?
         /// `relu`, `softmax` or none (dense layers).
-        public var activation: String?
+        public var activation: Activation?
         /// Dropout rate (identity at inference).
         public var rate: Float?
         /// LSTM only: the order of the four gates along the kernels' last axis.
@@ -105,7 +105,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
             case let lstm as LSTM:
                 layers.append(
                     Layer(
-                        name: spec.name, type: "lstm", inputSize: width, units: lstm.hiddenSize,
+                        name: spec.name, type: .lstm, inputSize: width, units: lstm.hiddenSize,
                         gateOrder: ["input", "forget", "candidate", "output"],
                         notes:
                             "Keras layout: kernel [in, 4H], recurrent_kernel [H, 4H], bias [4H]; sigmoid gates, tanh candidate and output; zero initial state; returns the last hidden state",
@@ -115,11 +115,11 @@ public struct BundleManifest: Codable, Sendable, Equatable {
                 let units = dense.kernel.shape[1]
                 layers.append(
                     Layer(
-                        name: spec.name, type: "dense", inputSize: width, units: units, activation: spec.activation,
+                        name: spec.name, type: .dense, inputSize: width, units: units, activation: spec.activation,
                         weights: weights, parameters: count))
                 width = units
             default:
-                layers.append(Layer(name: spec.name, type: "dropout", rate: spec.rate, weights: [], parameters: 0))
+                layers.append(Layer(name: spec.name, type: .dropout, rate: spec.rate, weights: [], parameters: 0))
             }
         }
         return Architecture(
@@ -154,9 +154,6 @@ extension BundleManifest {
             throw BundleManifestError("genres must be distinct, non-empty names")
         }
         try recipe.check()
-        guard Recipe.normalizations.contains(normalization.kind) else {
-            throw BundleManifestError("normalization.kind '\(normalization.kind)' is not none or per-coefficient")
-        }
         guard files.count <= 64 else { throw BundleManifestError("files lists \(files.count) files") }
     }
 }

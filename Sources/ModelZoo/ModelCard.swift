@@ -104,8 +104,8 @@ public enum ModelCard {
                     "n_fft \(f.nFFT), hop \(f.hopLength), \(f.nMels) mels (\(f.melScale)), \(f.window), "
                         + "center \(f.center), DCT \(f.dct); matches \(f.matches)",
                     "normalisation: "
-                        + (m.normalization.kind == "none"
-                            ? "none" : "\(m.normalization.kind): \(m.normalization.formula ?? "")"),
+                        + (m.normalization.kind == .none
+                            ? "none" : "\(m.normalization.kind.rawValue): \(m.normalization.formula ?? "")"),
                 ]
             ),
             ("Architecture", architecture),

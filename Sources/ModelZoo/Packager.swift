@@ -136,18 +136,18 @@ public struct Packager {
     }
 
     func makeManifest(_ f: RunFiles, name: String, created: Int64) -> BundleManifest {
-        let normalized = f.recipe.normalization == "per-coefficient"
+        let normalized = f.recipe.normalization == .perCoefficient
         return BundleManifest(
             schemaVersion: BundleManifest.currentSchemaVersion, name: name, version: version,
             created: Self.iso8601(created), generator: "genrekit \(GenreKitVersion.string)", genres: f.info.genres,
             features: f.info.features,
             normalization: normalized
                 ? .init(
-                    kind: "per-coefficient",
+                    kind: .perCoefficient,
                     formula:
                         "(x - normalization.mean) / normalization.std, per MFCC coefficient, before the first layer",
                     tensors: ["normalization.mean", "normalization.std"])
-                : .init(kind: "none"),
+                : .init(kind: .none),
             architecture: BundleManifest.architecture(
                 recipe: f.recipe, frames: f.info.features.framesPerSegment, nMFCC: f.info.features.nMFCC,
                 genres: f.info.genres.count),

@@ -28,17 +28,15 @@ public struct Recipe: Codable, Sendable, Equatable {
                 }
             }
         }
-        public var type: String
+        public var type: LayerKind
         public var name: String
         public var units: Units?
-        public var activation: String?
+        public var activation: Activation?
         public var rate: Float?
     }
-    /// The optimizer and its hyperparameters; those not given take Keras's Adam defaults, so a
-    /// recipe naming another optimizer is refused by `check()` with a sentence, not a decoding
-    /// error.
+    /// The optimizer and its hyperparameters; those not given take Keras's Adam defaults.
     public struct OptimizerSpec: Codable, Sendable, Equatable {
-        public var type: String
+        public var type: OptimizerKind
         public var learningRate: Float
         public var beta1: Float
         public var beta2: Float
@@ -46,7 +44,7 @@ public struct Recipe: Codable, Sendable, Equatable {
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            type = try c.decode(String.self, forKey: .type)
+            type = try c.decode(OptimizerKind.self, forKey: .type)
             learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? 0.001
             beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? 0.9
             beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? 0.999
@@ -74,16 +72,15 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var batchSize: Int
     public var epochs: Int
     public var shuffle: Bool
-    /// `none` or `per-coefficient`.
-    public var normalization: String
+    public var normalization: InputNormalization
     public var earlyStopping: EarlyStopping?
     public var seed: UInt64
 
     /// The built-in recipes, by name.
     public static let builtIn: [String: Recipe] = {
         var recipes: [String: Recipe] = [:]
-        for text in [embeddedLSTMSeed, embeddedLSTMNorm] {
-            let recipe = try! JSONDecoder().decode(Recipe.self, from: Data(text.utf8))
+        for bytes in [PackageResources.lstm_seed_json, PackageResources.lstm_norm_json] {
+            let recipe = try! JSONDecoder().decode(Recipe.self, from: Data(bytes))
             recipes[recipe.name] = recipe
         }
         return recipes
@@ -122,11 +119,6 @@ public struct Recipe: Codable, Sendable, Equatable {
         public static let epsilon: ClosedRange<Float> = 1e-30...1
     }
 
-    /// The layer types, the optimizers and the normalisations GenreKit trains.
-    public static let layerTypes = ["lstm", "dense", "dropout"]
-    public static let optimizers = ["adam"]
-    public static let normalizations = ["none", "per-coefficient"]
-
     /// Refuses what the trainer cannot build: one LSTM first (it returns its last hidden state,
     /// so a second one would have no sequence to read), then dense and dropout layers, the last a
     /// dense softmax; every number within `Bounds`.
@@ -137,34 +129,28 @@ public struct Recipe: Codable, Sendable, Equatable {
                 "has \(layers.count) layers; GenreKit builds \(Bounds.layers.lowerBound) to \(Bounds.layers.upperBound)"
             )
         }
-        guard layers.first?.type == "lstm" else { throw refuse("the first layer must be an lstm") }
-        guard layers.last?.type == "dense", layers.last?.activation == "softmax" else {
+        guard layers.first?.type == .lstm else { throw refuse("the first layer must be an lstm") }
+        guard layers.last?.type == .dense, layers.last?.activation == .softmax else {
             throw refuse("the last layer must be a dense softmax layer")
         }
         for (i, layer) in layers.enumerated() {
             switch layer.type {
-            case "lstm":
+            case .lstm:
                 guard i == 0 else {
                     throw refuse(
                         "layer \(layer.name): only the first layer can be an lstm (it returns its last state, not a sequence)"
                     )
                 }
                 try checkUnits(layer)
-            case "dense":
+            case .dense:
                 try checkUnits(layer)
-                guard ["relu", "softmax", "linear", nil].contains(layer.activation) else {
-                    throw refuse("layer \(layer.name): activation \(layer.activation!) is not relu, softmax or linear")
-                }
-                guard layer.activation != "softmax" || i == layers.count - 1 else {
+                guard layer.activation != .softmax || i == layers.count - 1 else {
                     throw refuse("layer \(layer.name): only the last layer can be softmax")
                 }
-            case "dropout":
+            case .dropout:
                 guard let rate = layer.rate, rate >= 0, rate < 1 else {
                     throw refuse("layer \(layer.name) needs a rate in [0, 1)")
                 }
-            default:
-                throw refuse(
-                    "layer \(layer.name) has unknown type \(layer.type) (\(Self.layerTypes.joined(separator: ", ")))")
             }
         }
         try checkTraining()
@@ -187,17 +173,10 @@ public struct Recipe: Codable, Sendable, Equatable {
 
     private func checkTraining() throws(RecipeError) {
         func refuse(_ message: String) -> RecipeError { RecipeError(recipe: name, message: message) }
-        guard Self.optimizers.contains(optimizer.type) else {
-            throw refuse(
-                "optimizer \(optimizer.type) is not supported (supported: \(Self.optimizers.joined(separator: ", ")))")
-        }
         guard Bounds.learningRate.contains(optimizer.learningRate), (0..<1).contains(optimizer.beta1),
             (0..<1).contains(optimizer.beta2), Bounds.epsilon.contains(optimizer.epsilon)
         else {
             throw refuse("adam needs learningRate in (0, 10], beta1 and beta2 in [0, 1), epsilon in (0, 1]")
-        }
-        guard Self.normalizations.contains(normalization) else {
-            throw refuse("normalization must be none or per-coefficient")
         }
         guard Bounds.batchSize.contains(batchSize) else {
             throw refuse("batchSize must be 1 to 65536, not \(batchSize)")
@@ -226,13 +205,13 @@ public struct Recipe: Codable, Sendable, Equatable {
                 case nil: 0
                 }
             switch spec.type {
-            case "lstm":
+            case .lstm:
                 layers.append(LSTM(inputSize: width, hiddenSize: units, name: spec.name, engine: engine))
                 width = units
-            case "dense":
-                layers.append(Dense(width, units, relu: spec.activation == "relu", name: spec.name))
+            case .dense:
+                layers.append(Dense(width, units, relu: spec.activation == .relu, name: spec.name))
                 width = units
-            default:
+            case .dropout:
                 layers.append(Dropout(spec.rate ?? 0, seed: seed, name: spec.name))
             }
         }

@@ -72,10 +72,10 @@ enum RunFolder {
         compare("initialization", a.initialization, b.initialization)
         compare("loss", a.loss, b.loss)
         compare("optimizer.learningRate", a.optimizer.learningRate, b.optimizer.learningRate)
-        compare(
-            "optimizer",
-            [a.optimizer.type] + [a.optimizer.beta1, a.optimizer.beta2, a.optimizer.epsilon].map(\.description),
-            [b.optimizer.type] + [b.optimizer.beta1, b.optimizer.beta2, b.optimizer.epsilon].map(\.description))
+        compare("optimizer", a.optimizer.type, b.optimizer.type)
+        compare("optimizer.beta1", a.optimizer.beta1, b.optimizer.beta1)
+        compare("optimizer.beta2", a.optimizer.beta2, b.optimizer.beta2)
+        compare("optimizer.epsilon", a.optimizer.epsilon, b.optimizer.epsilon)
         compare("batchSize", a.batchSize, b.batchSize)
         compare("shuffle", a.shuffle, b.shuffle)
         compare("normalization", a.normalization, b.normalization)

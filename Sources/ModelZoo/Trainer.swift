@@ -53,49 +53,14 @@ public struct Trainer {
     public func train(features: String, run: String, resume: Bool, force: Bool = false) throws -> Evaluation {
         let data = try TrainingData.load(features)
         try RunFolder.prepare(run, features: features, resume: resume, force: force)
-        let checkpointPath = run + "/checkpoint.safetensors"
         Interruption.shared.install()
-        let model = recipe.model(inputSize: data.features, genres: data.genres.count, engine: engine)
-        KerasInitializer.initialize(model, seed: recipe.seed)
-        let replicas = (0..<max(1, min(threads, recipe.batchSize))).map { _ in
-            recipe.model(inputSize: data.features, genres: data.genres.count, engine: engine)
-        }
-        // Each replica runs on one core of its own: neither library may start threads of its own.
-        BLASThreads.count = 1
-        var adam = Adam(
-            learningRate: recipe.optimizer.learningRate, beta1: recipe.optimizer.beta1, beta2: recipe.optimizer.beta2,
-            epsilon: recipe.optimizer.epsilon)
-        let train = data.splits[.train]!
-        let normalization =
-            recipe.normalization == "per-coefficient"
-            ? Normalization.fit(train.x, features: data.features) : nil
-        let splits = data.splits.mapValues { split in
-            var s = split
-            if let normalization { normalization.apply(&s.x) }
-            return s
-        }
-        var state = TrainingState()
-        var history: [EpochRecord] = []
-        var info = RunInfo(data: data, threads: replicas.count, engine: engine)
+        let session = TrainingSession(recipe: recipe, data: data, threads: threads, engine: engine)
+        var info = RunInfo(data: data, threads: session.replicas.count, engine: engine)
         if resume {
-            let (tensors, metadata) = try Safetensors.read(path: checkpointPath)
-            state = try TrainingState(metadata: metadata)
-            try model.load(tensors.filter { !$0.key.contains("/") && !$0.key.hasPrefix("normalization.") })
-            adam.iterations = state.iterations
-            for p in model.parameters {
-                if let m = tensors["adam.m/\(p.name)"], let v = tensors["adam.v/\(p.name)"] {
-                    adam.moments[p.name] = (m.values, v.values)
-                }
-            }
-            state.best = tensors.filter { $0.key.hasPrefix("best/") }
-            history = Self.readHistory(run + "/history.csv").filter { $0.epoch <= state.epoch }
-            info = try RunFolder.checkResume(run, recipe: recipe, info: info, state: state)
-            if state.stopped || state.epoch >= recipe.epochs {
-                onNote(
-                    state.stopped
-                        ? "\(run) stopped early at epoch \(state.epoch) (no val_loss improvement for \(recipe.earlyStopping?.patience ?? 0) epochs); more epochs would not change it, nothing to train"
-                        : "\(run) has trained all \(state.epoch) epochs; nothing to train (a larger --epochs trains further)"
-                )
+            try session.restore(from: run)
+            info = try RunFolder.checkResume(run, recipe: recipe, info: info, state: session.state)
+            if session.isFinished {
+                onNote(nothingToTrain(run, session.state))
                 // Finished and whole: nothing is rewritten. Killed while writing its final files:
                 // they are made below from the last checkpoint.
                 if let finished = RunFolder.finishedEvaluation(run) { return finished }
@@ -103,146 +68,30 @@ public struct Trainer {
         }
         // A run being extended is no longer finished: the final files go first, so a run folder
         // never holds final weights beside a history that goes further.
-        if state.epoch < recipe.epochs, !state.stopped { try RunFolder.unfinish(run) }
+        if !session.isFinished { try RunFolder.unfinish(run) }
         try Self.writeJSON(recipe, to: run + "/recipe.json")
         try Self.writeJSON(info, to: run + "/run.json")
-
-        let stepSize = data.frames * data.features
-        let trainSplit = splits[.train]!
-        while state.epoch < recipe.epochs, !state.stopped {
-            let epoch = state.epoch + 1
-            var order = Array(0..<trainSplit.count)
-            if recipe.shuffle {
-                var g = SplitMix64(seed: recipe.seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15))
-                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(g.next() % UInt64(i + 1))) }
-            }
-            var lossSum = 0.0
-            var correct = 0
-            for (b, start) in stride(from: 0, to: order.count, by: recipe.batchSize).enumerated() {
-                try Interruption.shared.check()
-                let rows = Array(order[start..<min(start + recipe.batchSize, order.count)])
-                // Contiguous parts of the batch, one per replica.
-                let parts = (0..<replicas.count).map { p in
-                    Array(rows[(p * rows.count / replicas.count)..<((p + 1) * rows.count / replicas.count)])
-                }.filter { !$0.isEmpty }
-                let results = UnsafeMutableBufferPointer<(loss: Double, correct: Int)>.allocate(capacity: parts.count)
-                defer { results.deallocate() }
-                nonisolated(unsafe) let slots = results
-                nonisolated(unsafe) let workers = replicas
-                nonisolated(unsafe) let master = model.parameters
-                let batchCount = rows.count
-                let seed = recipe.seed
-                let (frames, features) = (data.frames, data.features)
-                let run: @Sendable (Int) -> Void = { p in
-                    LSTMEngine.setThreadsForCallingThread(1)
-                    let replica = workers[p]
-                    for (mine, theirs) in zip(replica.parameters, master) { mine.value = theirs.value }
-                    for (l, layer) in replica.layers.enumerated() {
-                        (layer as? Dropout)?.reseed(
-                            seed ^ (UInt64(epoch) << 40) ^ (UInt64(b) << 16) ^ (UInt64(p) << 8) ^ UInt64(l))
-                    }
-                    let part = parts[p]
-                    var x = [Float]()
-                    x.reserveCapacity(part.count * stepSize)
-                    for r in part { x.append(contentsOf: trainSplit.x[(r * stepSize)..<((r + 1) * stepSize)]) }
-                    replica.zeroGradients()
-                    let labels = part.map { trainSplit.labels[$0] }
-                    let logits = replica.forward(
-                        Tensor(shape: [part.count, frames, features], values: x), training: true)
-                    var (probabilities, loss, gradient) = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
-                    // The part's mean-loss gradient, scaled to its share of the batch mean.
-                    let share = Float(part.count) / Float(batchCount)
-                    for i in gradient.values.indices { gradient.values[i] *= share }
-                    replica.backward(gradient)
-                    slots[p] = (
-                        Double(loss) * Double(part.count),
-                        zip(Self.argmax(probabilities), labels).filter { $0 == $1 }.count
-                    )
-                }
-                if parts.count == 1 {
-                    run(0)
-                } else {
-                    DispatchQueue.concurrentPerform(iterations: parts.count, execute: run)
-                }
-                for (i, p) in master.enumerated() {
-                    var sum = workers[0].parameters[i].gradient
-                    for w in 1..<parts.count {
-                        let g = workers[w].parameters[i].gradient
-                        for k in sum.indices { sum[k] += g[k] }
-                    }
-                    p.gradient = sum
-                }
-                adam.step(master)
-                for p in 0..<parts.count {
-                    lossSum += results[p].loss
-                    correct += results[p].correct
-                }
-                progress?.update("epoch \(epoch)/\(recipe.epochs): \(start + rows.count) of \(order.count) segments")
-            }
-            let val = Self.predict(
-                model, splits[.val]!, frames: data.frames, features: data.features, replicas: replicas)
-            let record = EpochRecord(
-                epoch: epoch, loss: lossSum / Double(trainSplit.count),
-                accuracy: Double(correct) / Double(trainSplit.count),
-                valLoss: val.loss, valAccuracy: val.accuracy)
-            history.append(record)
-            state.epoch = epoch
-            state.iterations = adam.iterations
-            if let stopping = recipe.earlyStopping {
-                if record.valLoss < state.bestValLoss {
-                    state.bestValLoss = record.valLoss
-                    state.bestEpoch = epoch
-                    state.wait = 0
-                    state.best = Dictionary(
-                        uniqueKeysWithValues: model.parameters.map {
-                            ("best/\($0.name)", Tensor(shape: $0.shape, values: $0.value))
-                        })
-                } else {
-                    state.wait += 1
-                    if state.wait >= stopping.patience { state.stopped = true }
-                }
-            }
-            try Self.writeHistory(history, to: run + "/history.csv")
-            var tensors = Self.weights(model, normalization: normalization)
-            for p in model.parameters {
-                let (m, v) = adam.moments[p.name]!
-                tensors["adam.m/\(p.name)"] = Tensor(shape: p.shape, values: m)
-                tensors["adam.v/\(p.name)"] = Tensor(shape: p.shape, values: v)
-            }
-            tensors.merge(state.best) { $1 }
-            try Safetensors.write(tensors, metadata: state.metadata, to: checkpointPath)
+        while !session.isFinished {
+            let record = try session.trainEpoch(progress: progress)
+            try session.saveCheckpoint(in: run)
             onEpoch(record)
         }
         progress?.finish()
-        if let stopping = recipe.earlyStopping, stopping.restoreBestWeights, !state.best.isEmpty {
-            try model.load(Dictionary(uniqueKeysWithValues: state.best.map { (String($0.key.dropFirst(5)), $0.value) }))
-            if state.bestEpoch != state.epoch {
-                onNote(
-                    String(
-                        format:
-                            "early stopping: the weights of epoch %d (val_loss %.4f, the lowest) are kept, not those of epoch %d",
-                        state.bestEpoch, state.bestValLoss, state.epoch))
-            }
+        if try session.restoreBestWeights(), session.state.bestEpoch != session.state.epoch {
+            let s = session.state
+            onNote(
+                String(
+                    format:
+                        "early stopping: the weights of epoch %d (val_loss %.4f, the lowest) are kept, not those of epoch %d",
+                    s.bestEpoch, s.bestValLoss, s.epoch))
         }
-        let evaluation = Evaluation.make(
-            test: Self.predict(model, splits[.test]!, frames: data.frames, features: data.features, replicas: replicas),
-            val: Self.predict(model, splits[.val]!, frames: data.frames, features: data.features, replicas: replicas),
-            splits: splits, genres: data.genres, epochs: state.epoch, bestEpoch: state.bestEpoch)
-        try Self.writeJSON(evaluation, to: run + "/evaluation.json")
-        var metadata = [
-            "recipe": String(decoding: try JSONEncoder.sorted.encode(recipe), as: UTF8.self),
-            "seed": String(recipe.seed),
-            "genres": String(decoding: try JSONEncoder.sorted.encode(data.genres), as: UTF8.self),
-            "features": String(decoding: try JSONEncoder.sorted.encode(data.description.features), as: UTF8.self),
-            "dataset_fingerprint": data.description.fingerprint,
-        ]
-        metadata["normalization"] =
-            normalization == nil ? "none" : "per-coefficient: (x - normalization.mean) / normalization.std"
-        metadata["epochs"] = String(state.epoch)
-        // Written last: weights.safetensors marks a finished run (genrekit package checks it).
-        try Safetensors.write(
-            Self.weights(model, normalization: normalization), metadata: metadata, to: run + "/weights.safetensors")
-        return evaluation
+        return try session.finish(in: run)
+    }
+
+    func nothingToTrain(_ run: String, _ state: TrainingState) -> String {
+        state.stopped
+            ? "\(run) stopped early at epoch \(state.epoch) (no val_loss improvement for \(recipe.earlyStopping?.patience ?? 0) epochs); more epochs would not change it, nothing to train"
+            : "\(run) has trained all \(state.epoch) epochs; nothing to train (a larger --epochs trains further)"
     }
 
     /// The model's weights by their dotted names, plus the normalisation if any.
@@ -333,112 +182,6 @@ public struct Trainer {
 
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
         try AtomicFile.write(JSONEncoder.sorted.encode(value) + Data("\n".utf8), to: path)
-    }
-}
-
-/// `RUN/run.json`: what the run trained on, for `genrekit package`: the feature parameters, the
-/// genres and the dataset's fingerprint, split policy and counts.
-public struct RunInfo: Codable, Sendable, Equatable {
-    public var formatVersion = 1
-    public var generator = "genrekit \(GenreKitVersion.string)"
-    public var genres: [String]
-    public var features: DatasetDescription.FeatureParameters
-    public var data: DataSummary
-    /// Model replicas that trained each batch (results are reproducible for a given count).
-    public var threads: Int
-    /// The LSTM engine (`onednn` or `blas`); absent in runs made before GenreKit 0.3.
-    public var engine: LSTMEngine?
-    /// The engine with its library's version ("oneDNN 2.6.3 LSTM primitive").
-    public var engineName: String { (engine ?? .blas).summary }
-    /// Each time the run was resumed with more epochs than it had: at which epoch, and the new
-    /// total (absent when it never was).
-    public var resumes: [Resume]?
-
-    public struct Resume: Codable, Sendable, Equatable {
-        public var atEpoch: Int
-        public var epochs: Int
-    }
-
-    init(data: TrainingData, threads: Int, engine: LSTMEngine) {
-        genres = data.genres
-        features = data.description.features
-        self.data = DataSummary(data.description)
-        self.threads = threads
-        self.engine = engine
-    }
-}
-
-/// The data a model saw: which feature set, from which source, split how.
-public struct DataSummary: Codable, Sendable, Equatable {
-    /// The feature set's fingerprint (`dataset.json` `fingerprint`).
-    public var fingerprint: String
-    /// The decoded audio's fingerprint (`dataset.json` `source.fingerprint`).
-    public var sourceFingerprint: String
-    public var split: DatasetDescription.SplitPolicy
-    /// Tracks and segments per split (`train`, `val`, `test`).
-    public var counts: [String: DatasetDescription.Counts]
-    /// Tracks left out, with their reasons.
-    public var skippedTracks: Int
-
-    init(_ d: DatasetDescription) {
-        fingerprint = d.fingerprint
-        sourceFingerprint = d.source.fingerprint
-        split = d.split
-        counts = d.splits.mapValues { .init(tracks: $0.tracks.count, segments: $0.segments) }
-        skippedTracks = d.skipped.count
-    }
-}
-
-/// Where training stands after an epoch; saved as the checkpoint's metadata.
-struct TrainingState {
-    var epoch = 0
-    var iterations = 0
-    var bestValLoss = Double.infinity
-    var bestEpoch = 0
-    var wait = 0
-    var stopped = false
-    var best: [String: Tensor] = [:]
-
-    init() {}
-
-    init(metadata: [String: String]) throws {
-        guard let e = metadata["epoch"].flatMap(Int.init), let i = metadata["iterations"].flatMap(Int.init),
-            let l = metadata["best_val_loss"].flatMap(Double.init), let b = metadata["best_epoch"].flatMap(Int.init),
-            let w = metadata["wait"].flatMap(Int.init)
-        else { throw SafetensorsError(path: "checkpoint.safetensors", message: "metadata lacks the training state") }
-        (epoch, iterations, bestValLoss, bestEpoch, wait) = (e, i, l, b, w)
-        stopped = metadata["stopped"] == "true"
-    }
-
-    var metadata: [String: String] {
-        [
-            "epoch": String(epoch), "iterations": String(iterations), "best_val_loss": String(bestValLoss),
-            "best_epoch": String(bestEpoch), "wait": String(wait), "stopped": String(stopped),
-        ]
-    }
-}
-
-/// Per-coefficient standardisation: mean and deviation of each feature over the train split.
-struct Normalization {
-    var mean: [Float]
-    var std: [Float]
-
-    static func fit(_ x: [Float], features: Int) -> Normalization {
-        var sum = [Double](repeating: 0, count: features)
-        var squares = [Double](repeating: 0, count: features)
-        for (i, v) in x.enumerated() {
-            sum[i % features] += Double(v)
-            squares[i % features] += Double(v) * Double(v)
-        }
-        let n = Double(x.count / features)
-        let mean = sum.map { $0 / n }
-        let std = zip(squares, mean).map { max(($0 / n - $1 * $1), 0).squareRoot() }
-        return Normalization(mean: mean.map { Float($0) }, std: std.map { Float(max($0, 1e-6)) })
-    }
-
-    func apply(_ x: inout [Float]) {
-        let features = mean.count
-        for i in x.indices { x[i] = (x[i] - mean[i % features]) / std[i % features] }
     }
 }
 

@@ -1,4 +1,4 @@
-import CBLAS
+internal import CBLAS
 
 /// Single-precision BLAS (OpenBLAS). The only file that imports `CBLAS`.
 enum BLAS {

@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 import Foundation
 
 /// oneDNN's fused LSTM primitive (forward training, backward, forward inference) for one

@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 
 /// Thin Swift access to zlib: checksums and one-shot deflate.
 ///

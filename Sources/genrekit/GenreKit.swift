@@ -15,8 +15,8 @@ struct GenreKit: ParsableCommand {
             Every command has --help; genrekit --version prints the version.
             """,
         subcommands: [
-            Synth.self, Unpack.self, Validate.self, PrepareFeatures.self, Train.self, PackageModel.self, Inspect.self,
-            Predict.self, Zoo.self,
+            SynthCommand.self, UnpackCommand.self, ValidateCommand.self, PrepareCommand.self, TrainCommand.self,
+            PackageCommand.self, InspectCommand.self, PredictCommand.self, ZooCommand.self,
         ]
     )
 
@@ -44,6 +44,18 @@ enum Exit {
     static let failure = ExitCode(1)
     /// The input was read, but the dataset is not usable (or, with --strict, not clean).
     static let findings = ExitCode(2)
+}
+
+/// Runs a command's work, the plumbing every command shares: on failure the progress line is
+/// cleared and the error becomes one line on standard error and the exit status `fail` gives.
+func perform<T>(
+    _ command: String, progress: ProgressLine? = nil, afterInterrupt: String = "nothing was left behind",
+    _ body: () throws -> T
+) throws -> T {
+    do { return try body() } catch {
+        progress?.finish()
+        throw fail(command, error, afterInterrupt: afterInterrupt)
+    }
 }
 
 /// Prints `genrekit <command>: <message>` on standard error and returns the exit status: 1; 2

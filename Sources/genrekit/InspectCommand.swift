@@ -1,7 +1,7 @@
 import ArgumentParser
 import ModelZoo
 
-struct Inspect: ParsableCommand {
+struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Verify a model bundle and describe it: genres, features, architecture, recipe, data, accuracy.",
@@ -22,15 +22,11 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        do {
-            let b = try Bundle.open(bundle)
-            if json {
-                print(String(decoding: b.manifestBytes, as: UTF8.self), terminator: "")
-            } else {
-                print(ModelCard.text(b.manifest, bundle: bundle), terminator: "")
-            }
-        } catch {
-            throw fail("inspect", error)
+        let b = try perform("inspect") { try Bundle.open(bundle) }
+        if json {
+            print(String(decoding: b.manifestBytes, as: UTF8.self), terminator: "")
+        } else {
+            print(ModelCard.text(b.manifest, bundle: bundle), terminator: "")
         }
     }
 }

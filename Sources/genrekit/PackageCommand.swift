@@ -1,7 +1,7 @@
 import ArgumentParser
 import ModelZoo
 
-struct PackageModel: ParsableCommand {
+struct PackageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "package",
         abstract: "Turn a finished training run into a versioned, checksummed bundle in a zoo folder.",
@@ -53,15 +53,13 @@ struct PackageModel: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let (path, manifest) = try Packager(run: runFolder, version: modelVersion!, name: name).package(into: zoo)
-            let t = manifest.metrics.test
-            print(
-                "\(path): \(manifest.name) \(manifest.version), \(manifest.files.count + 1) files; test accuracy "
-                    + "\(String(format: "%.4f", t.segmentAccuracy)) (segments), \(String(format: "%.4f", t.trackAccuracy)) (tracks)"
-            )
-        } catch {
-            throw fail("package", error)
+        let (path, manifest) = try perform("package") {
+            try Packager(run: runFolder, version: modelVersion!, name: name).package(into: zoo)
         }
+        let t = manifest.metrics.test
+        print(
+            "\(path): \(manifest.name) \(manifest.version), \(manifest.files.count + 1) files; test accuracy "
+                + "\(String(format: "%.4f", t.segmentAccuracy)) (segments), \(String(format: "%.4f", t.trackAccuracy)) (tracks)"
+        )
     }
 }

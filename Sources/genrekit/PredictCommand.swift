@@ -3,7 +3,7 @@ import Dataset
 import Foundation
 import ModelZoo
 
-struct Predict: ParsableCommand {
+struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
         abstract: "Classify audio files with a model bundle: genres ranked by probability.",
@@ -40,12 +40,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        let predictor: Predictor
-        do {
-            predictor = try Predictor(bundle: try Bundle.open(bundle))
-        } catch {
-            throw fail("predict", error)
-        }
+        let predictor = try perform("predict") { try Predictor(bundle: try Bundle.open(bundle)) }
         var failed = 0
         var results: [PredictionResult] = []
         for file in audio {

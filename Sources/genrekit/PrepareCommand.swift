@@ -4,7 +4,7 @@ import Features
 import Foundation
 import Prepare
 
-struct PrepareFeatures: ParsableCommand {
+struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
         abstract: "Turn an unpacked GTZAN folder into MFCC tensors (.npz) with a stratified split.",
@@ -41,10 +41,10 @@ struct PrepareFeatures: ParsableCommand {
     @Option(help: "Mel bands.")
     var nMels = 128
 
-    @Option(help: "Train/validation/test ratios.")
-    var split = "60/20/20"
+    @Option(help: "Train/validation/test ratios, like 60/20/20.", transform: Self.ratios)
+    var split = Ratios(train: 0.6, val: 0.2, test: 0.2)
     @Option(help: "Split unit: track (no song in two splits) or segment (the reference notebook's leaky split).")
-    var splitBy = "track"
+    var splitBy = Preparer.Unit.track
     @Option(
         help: "Use a published split: a name from the dataset manifest (fault-filtered) or a JSON file of id lists.")
     var splitList: String?
@@ -69,16 +69,25 @@ struct PrepareFeatures: ParsableCommand {
             let flag = ["nMFCC": "--n-mfcc", "nFFT": "--n-fft", "hopLength": "--hop-length", "nMels": "--n-mels"]
             throw ValidationError("\(flag[error.parameter] ?? error.parameter) \(error.message)")
         }
-        guard StratifiedSplit.ratios(split) != nil else {
-            throw ValidationError("--split must be three numbers like 60/20/20, not '\(split)'")
-        }
-        guard Preparer.Unit(rawValue: splitBy) != nil else {
-            throw ValidationError("--split-by must be track or segment, not '\(splitBy)'")
-        }
-        if splitList != nil, splitBy != "track" {
+        if splitList != nil, splitBy != .track {
             throw ValidationError("--split-list splits by track; drop --split-by")
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
+    }
+
+    /// Train, validation and test shares, scaled to sum to 1.
+    struct Ratios {
+        var train: Double
+        var val: Double
+        var test: Double
+    }
+
+    /// `--split`: three non-negative numbers like 60/20/20 (or 0.7/0.15/0.15).
+    static func ratios(_ text: String) throws -> Ratios {
+        guard let (train, val, test) = StratifiedSplit.ratios(text) else {
+            throw ValidationError("give three numbers like 60/20/20")
+        }
+        return Ratios(train: train, val: val, test: test)
     }
 
     /// The feature parameters the flags give (the defaults are librosa's and the reference
@@ -96,21 +105,16 @@ struct PrepareFeatures: ParsableCommand {
         var options = Preparer.Options()
         options.parameters = parameters
         options.segments = segments
-        let (train, val, test) = StratifiedSplit.ratios(split)!
-        options.split = StratifiedSplit(train: train, val: val, test: test, seed: seed)
-        options.unit = Preparer.Unit(rawValue: splitBy)!
+        options.split = StratifiedSplit(train: split.train, val: split.val, test: split.test, seed: seed)
+        options.unit = splitBy
         options.splitList = splitList
         options.jobs = jobs
         options.alsoJSON = alsoJson
         options.keepDuplicates = keepDuplicates
         options.force = force
         let progress = ProgressLine(label: "prepare", quiet: output.quiet)
-        let description: DatasetDescription
-        do {
-            description = try Preparer(options: options, progress: progress).prepare(directory: directory, out: out)
-        } catch {
-            progress.finish()
-            throw fail("prepare", error)
+        let description = try perform("prepare", progress: progress) {
+            try Preparer(options: options, progress: progress).prepare(directory: directory, out: out)
         }
         let counts = Partition.allCases.map { p in
             "\(p.rawValue) \(description.splits[p.rawValue]!.segments) (\(description.splits[p.rawValue]!.tracks.count) tracks)"
@@ -124,3 +128,5 @@ struct PrepareFeatures: ParsableCommand {
         print("tensors: \(out)/train.npz, \(out)/val.npz, \(out)/test.npz; open with numpy.load(\"\(out)/train.npz\")")
     }
 }
+
+extension Preparer.Unit: ExpressibleByArgument {}

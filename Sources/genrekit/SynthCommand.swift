@@ -3,7 +3,7 @@ import Dataset
 import Foundation
 import Synth
 
-struct Synth: ParsableCommand {
+struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
         abstract: "Write a synthetic GTZAN-shaped zip (Kaggle layout) for demos and tests.",
@@ -67,7 +67,7 @@ struct Synth: ParsableCommand {
         options.faults = faults
         options.blend = blend
         let progress = ProgressLine(label: "synth", quiet: output.quiet)
-        do {
+        try perform("synth", progress: progress) {
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
                 if isFolder.boolValue {
@@ -81,9 +81,6 @@ struct Synth: ParsableCommand {
             try SyntheticGTZAN(options: options).write(to: out) { done, all in
                 progress.update("\(done) of \(all) tracks")
             }
-        } catch {
-            progress.finish()
-            throw fail("synth", error)
         }
         progress.finish()
         print("wrote \(out): \(tracksPerGenre * 10) synthetic tracks\(faults ? " with planted faults" : "")")

@@ -4,7 +4,7 @@ import Foundation
 import ModelZoo
 import NeuralNet
 
-struct Train: ParsableCommand {
+struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a recipe's LSTM on prepared features into a run folder.",
@@ -76,8 +76,8 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let progress = ProgressLine(label: "train", quiet: output.quiet)
-        let evaluation: Evaluation
-        do {
+        let afterInterrupt = "\(out) keeps the checkpoint of the last finished epoch, if any (carry on with --resume)"
+        let evaluation = try perform("train", progress: progress, afterInterrupt: afterInterrupt) {
             var r = try Recipe.load(recipe)
             if let epochs { r.epochs = epochs }
             if let batchSize { r.batchSize = batchSize }
@@ -107,13 +107,7 @@ struct Train: ParsableCommand {
                 progress.finish()
                 say("train", note)
             }
-            evaluation = try trainer.train(features: features, run: out, resume: resume, force: force)
-        } catch {
-            progress.finish()
-            throw fail(
-                "train", error,
-                afterInterrupt:
-                    "\(out) keeps the checkpoint of the last finished epoch, if any (carry on with --resume)")
+            return try trainer.train(features: features, run: out, resume: resume, force: force)
         }
         let t = evaluation.test
         print(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dataset
 
-struct Unpack: ParsableCommand {
+struct UnpackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unpack",
         abstract: "Unpack a GTZAN zip or tarball into DIR/genres/<genre>/<id>.<ext>, validating every track.",
@@ -34,12 +34,8 @@ struct Unpack: ParsableCommand {
     func run() throws {
         let progress = ProgressLine(label: "unpack", quiet: output.quiet)
         let validator = Validator(limits: limits.limits, progress: progress)
-        let report: ValidationReport
-        do {
-            report = try Unpacker(validator: validator).unpack(archive: archive, into: into, force: force)
-        } catch {
-            progress.finish()
-            throw fail("unpack", error)
+        let report = try perform("unpack", progress: progress) {
+            try Unpacker(validator: validator).unpack(archive: archive, into: into, force: force)
         }
         let s = report.summary
         print(

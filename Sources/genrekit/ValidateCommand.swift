@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dataset
 
-struct Validate: ParsableCommand {
+struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Probe every track of a GTZAN archive or folder and report what is wrong with each.",
@@ -31,13 +31,10 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let progress = ProgressLine(label: "validate", quiet: output.quiet)
-        let report: ValidationReport
-        do {
-            report = try Validator(limits: limits.limits, progress: progress).validate(path: input)
+        let report = try perform("validate", progress: progress) {
+            let report = try Validator(limits: limits.limits, progress: progress).validate(path: input)
             print(json ? try ReportFormatter.json(report) : ReportFormatter.text(report), terminator: "")
-        } catch {
-            progress.finish()
-            throw fail("validate", error)
+            return report
         }
         if !report.isUsable || (strict && !report.isClean) { throw Exit.findings }
     }

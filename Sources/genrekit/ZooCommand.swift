@@ -2,7 +2,7 @@ import ArgumentParser
 import Dataset
 import ModelZoo
 
-struct Zoo: ParsableCommand {
+struct ZooCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zoo",
         abstract: "Work with a zoo folder of model bundles.",
@@ -26,7 +26,7 @@ struct Zoo: ParsableCommand {
         var json = false
 
         func run() throws {
-            do {
+            try perform("zoo list") {
                 try InputPath.requireFolder(zoo, purpose: .zoo)
                 let (index, repairs) = try ZooIndex.load(zoo).reconciled(with: zoo)
                 for note in ZooIndex.notes(repairs) { say("zoo list", note) }
@@ -37,8 +37,6 @@ struct Zoo: ParsableCommand {
                 } else {
                     print(index.table)
                 }
-            } catch {
-                throw fail("zoo list", error)
             }
         }
     }

@@ -189,7 +189,7 @@ func makeArchive(
         }
         patch(signature: [0x50, 0x4B, 0x03, 0x04], offset: 22)
         patch(signature: [0x50, 0x4B, 0x01, 0x02], offset: 24)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let code = refusal(path, limits: ArchiveLimits(maxEntryBytes: 2_000_000))
         // The headers now declare 1000 bytes, under the limit: only the inflated count catches it.
         #expect(code == "entry-too-large")
@@ -205,14 +205,14 @@ func makeArchive(
             }
         }
         let bytes = Fixtures.bytes(path)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes.prefix(bytes.count / 2)))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes.prefix(bytes.count / 2)))
         #expect(refusal(path) == "corrupt-archive")
     }
 
     @Test func notAnArchive() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("notes.txt")
-        FileManager.default.createFile(atPath: path, contents: Data("just some text, not an archive\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("just some text, not an archive\n".utf8))
         #expect(refusal(path) == "not-an-archive")
         #expect(refusal(dir.file("absent.zip")) == "not-an-archive")
         let error = ArchiveError.notAnArchive(archive: path, message: "Unrecognized archive format")

@@ -8,7 +8,7 @@ import Testing
 @Suite struct HostileArchiveTests {
     func write(_ dir: TemporaryDirectory, _ name: String, _ bytes: [UInt8]) -> String {
         FuzzSeeds.keep(bytes, as: .archive)
-        FileManager.default.createFile(atPath: dir.file(name), contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dir.file(name), contents: Data(bytes))
         return dir.file(name)
     }
 

@@ -29,7 +29,7 @@ import Testing
         let p = try probed(bytes: bytes, name: "unknown.flac")
         #expect(p.decodedFrames == tone.count)
         #expect(p.frames == nil || p.frames == tone.count)
-        FileManager.default.createFile(atPath: dir.file("u.flac"), contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dir.file("u.flac"), contents: Data(bytes))
         let stream = try MonoStream(try SoundFile(path: dir.file("u.flac")))
         var n = 0
         while true {
@@ -48,7 +48,7 @@ import Testing
             kind == "flac"
             ? try HostileAudio.flac(samples: tone, totalSamples: (1 << 36) - 1)
             : try HostileAudio.ogg(samples: tone, granule: 1 << 40)
-        FileManager.default.createFile(atPath: dir.file("lie.\(kind)"), contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dir.file("lie.\(kind)"), contents: Data(bytes))
         let file = try SoundFile(path: dir.file("lie.\(kind)"))
         #expect((file.frames ?? 0) > tone.count * 1000, "the header does lie: \(String(describing: file.frames))")
         let decoded = try Sndfile.decodeFloat(path: dir.file("lie.\(kind)"))
@@ -60,7 +60,7 @@ import Testing
     @Test func ratesBelowTheFloorAreRefusedBeforeResampling() throws {
         let dir = TemporaryDirectory()
         let slow = try Sndfile.encode(samples: Fixtures.tone(seconds: 200, rate: 100, frequency: 10), sampleRate: 100)
-        FileManager.default.createFile(atPath: dir.file("slow.wav"), contents: Data(slow))
+        _ = FileManager.default.createFile(atPath: dir.file("slow.wav"), contents: Data(slow))
         #expect {
             try MonoStream(try SoundFile(path: dir.file("slow.wav")), rate: 22050)
         } throws: { error in
@@ -97,7 +97,7 @@ import Testing
         let p = try probed(bytes: bytes, name: "bad.wav")
         #expect(p.nonFiniteSamples == stride(from: 1000, to: samples.count, by: 7919).underestimatedCount)
         #expect(p.rms.isFinite && p.peak <= 1)
-        FileManager.default.createFile(atPath: dir.file("bad.wav"), contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dir.file("bad.wav"), contents: Data(bytes))
         let stream = try MonoStream(try SoundFile(path: dir.file("bad.wav")))
         _ = try stream.next()
         #expect(stream.nonFiniteSamples > 0)

@@ -204,7 +204,8 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(again.stderr == "genrekit prepare: features: already exists (use --force to replace it)\n")
         let bad = try Run("prepare", "data", "--out", "f2", "--split", "60/40", in: dir.path)
         #expect(bad.status == 64)
-        #expect(bad.stderr.contains("--split must be three numbers like 60/20/20, not '60/40'"))
+        #expect(
+            bad.stderr.contains("The value '60/40' is invalid for '--split <split>': give three numbers like 60/20/20"))
         let unknownList = try Run("prepare", "data", "--out", "f3", "--split-list", "nope", in: dir.path)
         #expect(unknownList.status == 1)
         #expect(

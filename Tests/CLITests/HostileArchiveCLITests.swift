@@ -20,7 +20,7 @@ import Testing
 
     func write(_ dir: TemporaryDirectory, _ name: String, _ bytes: [UInt8]) -> String {
         FuzzSeeds.keep(bytes, as: .archive)
-        FileManager.default.createFile(atPath: dir.file(name), contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dir.file(name), contents: Data(bytes))
         return name
     }
 
@@ -136,7 +136,8 @@ import Testing
     @Test func dotSlashTarballFromTarItself() throws {
         let dir = TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir.file("src/genres/blues"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir.file("src/genres/blues/blues.00000.wav"), contents: Data(Self.track))
+        _ = FileManager.default.createFile(
+            atPath: dir.file("src/genres/blues/blues.00000.wav"), contents: Data(Self.track))
         let tar = try Subprocess.run("/bin/tar", ["-C", "src", "-cf", "x.tar", "."], in: dir.path)
         #expect(tar.status == 0, "\(tar.stderr)")
         let run = try Run("unpack", "x.tar", "--into", "data", in: dir.path)
@@ -150,7 +151,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir.file("bin"), withIntermediateDirectories: true)
         for program in ["lrzip", "lzop", "grzip", "lz4", "zstd", "bzip2", "xz", "gzip", "lzip", "lzma"] {
             let script = "#!/bin/sh\ntouch \"\(dir.file("ran-" + program))\"\ncat\n"
-            FileManager.default.createFile(
+            _ = FileManager.default.createFile(
                 atPath: dir.file("bin/" + program), contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
         }
         let headers: [(String, [UInt8])] = [
@@ -189,7 +190,7 @@ import Testing
         #expect(zipRun.stderr.contains("'Data/genres_original/blues/caf\\xff.wav'"), "\(zipRun.stderr)")
 
         _ = try zip(dir, "ok.zip", [("Data/genres_original/blues/blues.00000.wav", Self.track)])
-        FileManager.default.createFile(atPath: dir.file("plain"), contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("plain"), contents: Data("x".utf8))
         let blocked = try Run("unpack", "ok.zip", "--into", "plain/data", in: dir.path)
         #expect(blocked.status == 1)
         #expect(
@@ -224,7 +225,7 @@ import Testing
         let dir = TemporaryDirectory()
         try FileManager.default.createDirectory(
             atPath: dir.file("data/genres/blues"), withIntermediateDirectories: true)
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: dir.file("data/genres/blues/blues.00000.wav"), contents: Data(Self.track))
         #expect(mkfifo(dir.file("data/genres/blues/blues.00001.wav"), 0o644) == 0)
         let run = try Run(arguments: ["validate", "data", "--json"], in: dir.path, timeout: 60)

@@ -54,7 +54,7 @@ final class TinyModel: @unchecked Sendable {
         if let patience {
             recipe["earlyStopping"] = ["monitor": "val_loss", "patience": patience, "restoreBestWeights": true]
         }
-        FileManager.default.createFile(atPath: path, contents: try JSONSerialization.data(withJSONObject: recipe))
+        _ = FileManager.default.createFile(atPath: path, contents: try JSONSerialization.data(withJSONObject: recipe))
     }
 
     /// A copy of the run folder, to change.

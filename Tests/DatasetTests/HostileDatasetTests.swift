@@ -12,8 +12,8 @@ import Testing
         let dir = TemporaryDirectory()
         let first = try StagedDirectory(dir.file("data"), force: false, purpose: "unpacking")
         let second = try StagedDirectory(dir.file("data"), force: false, purpose: "preparing")
-        FileManager.default.createFile(atPath: first.path("a"), contents: Data("first".utf8))
-        FileManager.default.createFile(atPath: second.path("b"), contents: Data("second".utf8))
+        _ = FileManager.default.createFile(atPath: first.path("a"), contents: Data("first".utf8))
+        _ = FileManager.default.createFile(atPath: second.path("b"), contents: Data("second".utf8))
         try first.commit()
         #expect(throws: DatasetError.destinationExists(path: dir.file("data"))) { try second.commit() }
         #expect(Fixtures.tree(dir.file("data")) == ["a"])
@@ -26,9 +26,9 @@ import Testing
     @Test func forceReplacesWhatWasThere() throws {
         let dir = TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: false)
-        FileManager.default.createFile(atPath: dir.file("data/old"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("data/old"), contents: Data())
         let staged = try StagedDirectory(dir.file("data"), force: true, purpose: "unpacking")
-        FileManager.default.createFile(atPath: staged.path("new"), contents: Data())
+        _ = FileManager.default.createFile(atPath: staged.path("new"), contents: Data())
         try staged.commit()
         #expect(dir.tree() == ["data", "data/new"])
     }
@@ -38,7 +38,7 @@ import Testing
         let dir = TemporaryDirectory()
         do {
             let staged = try StagedDirectory(dir.file("x/y/data"), force: false, purpose: "unpacking")
-            FileManager.default.createFile(atPath: staged.path("f"), contents: Data())
+            _ = FileManager.default.createFile(atPath: staged.path("f"), contents: Data())
             #expect(staged.display("f") == dir.file("x/y/data") + "/f")
         }
         #expect(dir.tree().isEmpty)

@@ -77,9 +77,9 @@ import Testing
         try writer.finish()
         if name == "truncated.zip" {
             let bytes = Fixtures.bytes(path)
-            FileManager.default.createFile(atPath: path, contents: Data(bytes.prefix(bytes.count * 3 / 4)))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes.prefix(bytes.count * 3 / 4)))
         }
-        if name == "text.zip" { FileManager.default.createFile(atPath: path, contents: Data("hello".utf8)) }
+        if name == "text.zip" { _ = FileManager.default.createFile(atPath: path, contents: Data("hello".utf8)) }
 
         #expect {
             try Unpacker().unpack(archive: path, into: dir.file("data"), force: false)
@@ -91,11 +91,6 @@ import Testing
 }
 
 @Suite struct ManifestTests {
-    @Test func embeddedManifestIsTheFileOnDisk() throws {
-        let onDisk = try DatasetManifest.load(path: Fixtures.packageRoot + "/manifests/datasets/gtzan.json")
-        #expect(onDisk == DatasetManifest.gtzan, "run `make manifests` after editing gtzan.json")
-    }
-
     @Test func gtzanIds() {
         let m = DatasetManifest.gtzan
         #expect(

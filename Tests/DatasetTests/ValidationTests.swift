@@ -112,7 +112,7 @@ func expectMatchesProblemDataset(_ report: ValidationReport, skipped: Bool = tru
         #expect(throws: DatasetError.notFound(path: dir.file("absent"))) {
             try Validator().validate(path: dir.file("absent"))
         }
-        FileManager.default.createFile(atPath: dir.file("x.zip"), contents: Data("not a zip".utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("x.zip"), contents: Data("not a zip".utf8))
         #expect(throws: ArchiveError.self) { try Validator().validate(path: dir.file("x.zip")) }
         let empty = try ArchiveWriter(path: dir.file("empty.zip"), format: .zip())
         try empty.addFile("README.txt", bytes: Array("hi".utf8))

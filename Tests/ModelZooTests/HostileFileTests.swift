@@ -79,8 +79,9 @@ import Testing
             "normalization.std": Tensor(shape: [2], values: [0.5, 2]),
         ]
         try Bundle.checkValues(fine, path: "b.tar.gz")
-        for (name, values) in [("dense.kernel", [Float.nan, 1]), ("dense.kernel", [.infinity, 1]), ("normalization.std", [0, 1])]
-        {
+        for (name, values) in [
+            ("dense.kernel", [Float.nan, 1]), ("dense.kernel", [.infinity, 1]), ("normalization.std", [0, 1]),
+        ] {
             var weights = fine
             weights[name] = Tensor(shape: [2], values: values)
             #expect(throws: BundleError.self, "\(name) \(values)") { try Bundle.checkValues(weights, path: "b.tar.gz") }
@@ -89,7 +90,7 @@ import Testing
 
     @Test func recipesTheTrainerCannotBuildAreRefused() throws {
         var stacked = try Recipe.load("lstm-seed")
-        stacked.layers.insert(.init(type: "lstm", name: "lstm2", units: .count(8)), at: 1)
+        stacked.layers.insert(.init(type: .lstm, name: "lstm2", units: .count(8)), at: 1)
         #expect { try stacked.check() } throws: { "\($0)".contains("only the first layer can be an lstm") }
         var huge = try Recipe.load("lstm-seed")
         huge.layers[0].units = .count(100_000)
@@ -99,8 +100,8 @@ import Testing
         #expect(throws: RecipeError.self) { try negative.check() }
         var softmaxInside = try Recipe.load("lstm-seed")
         let inner = try #require(
-            softmaxInside.layers.indices.dropLast().last { softmaxInside.layers[$0].type == "dense" })
-        softmaxInside.layers[inner].activation = "softmax"
+            softmaxInside.layers.indices.dropLast().last { softmaxInside.layers[$0].type == .dense })
+        softmaxInside.layers[inner].activation = .softmax
         #expect(throws: RecipeError.self) { try softmaxInside.check() }
     }
 

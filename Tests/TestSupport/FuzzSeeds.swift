@@ -20,7 +20,7 @@ public enum FuzzSeeds {
         let dir = folder + "/" + target.rawValue
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let name = SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
-        FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes))
     }
 
     public static func keep(file path: String, as target: Target) {

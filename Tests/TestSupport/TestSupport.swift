@@ -78,12 +78,12 @@ public enum Fixtures {
                 let samples = tone(
                     seconds: seconds, frequency: 110 * Double(g + 1) + 7 * Double(i), seed: UInt64(g * 100 + i))
                 let id = DatasetManifest.trackID(genre: genre, index: i)
-                FileManager.default.createFile(
+                _ = FileManager.default.createFile(
                     atPath: "\(root)/genres/\(genre)/\(id).wav",
                     contents: Data(try Sndfile.encode(samples: samples, sampleRate: 22050)))
             }
         }
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: "\(root)/genres/jazz/jazz.00054.wav", contents: Data(repeating: 3, count: 4000))
         try FileManager.default.copyItem(
             atPath: "\(root)/genres/rock/rock.00000.wav", toPath: "\(root)/genres/rock/rock.00099.wav")

@@ -1,0 +1,57 @@
+import Dataset
+import Foundation
+import NeuralNet
+import Prepare
+
+/// `RUN/run.json`: what the run trained on, for `genrekit package`: the feature parameters, the
+/// genres and the dataset's fingerprint, split policy and counts.
+public struct RunInfo: Codable, Sendable, Equatable {
+    public var formatVersion = 1
+    public var generator = "genrekit \(GenreKitVersion.string)"
+    public var genres: [String]
+    public var features: DatasetDescription.FeatureParameters
+    public var data: DataSummary
+    /// Model replicas that trained each batch (results are reproducible for a given count).
+    public var threads: Int
+    /// The LSTM engine (`onednn` or `blas`); absent in runs made before GenreKit 0.3.
+    public var engine: LSTMEngine?
+    /// The engine with its library's version ("oneDNN 2.6.3 LSTM primitive").
+    public var engineName: String { (engine ?? .blas).summary }
+    /// Each time the run was resumed with more epochs than it had: at which epoch, and the new
+    /// total (absent when it never was).
+    public var resumes: [Resume]?
+
+    public struct Resume: Codable, Sendable, Equatable {
+        public var atEpoch: Int
+        public var epochs: Int
+    }
+
+    init(data: TrainingData, threads: Int, engine: LSTMEngine) {
+        genres = data.genres
+        features = data.description.features
+        self.data = DataSummary(data.description)
+        self.threads = threads
+        self.engine = engine
+    }
+}
+
+/// The data a model saw: which feature set, from which source, split how.
+public struct DataSummary: Codable, Sendable, Equatable {
+    /// The feature set's fingerprint (`dataset.json` `fingerprint`).
+    public var fingerprint: String
+    /// The decoded audio's fingerprint (`dataset.json` `source.fingerprint`).
+    public var sourceFingerprint: String
+    public var split: DatasetDescription.SplitPolicy
+    /// Tracks and segments per split (`train`, `val`, `test`).
+    public var counts: [String: DatasetDescription.Counts]
+    /// Tracks left out, with their reasons.
+    public var skippedTracks: Int
+
+    init(_ d: DatasetDescription) {
+        fingerprint = d.fingerprint
+        sourceFingerprint = d.source.fingerprint
+        split = d.split
+        counts = d.splits.mapValues { .init(tracks: $0.tracks.count, segments: $0.segments) }
+        skippedTracks = d.skipped.count
+    }
+}

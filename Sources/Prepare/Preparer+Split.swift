@@ -1,0 +1,95 @@
+import Archive
+import Audio
+import Crypto
+import Dataset
+import Features
+import Foundation
+
+/// Assigning tracks (or segments) to train, validation and test.
+extension Preparer {
+    /// The split unit's id: the track id, or `id#segment`.
+    func unitID(_ id: String, _ segment: Int) -> String { options.unit == .track ? id : "\(id)#\(segment)" }
+
+    /// Partition of every unit; with a published list, tracks outside it are recorded as skipped.
+    func partition(_ chosen: [Chosen], skipped: inout [DatasetDescription.Skipped]) throws -> [String: Partition] {
+        let (assigned, outside) = try assignPartitions(
+            chosen.map { (id: $0.id, genre: $0.genre, segments: $0.segments) })
+        for id in outside { skipped.append(.init(id: id, reason: "not in the split list '\(options.splitList!)'")) }
+        return assigned
+    }
+
+    /// The split of each unit (`id` when splitting by track, `id#segment` by segment), and the
+    /// track ids a published split list leaves out.
+    /// - Parameter tracks: every usable track with its segment indices.
+    public func assignPartitions(_ tracks: [(id: String, genre: String, segments: [Int])]) throws
+        -> (partitions: [String: Partition], outsideList: [String])
+    {
+        var result: [String: Partition] = [:]
+        if let name = options.splitList {
+            let lists = try loadSplitList(name)
+            var outside: [String] = []
+            for track in tracks {
+                guard let part = lists[track.id] else {
+                    outside.append(track.id)
+                    continue
+                }
+                for d in track.segments { result[unitID(track.id, d)] = part }
+            }
+            return (result, outside)
+        }
+        let units = tracks.flatMap { t in
+            options.unit == .track
+                ? [(id: t.id, genre: t.genre)] : t.segments.map { (id: unitID(t.id, $0), genre: t.genre) }
+        }
+        let assigned = options.split.assign(units, genres: manifest.genres)
+        for track in tracks {
+            for d in track.segments { result[unitID(track.id, d)] = assigned[unitID(track.id, d)] }
+        }
+        return (result, [])
+    }
+
+    /// A split list by manifest name or from a JSON file `{"train": [...], "val": [...], "test": [...]}`.
+    func loadSplitList(_ name: String) throws -> [String: Partition] {
+        let lists: [String: [String]]
+        if let published = manifest.splits[name] {
+            lists = ["train": published.train, "val": published.val, "test": published.test]
+        } else if let data = FileManager.default.contents(atPath: name) {
+            do {
+                lists = try JSONDecoder().decode([String: [String]].self, from: data)
+            } catch {
+                throw DatasetError.io(
+                    path: name,
+                    message: "not a split list: expected {\"train\": [ids], \"val\": [ids], \"test\": [ids]}")
+            }
+        } else {
+            let known = manifest.splits.keys.sorted().joined(separator: ", ")
+            throw DatasetError.io(
+                path: name, message: "neither a split list of the manifest (\(known)) nor a readable file")
+        }
+        let unknown = Set(lists.keys).subtracting(Partition.allCases.map(\.rawValue))
+        guard unknown.isEmpty else {
+            throw PrepareError.badSplitList(
+                path: name,
+                message: "has lists \(unknown.sorted().joined(separator: ", ")); expected train, val and test")
+        }
+        var result: [String: Partition] = [:]
+        for part in Partition.allCases {
+            for id in lists[part.rawValue] ?? [] {
+                if let other = result[id], other != part {
+                    throw PrepareError.badSplitList(
+                        path: name,
+                        message: "puts \(EntryName.display(id)) in both \(other.rawValue) and \(part.rawValue)")
+                }
+                result[id] = part
+            }
+        }
+        return result
+    }
+
+    /// The ids a split list names that the dataset does not hold at all (not merely skipped).
+    func absentFromDataset(_ report: ValidationReport) throws -> [String] {
+        guard let name = options.splitList else { return [] }
+        let present = Set(report.tracks.map(\.id))
+        return try loadSplitList(name).keys.filter { !present.contains($0) }.sorted()
+    }
+}

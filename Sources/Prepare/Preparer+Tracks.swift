@@ -1,0 +1,78 @@
+import Archive
+import Audio
+import Crypto
+import Dataset
+import Features
+import Foundation
+
+/// Choosing the tracks: the validation report, and which tracks are usable.
+extension Preparer {
+    /// `validation.json` if the folder has one (as `unpack` writes it), else a fresh validation.
+    func loadReport(_ directory: String) throws -> (ValidationReport, String) {
+        let path = directory + "/validation.json"
+        if let data = FileManager.default.contents(atPath: path) {
+            do {
+                return (try JSONDecoder().decode(ValidationReport.self, from: data), "validation.json")
+            } catch {
+                throw DatasetError.io(
+                    path: path,
+                    message: "not a validation report (\(JSONProblem.describe(error))); remove it to validate anew")
+            }
+        }
+        return (try Validator(manifest: manifest).validate(directory: directory), "validated now")
+    }
+
+    /// The usable tracks, in label order then id; everything else is recorded with its reason.
+    func choose(
+        _ report: ValidationReport, skipped: inout [DatasetDescription.Skipped],
+        dropped: inout [DatasetDescription.DroppedSegment]
+    ) throws -> [Chosen] {
+        var seen: [String: String] = [:]
+        var chosen: [Chosen] = []
+        let ordered = report.tracks.sorted {
+            (manifest.genres.firstIndex(of: $0.genre) ?? Int.max, $0.id) < (
+                manifest.genres.firstIndex(of: $1.genre) ?? Int.max, $1.id
+            )
+        }
+        for track in ordered {
+            guard track.status != .corrupt, let audio = track.audio else {
+                let why = track.problems.map { "\($0.code.rawValue): \($0.message)" }.joined(separator: "; ")
+                skipped.append(.init(id: track.id, reason: "corrupt (\(why))"))
+                continue
+            }
+            guard let label = manifest.genres.firstIndex(of: track.genre) else {
+                skipped.append(
+                    .init(id: track.id, reason: "genre '\(track.genre)' is not one of the \(manifest.name) genres"))
+                continue
+            }
+            guard audio.sampleRate == options.parameters.sampleRate else {
+                skipped.append(
+                    .init(
+                        id: track.id,
+                        reason: "\(audio.sampleRate) Hz; features are computed at \(options.parameters.sampleRate) Hz"))
+                continue
+            }
+            if !options.keepDuplicates, let first = seen[audio.fingerprint] {
+                skipped.append(
+                    .init(
+                        id: track.id,
+                        reason: "identical audio to \(first), which is used instead (no leak across splits)"))
+                continue
+            }
+            seen[audio.fingerprint] = track.id
+            let segments = Array(segmenter.segments(samples: audio.frames).indices)
+            for d in segments.count..<options.segments {
+                dropped.append(.init(id: track.id, segment: d, reason: "the track ends at \(audio.seconds) s"))
+            }
+            guard !segments.isEmpty else {
+                skipped.append(.init(id: track.id, reason: "no full segment (\(audio.seconds) s)"))
+                continue
+            }
+            chosen.append(
+                Chosen(
+                    id: track.id, genre: track.genre, label: label, path: track.path, fingerprint: audio.fingerprint,
+                    segments: segments))
+        }
+        return chosen
+    }
+}
