@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev pkg-config
 BENCH_PACKAGES = unzip time
 
-.PHONY: deps bench-deps build test demo example bench bench-accuracy bench-hostile fuzz install lint format clean
+.PHONY: deps bench-deps build test demo example reference-check bench bench-accuracy bench-hostile fuzz install lint format clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -28,6 +28,12 @@ demo: build
 example: demo
 	@scripts/apt-install.sh python3-venv
 	examples/run.sh
+
+# Remakes the librosa and Keras reference data in memory with the pinned versions and compares
+# it with Tests/Reference (needs python3-venv and PyPI; tests read the committed files).
+reference-check:
+	@scripts/apt-install.sh python3-venv
+	scripts/reference/run.sh --check
 
 bench: build bench-deps
 	benchmarks/unpack.sh .build/release/genrekit
@@ -59,4 +65,4 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources
 
 clean:
-	rm -rf .build .build-fuzz Fuzz/.build demo-out bench-out examples/.venv
+	rm -rf .build .build-fuzz Fuzz/.build demo-out bench-out examples/.venv .venv-reference

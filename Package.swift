@@ -31,35 +31,38 @@ let package = Package(
         // glibc calls the Glibc module leaves out (renameat2).
         .systemLibrary(name: "CLinux"),
 
+        // What every stage shares: files and folders written safely, progress, interruption,
+        // hashing, the seeded generator, JSON and tables, the version.
+        .target(name: "Basics", dependencies: ["CLinux", .product(name: "Crypto", package: "swift-crypto")]),
+
         // Swift wrappers: only one file in each imports its C module.
         .target(name: "Zlib", dependencies: ["CZlib"]),
-        .target(name: "Archive", dependencies: ["CArchive"]),
+        .target(name: "Archive", dependencies: ["Basics", "CArchive"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),
         .target(name: "Features", dependencies: ["CFFTW", "Audio"]),
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
+        .target(name: "NeuralNet", dependencies: ["Basics", "CBLAS", "CDNNL"]),
         .target(
             name: "ModelZoo",
             dependencies: [
-                "NeuralNet", "Dataset", "Prepare", "Archive", "Audio", "Features",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Basics", "NeuralNet", "Dataset", "Prepare", "Archive", "Audio", "Features",
             ],
             resources: [.embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json")]),
         // The manifests are compiled in (`.embedInCode`): an installed binary has no resource folder.
         // Sources/*/Resources/*.json are links to manifests/.
         .target(
-            name: "Dataset", dependencies: ["Archive", "Audio", "CLinux"],
+            name: "Dataset", dependencies: ["Basics", "Archive", "Audio"],
             resources: [.embedInCode("Resources/gtzan.json")]),
-        .target(name: "Synth", dependencies: ["Archive", "Audio", "Dataset", "Zlib"]),
+        .target(name: "Synth", dependencies: ["Basics", "Archive", "Audio", "Dataset", "Zlib"]),
         .target(
             name: "Prepare",
             dependencies: [
-                "Archive", "Audio", "Dataset", "Features", .product(name: "Crypto", package: "swift-crypto"),
+                "Basics", "Archive", "Audio", "Dataset", "Features",
             ]),
-        .target(name: "FuzzEntries", dependencies: ["Archive", "Audio", "Dataset", "ModelZoo"]),
+        .target(name: "FuzzEntries", dependencies: ["Basics", "Archive", "Audio", "Dataset", "ModelZoo"]),
         .executableTarget(
             name: "genrekit",
             dependencies: [
-                "Archive", "Dataset", "Features", "NeuralNet", "Synth", "Prepare", "ModelZoo",
+                "Basics", "Archive", "Dataset", "Features", "NeuralNet", "Synth", "Prepare", "ModelZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,25 +71,27 @@ let package = Package(
         // folders and test tones.
         .target(
             name: "TestSupport",
-            dependencies: ["Archive", "Audio", "Dataset", "Zlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Basics", "Archive", "Audio", "Dataset", "Zlib"],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "CBindingsTests",
             dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile", "CSamplerate", "CDNNL"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Audio", "TestSupport"]),
+        .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Basics", "Archive", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Basics", "Features", "Dataset", "Audio", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),
-        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Dataset", "TestSupport"]),
+        .testTarget(
+            name: "DatasetTests", dependencies: ["Basics", "Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["Basics", "NeuralNet", "Dataset", "TestSupport"]),
         .testTarget(
             name: "ModelZooTests",
             dependencies: [
-                "ModelZoo", "NeuralNet", "Prepare", "Dataset", "Archive", "Audio", "Features", "TestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Basics", "ModelZoo", "NeuralNet", "Prepare", "Dataset", "Archive", "Audio", "Features", "TestSupport",
             ],
             exclude: ["Fixtures"]),
-        .testTarget(name: "PrepareTests", dependencies: ["Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["genrekit", "Archive", "Audio", "TestSupport"]),
+        .testTarget(
+            name: "PrepareTests", dependencies: ["Basics", "Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Basics", "genrekit", "Archive", "Audio", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Archive", "Audio", "TestSupport"]),
     ]
 )

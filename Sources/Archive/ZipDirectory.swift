@@ -1,3 +1,5 @@
+import Basics
+
 /// The checks on a zip's central directory that libarchive does not make (APPNOTE.TXT 4.3):
 /// the directory must be complete (a zip cut inside it would otherwise be read from its local
 /// headers as if whole), its entry count must match the end record's, and no two entries' data

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// `manifests/datasets/<name>.json`: the genres, the expected ids and audio format, the known

@@ -1,4 +1,5 @@
 import Archive
+import Basics
 import Foundation
 
 /// A NumPy array as stored in a `.npy` file (format 1.0 to 3.0, little-endian, C order).
@@ -102,9 +103,9 @@ public enum NPY {
     /// Parses a `.npy` file. Every number in the header is checked before use: the dtype, the
     /// order flag and each dimension are parsed strictly, and the shape's byte size (computed
     /// without overflow) must be exactly the data that follows.
-    /// - Throws: `DatasetError.io` naming `name` when the bytes are not a `.npy` GenreKit reads.
-    public static func decode(_ bytes: consuming [UInt8], name: String = "array") throws(DatasetError) -> NPYArray {
-        func bad(_ why: String) -> DatasetError { .io(path: name, message: "not a readable .npy file (\(why))") }
+    /// - Throws: `FileError.io` naming `name` when the bytes are not a `.npy` GenreKit reads.
+    public static func decode(_ bytes: consuming [UInt8], name: String = "array") throws(FileError) -> NPYArray {
+        func bad(_ why: String) -> FileError { .io(path: name, message: "not a readable .npy file (\(why))") }
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
             throw bad("no NUMPY magic")
         }
@@ -165,7 +166,7 @@ public enum NPY {
     }
 
     /// Reads a `.npy` file.
-    public static func read(path: String) throws(DatasetError) -> NPYArray {
+    public static func read(path: String) throws(FileError) -> NPYArray {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .io(path: path, message: "cannot read the file")
         }

@@ -1,13 +1,12 @@
 import Archive
+import Basics
 import Foundation
 
 /// Renders a `ValidationReport` as JSON (stable key order) or as a short table for people.
 public enum ReportFormatter {
     /// Pretty-printed JSON with sorted keys and a final newline: the same report gives the same bytes.
     public static func json(_ report: ValidationReport) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self) + "\n"
     }
 
     /// One row per problem of every track that is not `ok`, then the missing ids as ranges, the
@@ -31,7 +30,7 @@ public enum ReportFormatter {
         }
         if !rows.isEmpty {
             lines.append("")
-            lines += table([["status", "track", "problem", "detail"]] + rows)
+            lines.append(TextTable.render([["status", "track", "problem", "detail"]] + rows))
         }
         if !report.missing.isEmpty {
             lines.append("")
@@ -81,14 +80,5 @@ public enum ReportFormatter {
     private static func split(_ id: String) -> (String, Int)? {
         guard let dot = id.lastIndex(of: "."), let n = Int(id[id.index(after: dot)...]) else { return nil }
         return (String(id[..<dot]), n)
-    }
-
-    static func table(_ rows: [[String]]) -> [String] {
-        let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { c, cell in
-                c < widths.count ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : cell
-            }.joined(separator: "  ")
-        }
     }
 }

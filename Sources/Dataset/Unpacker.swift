@@ -1,4 +1,5 @@
 import Archive
+import Basics
 import Foundation
 
 #if canImport(Glibc)
@@ -21,10 +22,10 @@ public struct Unpacker {
     ///   - directory: the folder to create.
     ///   - force: replace `directory` if it exists.
     /// - Returns: the report also written to `validation.json`.
-    /// - Throws: `ArchiveError` for unreadable or unsafe archives, `DatasetError` otherwise.
+    /// - Throws: `ArchiveError` for unreadable or unsafe archives, `FileError` otherwise.
     public func unpack(archive: String, into directory: String, force: Bool) throws -> ValidationReport {
         let fm = FileManager.default
-        guard fm.fileExists(atPath: archive) else { throw DatasetError.notFound(path: archive) }
+        guard fm.fileExists(atPath: archive) else { throw FileError.notFound(path: archive) }
         let progress = validator.progress
         let output = try StagedDirectory(
             directory, force: force, purpose: "unpacking", inputs: [archive], note: { progress?.note($0) })
@@ -37,7 +38,7 @@ public struct Unpacker {
             let folder = String(unpacked[..<unpacked.lastIndex(of: "/")!])
             if madeFolders.insert(folder).inserted {
                 do { try fm.createDirectory(atPath: output.path(folder), withIntermediateDirectories: true) } catch {
-                    throw DatasetError.io(path: output.display(folder), message: StagedDirectory.reason(error))
+                    throw FileError.io(path: output.display(folder), message: StagedDirectory.reason(error))
                 }
             }
             try Self.write(bytes, to: output.path(unpacked), display: output.display(unpacked))
@@ -53,7 +54,7 @@ public struct Unpacker {
     /// Writes a new file with POSIX calls (no extra copies of the bytes); errors name `display`.
     static func write(_ bytes: [UInt8], to path: String, display: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw DatasetError.io(path: display, message: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw FileError.io(path: display, message: String(cString: strerror(errno))) }
         defer { close(fd) }
         var offset = 0
         try bytes.withUnsafeBytes { buf in
@@ -61,51 +62,10 @@ public struct Unpacker {
                 let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw DatasetError.io(path: display, message: String(cString: strerror(errno)))
+                    throw FileError.io(path: display, message: String(cString: strerror(errno)))
                 }
                 offset += n
             }
         }
-    }
-}
-
-/// Turns SIGINT and SIGTERM into a flag that long jobs check between steps, so they stop
-/// cleanly and remove what they staged (a folder deleted from a signal handler while the job
-/// is still writing into it would not stay deleted). A second signal exits at once.
-public final class Interruption: @unchecked Sendable {
-    public static let shared = Interruption()
-    private let lock = NSLock()
-    private var signalled: Int32 = 0
-    private var sources: [DispatchSourceSignal] = []
-
-    private init() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [unowned self] in
-                lock.lock()
-                let first = signalled == 0
-                signalled = sig
-                lock.unlock()
-                if !first { exit(128 + sig) }
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    /// Starts listening (idempotent); call before the work that should stop cleanly.
-    public func install() {}
-
-    /// The signal received, if any.
-    public var receivedSignal: Int32? {
-        lock.lock()
-        defer { lock.unlock() }
-        return signalled == 0 ? nil : signalled
-    }
-
-    /// Throws `DatasetError.interrupted` once a signal has arrived.
-    public func check() throws(DatasetError) {
-        if let receivedSignal { throw .interrupted(signal: receivedSignal) }
     }
 }

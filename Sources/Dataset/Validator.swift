@@ -1,5 +1,6 @@
 import Archive
 import Audio
+import Basics
 import Foundation
 
 /// Probes every track of a GTZAN download, from an archive or an unpacked folder, without
@@ -21,11 +22,11 @@ public struct Validator {
     }
 
     /// Validates an archive or a folder, whichever `path` is.
-    /// - Throws: `DatasetError` or `ArchiveError` when the input cannot be read at all.
+    /// - Throws: `FileError` or `ArchiveError` when the input cannot be read at all.
     public func validate(path: String) throws -> ValidationReport {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DatasetError.notFound(path: path)
+            throw FileError.notFound(path: path)
         }
         return isDirectory.boolValue ? try validate(directory: path) : try validate(archive: path)
     }
@@ -43,7 +44,7 @@ public struct Validator {
         var builder = ReportBuilder(manifest: manifest, policy: policy, source: directory, sourceKind: "directory")
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         guard let walker = FileManager.default.enumerator(atPath: root) else {
-            throw DatasetError.io(path: directory, message: "cannot list the folder")
+            throw FileError.io(path: directory, message: "cannot list the folder")
         }
         var files: [String] = []
         while let relative = walker.nextObject() as? String {

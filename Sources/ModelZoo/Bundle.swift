@@ -1,5 +1,5 @@
 import Archive
-import Crypto
+import Basics
 import Dataset
 import Foundation
 import NeuralNet
@@ -189,8 +189,4 @@ public struct Bundle: Sendable {
         else { return nil }
         return Normalization(mean: mean.values, std: std.values)
     }
-}
-
-func sha256Hex(_ bytes: some DataProtocol) -> String {
-    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
 }

@@ -1,4 +1,5 @@
 import Archive
+import Basics
 import Dataset
 import Foundation
 import NeuralNet

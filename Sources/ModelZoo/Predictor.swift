@@ -1,4 +1,5 @@
 import Audio
+import Basics
 import Features
 import Foundation
 import NeuralNet

@@ -1,3 +1,4 @@
+import Basics
 import Dataset
 import Foundation
 
@@ -8,7 +9,7 @@ enum RunFolder {
     /// Makes `run` ready for training.
     /// - Throws: `TrainingError` when the folder exists and neither `resume` nor `force` is
     ///   given, `resume` has no checkpoint, or `force` would replace a folder that is not a run;
-    ///   `DatasetError.overlap` when the run and the features hold one another.
+    ///   `FileError.overlap` when the run and the features hold one another.
     static func prepare(_ run: String, features: String, resume: Bool, force: Bool) throws {
         try InputPath.refuseOverlap(output: run, inputs: [features])
         let fm = FileManager.default
@@ -26,7 +27,7 @@ enum RunFolder {
             try fm.removeItem(atPath: run)
         }
         do { try fm.createDirectory(atPath: run, withIntermediateDirectories: true) } catch {
-            throw DatasetError.io(path: run, message: "cannot create it (\(StagedDirectory.reason(error)))")
+            throw FileError.io(path: run, message: "cannot create it (\(StagedDirectory.reason(error)))")
         }
     }
 
@@ -97,7 +98,7 @@ enum RunFolder {
     static func unfinish(_ run: String) throws {
         for name in ["weights.safetensors", "evaluation.json"] {
             if unlink(run + "/" + name) != 0, errno != ENOENT {
-                throw DatasetError.io(path: run + "/" + name, message: String(cString: strerror(errno)))
+                throw FileError.io(path: run + "/" + name, message: String(cString: strerror(errno)))
             }
         }
     }

@@ -1,3 +1,4 @@
+import Basics
 import Dataset
 import Foundation
 import NeuralNet

@@ -1,3 +1,4 @@
+import Basics
 import Dataset
 import Foundation
 import NeuralNet
@@ -114,31 +115,26 @@ public struct Trainer {
         let step = frames * features
         let starts = Array(stride(from: 0, to: split.count, by: 256))
         let workers = replicas.isEmpty ? [model] : replicas
-        let results = UnsafeMutableBufferPointer<(probabilities: [Float], loss: Float)>.allocate(
-            capacity: starts.count)
-        results.initialize(repeating: ([], 0))
-        defer {
-            _ = results.deinitialize()
-            results.deallocate()
-        }
-        nonisolated(unsafe) let slots = results
         nonisolated(unsafe) let models = workers
         nonisolated(unsafe) let master = model.parameters
         let copyWeights = !replicas.isEmpty
-        DispatchQueue.concurrentPerform(iterations: models.count) { w in
-            LSTMEngine.setThreadsForCallingThread(models.count > 1 ? 1 : ProcessInfo.processInfo.activeProcessorCount)
-            let worker = models[w]
-            if copyWeights {
-                for (mine, theirs) in zip(worker.parameters, master) { mine.value = theirs.value }
+        let threadsEach = models.count > 1 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        let results = ConcurrentMap.map(
+            count: starts.count, threads: models.count,
+            setUp: { w in
+                LSTMEngine.setThreadsForCallingThread(threadsEach)
+                if copyWeights {
+                    for (mine, theirs) in zip(models[w].parameters, master) { mine.value = theirs.value }
+                }
+                return models[w]
             }
-            for (i, start) in starts.enumerated() where i % models.count == w {
-                let end = min(start + 256, split.count)
-                let x = Tensor(
-                    shape: [end - start, frames, features], values: Array(split.x[(start * step)..<(end * step)]))
-                let (p, loss, _) = SoftmaxCrossEntropy.evaluate(
-                    logits: worker.forward(x, training: false), labels: Array(split.labels[start..<end]))
-                slots[i] = (p.values, loss)
-            }
+        ) { worker, i in
+            let end = min(starts[i] + 256, split.count)
+            let x = Tensor(
+                shape: [end - starts[i], frames, features], values: Array(split.x[(starts[i] * step)..<(end * step)]))
+            let (p, loss, _) = SoftmaxCrossEntropy.evaluate(
+                logits: worker.forward(x, training: false), labels: Array(split.labels[starts[i]..<end]))
+            return (probabilities: p.values, loss: loss)
         }
         var probabilities: [Float] = []
         var lossSum = 0.0
@@ -190,12 +186,4 @@ struct Prediction {
     var classes: Int
     var loss: Double
     var accuracy: Double
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
 }

@@ -1,3 +1,4 @@
+import Basics
 import Dataset
 import Foundation
 import NeuralNet
@@ -112,15 +113,12 @@ final class TrainingSession {
         let parts = (0..<replicas.count).map { p in
             Array(rows[(p * rows.count / replicas.count)..<((p + 1) * rows.count / replicas.count)])
         }.filter { !$0.isEmpty }
-        let results = UnsafeMutableBufferPointer<(loss: Double, correct: Int)>.allocate(capacity: parts.count)
-        defer { results.deallocate() }
-        nonisolated(unsafe) let slots = results
         nonisolated(unsafe) let workers = replicas
         nonisolated(unsafe) let master = model.parameters
         let batchCount = rows.count
         let seed = recipe.seed
         let (frames, features) = (data.frames, data.features)
-        let run: @Sendable (Int) -> Void = { p in
+        let results = ConcurrentMap.map(count: parts.count, threads: parts.count) { p in
             LSTMEngine.setThreadsForCallingThread(1)
             let replica = workers[p]
             for (mine, theirs) in zip(replica.parameters, master) { mine.value = theirs.value }
@@ -140,14 +138,10 @@ final class TrainingSession {
             let share = Float(part.count) / Float(batchCount)
             for i in gradient.values.indices { gradient.values[i] *= share }
             replica.backward(gradient)
-            slots[p] = (
-                Double(loss) * Double(part.count), zip(Trainer.argmax(probabilities), labels).filter { $0 == $1 }.count
+            return (
+                loss: Double(loss) * Double(part.count),
+                correct: zip(Trainer.argmax(probabilities), labels).filter { $0 == $1 }.count
             )
-        }
-        if parts.count == 1 {
-            run(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: parts.count, execute: run)
         }
         for (i, p) in master.enumerated() {
             var sum = workers[0].parameters[i].gradient
@@ -158,7 +152,7 @@ final class TrainingSession {
             p.gradient = sum
         }
         adam.step(master)
-        return Array(results)
+        return results
     }
 
     /// Keras's EarlyStopping on validation loss: the best weights so far, and a stop after

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Keras's default initialisation, from a seeded generator: Glorot-uniform kernels

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Softmax over the last axis with sparse categorical cross-entropy averaged over the batch.

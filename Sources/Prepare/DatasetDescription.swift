@@ -33,7 +33,7 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         public var dct = "type 2, norm ortho"
         public var layout = "mfcc[segment, frame, coefficient]"
         public var decoding = "libsndfile, int16 / 32768 as float32, channels averaged"
-        /// The librosa version whose numbers these match (shared/reference).
+        /// The librosa version whose numbers these match (Tests/Reference).
         public var matches = "librosa 0.11.0"
     }
     public struct SplitPolicy: Codable, Sendable, Equatable {

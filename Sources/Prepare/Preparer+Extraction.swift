@@ -1,6 +1,6 @@
 import Archive
 import Audio
-import Crypto
+import Basics
 import Dataset
 import Features
 import Foundation
@@ -16,35 +16,24 @@ extension Preparer {
         _ tracks: [Chosen], root: String, skipped: inout [DatasetDescription.Skipped],
         dropped: inout [DatasetDescription.DroppedSegment]
     ) throws -> [[Float]?] {
-        let results = UnsafeMutableBufferPointer<Result<(features: [Float], segments: Int), any Error>?>.allocate(
-            capacity: tracks.count)
-        results.initialize(repeating: nil)
-        defer {
-            _ = results.deinitialize()
-            results.deallocate()
-        }
-        nonisolated(unsafe) let slots = results
-        let counter = Counter()
         let pipeline = SegmentPipeline(parameters: options.parameters, segmentLength: segmenter.length)
         let progress = self.progress
         let total = tracks.count
-        DispatchQueue.concurrentPerform(iterations: max(1, min(options.jobs, tracks.count))) { _ in
-            let extractor = MFCCExtractor(parameters: pipeline.parameters)
-            while Interruption.shared.receivedSignal == nil, let i = counter.next(below: total) {
-                slots[i] = Result {
-                    var features: [Float] = []
-                    let summary = try pipeline.run(
-                        path: root + "/" + tracks[i].path, extractor: extractor, maxSegments: tracks[i].segments.count
-                    ) { _, mfcc in features += mfcc }
-                    guard summary.sampleRate == pipeline.parameters.sampleRate else {
-                        throw AudioError.unusable(
-                            path: tracks[i].path,
-                            message: "now \(summary.sampleRate) Hz: the file changed since it was validated")
-                    }
-                    return (features, summary.segments)
-                }
-                progress?.update("\(counter.done()) of \(total) tracks")
+        let results = ConcurrentMap.results(
+            count: total, threads: options.jobs, setUp: { _ in MFCCExtractor(parameters: pipeline.parameters) },
+            stop: { Interruption.shared.receivedSignal != nil },
+            finished: { done in progress?.update("\(done) of \(total) tracks") }
+        ) { extractor, i in
+            var features: [Float] = []
+            let summary = try pipeline.run(
+                path: root + "/" + tracks[i].path, extractor: extractor, maxSegments: tracks[i].segments.count
+            ) { _, mfcc in features += mfcc }
+            guard summary.sampleRate == pipeline.parameters.sampleRate else {
+                throw AudioError.unusable(
+                    path: tracks[i].path,
+                    message: "now \(summary.sampleRate) Hz: the file changed since it was validated")
             }
+            return (features: features, segments: summary.segments)
         }
         progress?.finish()
         try Interruption.shared.check()
@@ -67,29 +56,5 @@ extension Preparer {
                 return nil
             }
         }
-    }
-}
-
-/// A shared work counter for the extraction threads.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var issued = 0
-    private var finished = 0
-
-    /// The next index below `limit`, or nil when all are issued.
-    func next(below limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard issued < limit else { return nil }
-        issued += 1
-        return issued - 1
-    }
-
-    /// Counts one finished item and returns how many are finished.
-    func done() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        finished += 1
-        return finished
     }
 }

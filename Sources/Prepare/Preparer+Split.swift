@@ -1,6 +1,6 @@
 import Archive
 import Audio
-import Crypto
+import Basics
 import Dataset
 import Features
 import Foundation
@@ -57,13 +57,13 @@ extension Preparer {
             do {
                 lists = try JSONDecoder().decode([String: [String]].self, from: data)
             } catch {
-                throw DatasetError.io(
+                throw FileError.io(
                     path: name,
                     message: "not a split list: expected {\"train\": [ids], \"val\": [ids], \"test\": [ids]}")
             }
         } else {
             let known = manifest.splits.keys.sorted().joined(separator: ", ")
-            throw DatasetError.io(
+            throw FileError.io(
                 path: name, message: "neither a split list of the manifest (\(known)) nor a readable file")
         }
         let unknown = Set(lists.keys).subtracting(Partition.allCases.map(\.rawValue))

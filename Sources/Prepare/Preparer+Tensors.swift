@@ -1,6 +1,6 @@
 import Archive
 import Audio
-import Crypto
+import Basics
 import Dataset
 import Features
 import Foundation
@@ -57,25 +57,16 @@ extension Preparer {
     func writeTensors(_ encoded: [[(String, [UInt8])]], counts: [Int], into output: StagedDirectory) throws
         -> [String: DatasetDescription.File]
     {
-        let written = UnsafeMutableBufferPointer<Result<DatasetDescription.File, any Error>?>.allocate(capacity: 3)
-        written.initialize(repeating: nil)
-        defer {
-            _ = written.deinitialize()
-            written.deallocate()
-        }
-        nonisolated(unsafe) let slots = written
         let paths = Partition.allCases.map { output.path("\($0.rawValue).npz") }
-        DispatchQueue.concurrentPerform(iterations: 3) { i in
-            slots[i] = Result {
-                try NPY.writeArchive(encoded: encoded[i], to: paths[i])
-                let bytes = try Data(contentsOf: URL(fileURLWithPath: paths[i]))
-                return DatasetDescription.File(sha256: Self.sha256(bytes), bytes: bytes.count, segments: counts[i])
-            }
+        let written = ConcurrentMap.results(count: 3, threads: 3, setUp: { _ in () }) { _, i in
+            try NPY.writeArchive(encoded: encoded[i], to: paths[i])
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: paths[i]))
+            return DatasetDescription.File(sha256: sha256Hex(bytes), bytes: bytes.count, segments: counts[i])
         }
         var files: [String: DatasetDescription.File] = [:]
         for (i, part) in Partition.allCases.enumerated() {
             do { files["\(part.rawValue).npz"] = try written[i]!.get() } catch {
-                throw DatasetError.io(
+                throw FileError.io(
                     path: output.display("\(part.rawValue).npz"), message: StagedDirectory.reason(error))
             }
         }
@@ -98,7 +89,7 @@ extension Preparer {
                     index: i, id: t.id, genre: t.genre, label: t.label,
                     split: options.unit == .track ? parts.first : nil, segments: t.segments)
             }, files: files,
-            fingerprint: Self.sha256(
+            fingerprint: sha256Hex(
                 Data(Partition.allCases.map { files["\($0.rawValue).npz"]!.sha256 }.joined().utf8)),
             skipped: skipped, droppedSegments: dropped)
     }

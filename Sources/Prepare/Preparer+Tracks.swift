@@ -1,6 +1,6 @@
 import Archive
 import Audio
-import Crypto
+import Basics
 import Dataset
 import Features
 import Foundation
@@ -14,7 +14,7 @@ extension Preparer {
             do {
                 return (try JSONDecoder().decode(ValidationReport.self, from: data), "validation.json")
             } catch {
-                throw DatasetError.io(
+                throw FileError.io(
                     path: path,
                     message: "not a validation report (\(JSONProblem.describe(error))); remove it to validate anew")
             }

@@ -1,6 +1,6 @@
 import Archive
 import Audio
-import Crypto
+import Basics
 import Dataset
 import Features
 import Foundation
@@ -58,7 +58,7 @@ public struct Preparer {
     ///   - directory: an unpacked dataset (`genres/<genre>/<id>.<ext>`, with or without `validation.json`).
     ///   - out: the features folder to create.
     /// - Returns: what `dataset.json` says.
-    /// - Throws: `PrepareError` when no track or no split would be usable, `DatasetError` when the
+    /// - Throws: `PrepareError` when no track or no split would be usable, `DatasetError` or `FileError` when the
     ///   input cannot be used at all or the output cannot be written.
     public func prepare(directory: String, out: String) throws -> DatasetDescription {
         try InputPath.requireFolder(directory, purpose: .dataset)
@@ -99,7 +99,7 @@ public struct Preparer {
             directory: directory, validation: validation, kept: kept, partitions: partitions, summaries: summaries,
             files: files, skipped: skipped, dropped: dropped)
         do { try Self.writeJSON(description, to: output.path("dataset.json")) } catch {
-            throw DatasetError.io(path: output.display("dataset.json"), message: StagedDirectory.reason(error))
+            throw FileError.io(path: output.display("dataset.json"), message: StagedDirectory.reason(error))
         }
         try output.commit()
         return description
@@ -157,16 +157,10 @@ public struct Preparer {
     }
 
     func sourceFingerprint(_ tracks: [Chosen]) -> String {
-        Self.sha256(Data(tracks.map { "\($0.id) \($0.fingerprint)\n" }.joined().utf8))
-    }
-
-    static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Data(tracks.map { "\($0.id) \($0.fingerprint)\n" }.joined().utf8))
     }
 
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try (encoder.encode(value) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+        try (JSONEncoder.sorted.encode(value) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
     }
 }

@@ -1,5 +1,6 @@
 import Archive
 import Audio
+import Basics
 import Dataset
 import Dispatch
 import Foundation
@@ -130,18 +131,10 @@ public struct SyntheticGTZAN: Sendable {
 
     /// Renders a batch of tracks on all cores; the result is in `jobs` order.
     func renderAll(_ jobs: [(Int, String, Int)]) throws -> [Track] {
-        let results = UnsafeMutableBufferPointer<Result<Track, any Error>?>.allocate(capacity: jobs.count)
-        results.initialize(repeating: nil)
-        defer {
-            _ = results.deinitialize()
-            results.deallocate()
-        }
-        nonisolated(unsafe) let slots = results
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+        try ConcurrentMap.map(count: jobs.count) { i in
             let (g, genre, index) = jobs[i]
-            slots[i] = Result { try renderTrack(genreIndex: g, genre: genre, index: index) }
+            return try renderTrack(genreIndex: g, genre: genre, index: index)
         }
-        return try results.map { try $0!.get() }
     }
 
     /// One track's samples and file bytes, with its planted fault if any.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Dataset
 import Foundation
 import ModelZoo
@@ -62,7 +63,7 @@ func perform<T>(
 /// when the dataset was read but nothing usable is left (`prepare`); or 128 + the signal for an
 /// interrupted job (then `afterInterrupt` says what was kept).
 func fail(_ command: String, _ error: any Error, afterInterrupt: String = "nothing was left behind") -> ExitCode {
-    if case DatasetError.interrupted(let signal)? = error as? DatasetError {
+    if case FileError.interrupted(let signal)? = error as? FileError {
         say(command, "\(error); \(afterInterrupt)")
         return ExitCode(128 + signal)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Dataset
 import Foundation
 import ModelZoo
@@ -57,9 +58,7 @@ struct PredictCommand: ParsableCommand {
             }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.sorted.encode(results), as: UTF8.self))
         }
         if failed == audio.count { throw Exit.failure }
         if failed > 0 { throw Exit.findings }

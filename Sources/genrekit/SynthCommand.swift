@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Dataset
 import Foundation
 import Synth
@@ -71,9 +72,9 @@ struct SynthCommand: ParsableCommand {
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
                 if isFolder.boolValue {
-                    throw DatasetError.wrongInput(path: out, message: "a folder; --out names the archive to write")
+                    throw FileError.wrongInput(path: out, message: "a folder; --out names the archive to write")
                 }
-                if !force { throw DatasetError.destinationExists(path: out) }
+                if !force { throw FileError.destinationExists(path: out) }
             }
             StaleWork.sweep(beside: URL(fileURLWithPath: out)).forEach {
                 progress.note("removed \($0.name), left by an earlier run that was killed (process \($0.pid) is gone)")

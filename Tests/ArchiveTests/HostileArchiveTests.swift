@@ -1,4 +1,5 @@
 import Archive
+import Basics
 import Foundation
 import TestSupport
 import Testing
@@ -22,7 +23,7 @@ import Testing
         #expect(refusal(path) == "overlapping-entries")
         // The same kernel in a plain zip is fine: the refusal is the overlap's doing.
         let plain = write(dir, "plain.zip", try RawZip.make([RawZip.Entry("Data/k.bin", Self.kernel)]))
-        #expect(try readAll(plain).map { BundleFiles.sha256($0.1) } == [BundleFiles.sha256(Self.kernel)])
+        #expect(try readAll(plain).map { sha256Hex($0.1) } == [sha256Hex(Self.kernel)])
     }
 
     /// Data prepended to a zip (a self-extractor's stub) does not hide its directory from the
@@ -150,7 +151,7 @@ import Testing
         var files: [(String, [UInt8])] = []
         while let entry = try reader.next() { files.append((entry.path, try reader.readAll())) }
         #expect(files.map(\.0) == (try readAll(path)).map(\.0))
-        #expect(files.map { BundleFiles.sha256($0.1) } == (try readAll(path)).map { BundleFiles.sha256($0.1) })
+        #expect(files.map { sha256Hex($0.1) } == (try readAll(path)).map { sha256Hex($0.1) })
     }
 
     @Test func aFIFOIsNotOpened() throws {

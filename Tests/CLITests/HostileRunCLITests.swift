@@ -1,5 +1,6 @@
 import Archive
 import Audio
+import Basics
 import Foundation
 import TestSupport
 import Testing
@@ -174,7 +175,7 @@ import Testing
         var files = description["files"] as! [String: Any]
         var entry = files[file] as! [String: Any]
         let bytes = Fixtures.bytes(folder + "/" + file)
-        entry["sha256"] = BundleFiles.sha256(bytes)
+        entry["sha256"] = sha256Hex(bytes)
         entry["bytes"] = bytes.count
         files[file] = entry
         description["files"] = files
@@ -395,11 +396,11 @@ import Testing
         #expect(
             try Run("synth", "--out", "s.zip", "--tracks-per-genre", "1", "--seconds", "3", "-q", in: dir.path).status
                 == 0)
-        let before = BundleFiles.sha256(Fixtures.bytes(dir.file("s.zip")))
+        let before = sha256Hex(Fixtures.bytes(dir.file("s.zip")))
         let again = try Run("synth", "--out", "s.zip", "--tracks-per-genre", "2", "--seconds", "3", in: dir.path)
         #expect(again.status == 1)
         #expect(again.stderr == "genrekit synth: s.zip: already exists (use --force to replace it)\n")
-        #expect(BundleFiles.sha256(Fixtures.bytes(dir.file("s.zip"))) == before)
+        #expect(sha256Hex(Fixtures.bytes(dir.file("s.zip"))) == before)
         #expect(
             try Run("synth", "--out", "s.tar.gz", "--tracks-per-genre", "1", "--seconds", "3", "-q", in: dir.path)
                 .status == 0)

@@ -1,5 +1,6 @@
 import Archive
 import Audio
+import Basics
 import Dataset
 import Foundation
 import TestSupport
@@ -38,7 +39,7 @@ import Testing
         let dir = TemporaryDirectory()
         try ProblemDataset.write(dir.file("in.zip"), format: .zip())
         try FileManager.default.createDirectory(atPath: dir.file("data/old"), withIntermediateDirectories: true)
-        #expect(throws: DatasetError.destinationExists(path: dir.file("data"))) {
+        #expect(throws: FileError.destinationExists(path: dir.file("data"))) {
             try Unpacker().unpack(archive: dir.file("in.zip"), into: dir.file("data"), force: false)
         }
         #expect(FileManager.default.fileExists(atPath: dir.file("data/old")), "a refused run leaves DIR alone")

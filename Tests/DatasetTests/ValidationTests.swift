@@ -1,5 +1,6 @@
 import Archive
 import Audio
+import Basics
 import Dataset
 import Foundation
 import TestSupport
@@ -109,7 +110,7 @@ func expectMatchesProblemDataset(_ report: ValidationReport, skipped: Bool = tru
 
     @Test func unreadableInputsAreErrors() throws {
         let dir = TemporaryDirectory()
-        #expect(throws: DatasetError.notFound(path: dir.file("absent"))) {
+        #expect(throws: FileError.notFound(path: dir.file("absent"))) {
             try Validator().validate(path: dir.file("absent"))
         }
         _ = FileManager.default.createFile(atPath: dir.file("x.zip"), contents: Data("not a zip".utf8))

@@ -1,11 +1,12 @@
 import Audio
+import Basics
 import Dataset
 import Features
 import Foundation
 import TestSupport
 import Testing
 
-/// Reads `shared/reference/mfcc/NAME` with the project's own `.npy` reader.
+/// Reads `Tests/Reference/mfcc/NAME` with the project's own `.npy` reader.
 func reference(_ name: String) throws -> NPYArray {
     try NPY.read(path: Fixtures.reference + "/mfcc/" + name)
 }
@@ -99,7 +100,7 @@ let cases = ["music_3s", "noise_3s", "quiet_click_3s", "short_1s"]
 }
 
 @Suite struct NPYFormat {
-    /// Files written by NumPy (shared/reference) parse, in C and Fortran order alike.
+    /// Files written by NumPy (Tests/Reference) parse, in C and Fortran order alike.
     @Test func readsNumPyFiles() throws {
         let labels = try NPY.read(path: Fixtures.reference + "/lstm/labels.npy")
         #expect(labels.dtype == .int64)
@@ -140,9 +141,9 @@ let cases = ["music_3s", "noise_3s", "quiet_click_3s", "short_1s"]
     }
 
     @Test func rejectsWhatItCannotRead() {
-        #expect(throws: DatasetError.self) { try NPY.decode(Array("not numpy".utf8), name: "x.npy") }
+        #expect(throws: FileError.self) { try NPY.decode(Array("not numpy".utf8), name: "x.npy") }
         var bytes = NPY.encode(NPYArray([Float(1), 2], shape: [2]))
         bytes.removeLast()
-        #expect(throws: DatasetError.self) { try NPY.decode(bytes, name: "x.npy") }
+        #expect(throws: FileError.self) { try NPY.decode(bytes, name: "x.npy") }
     }
 }

@@ -1,6 +1,6 @@
 import Archive
 import Audio
-import Crypto
+import Basics
 import Dataset
 import Foundation
 import ModelZoo
@@ -39,8 +39,6 @@ func members(of bundle: String) throws -> [(String, [UInt8])] { try BundleFiles.
 func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
     try BundleFiles.write(members, to: path)
 }
-
-func sha256(_ bytes: [UInt8]) -> String { BundleFiles.sha256(bytes) }
 
 @Suite(.serialized) struct BundleTests {
     let trained = TrainedRun.shared
@@ -226,7 +224,7 @@ func sha256(_ bytes: [UInt8]) -> String { BundleFiles.sha256(bytes) }
             var m = manifest
             m["files"] = (m["files"] as! [[String: Any]]).map { file -> [String: Any] in
                 guard file["path"] as? String == "weights.safetensors" else { return file }
-                return ["path": "weights.safetensors", "sha256": sha256(bytes), "bytes": bytes.count]
+                return ["path": "weights.safetensors", "sha256": sha256Hex(bytes), "bytes": bytes.count]
             }
             return good.map { name, old in
                 name == "weights.safetensors" ? (name, bytes) : name == "manifest.json" ? (name, json(m)) : (name, old)

@@ -1,3 +1,4 @@
+import Basics
 import Dataset
 import Features
 import Foundation
@@ -33,7 +34,7 @@ import Testing
         "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }",
     ])
     func lyingNPYHeadersAreRefused(header: String) {
-        #expect(throws: DatasetError.self) { try NPY.decode(Self.npy(header, data: 8), name: "x.npy") }
+        #expect(throws: FileError.self) { try NPY.decode(Self.npy(header, data: 8), name: "x.npy") }
     }
 
     @Test func honestNPYStillReads() throws {

@@ -1,10 +1,11 @@
+import Basics
 import Dataset
 import Foundation
 import NeuralNet
 import TestSupport
 import Testing
 
-/// shared/reference/lstm: a Keras model of the seed's shape without dropout, its outputs,
+/// Tests/Reference/lstm: a Keras model of the seed's shape without dropout, its outputs,
 /// gradients and one Adam step.
 enum KerasReference {
     static func array(_ name: String) throws -> NPYArray {

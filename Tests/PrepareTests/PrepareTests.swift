@@ -1,4 +1,5 @@
 import Audio
+import Basics
 import Dataset
 import Features
 import Foundation
@@ -158,15 +159,15 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
         let data = try makeDataset(dir, perGenre: 3)
         let thirds = StratifiedSplit(train: 1.0 / 3, val: 1.0 / 3, test: 1.0 / 3)
         _ = try prepare(data, dir.file("f")) { $0.split = thirds }
-        #expect(throws: DatasetError.destinationExists(path: dir.file("f"))) {
+        #expect(throws: FileError.destinationExists(path: dir.file("f"))) {
             try prepare(data, dir.file("f")) { $0.split = thirds }
         }
         _ = try prepare(data, dir.file("f")) {
             $0.force = true
             $0.split = thirds
         }
-        #expect(throws: DatasetError.self) { try prepare(dir.file("nothing"), dir.file("g")) }
-        #expect(throws: DatasetError.self) {
+        #expect(throws: FileError.self) { try prepare(dir.file("nothing"), dir.file("g")) }
+        #expect(throws: FileError.self) {
             try prepare(data, dir.file("g")) { $0.splitList = dir.file("no-such-list.json") }
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("g")))

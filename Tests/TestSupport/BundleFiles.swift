@@ -1,5 +1,5 @@
 import Archive
-import Crypto
+import Basics
 import Foundation
 
 /// Bundles taken apart and put back together, for tampered and re-signed copies: anyone can
@@ -19,10 +19,6 @@ public enum BundleFiles {
         try writer.finish()
     }
 
-    public static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
-
     /// A copy of `bundle` at `path` with its manifest edited by `edit` (a JSON object) and any
     /// member replaced by `replace`, every changed member's SHA-256 and size written into the
     /// manifest: a re-signed bundle.
@@ -36,7 +32,7 @@ public enum BundleFiles {
         var manifest = try JSONSerialization.jsonObject(with: Data(parts[index].1)) as! [String: Any]
         edit(&manifest)
         manifest["files"] = parts.filter { $0.0 != "manifest.json" }.map { name, bytes in
-            ["path": name, "sha256": sha256(bytes), "bytes": bytes.count] as [String: Any]
+            ["path": name, "sha256": sha256Hex(bytes), "bytes": bytes.count] as [String: Any]
         }
         parts[index].1 = Array(try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]))
         try write(parts, to: path)

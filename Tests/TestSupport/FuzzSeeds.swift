@@ -1,4 +1,4 @@
-import Crypto
+import Basics
 import Foundation
 
 /// The tests' own files, kept as fuzzing seeds: when `GENREKIT_FUZZ_SEEDS` names a folder,
@@ -19,7 +19,7 @@ public enum FuzzSeeds {
         guard let folder, !bytes.isEmpty, bytes.count <= maxBytes else { return }
         let dir = folder + "/" + target.rawValue
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let name = SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let name = String(sha256Hex(bytes).prefix(24))
         _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes))
     }
 

@@ -34,8 +34,9 @@ public enum Fixtures {
         fatalError("Package.swift not found above \(#filePath)")
     }()
 
-    /// `../shared/reference` beside the project.
-    public static let reference = packageRoot + "/../shared/reference"
+    /// The committed reference data (librosa, Keras): Tests/Reference, made by
+    /// scripts/reference/make_reference.py.
+    public static let reference = packageRoot + "/Tests/Reference"
 
     /// A test tone with some noise: `seconds` of mono 16-bit audio at `rate` Hz.
     public static func tone(

@@ -1,5 +1,14 @@
 import Foundation
 
+extension JSONEncoder {
+    /// Pretty-printed, keys sorted, slashes unescaped: the same value gives the same bytes.
+    public static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
 /// What was wrong with a JSON file, in one line a person can act on: the key path and the
 /// problem, instead of a `DecodingError` dump.
 public enum JSONProblem {

@@ -58,8 +58,8 @@ public enum InputPath {
     }
 
     /// Refuses a path that is not the folder `expected`, saying what it is and what to do.
-    /// - Throws: `DatasetError.wrongInput`.
-    public static func requireFolder(_ path: String, purpose expected: Expected) throws(DatasetError) {
+    /// - Throws: `FileError.wrongInput`.
+    public static func requireFolder(_ path: String, purpose expected: Expected) throws(FileError) {
         let found = kind(path)
         switch (expected, found) {
         case (.dataset, .datasetFolder), (.dataset, .otherFolder), (.features, .featuresFolder), (.run, .runFolder),
@@ -70,7 +70,7 @@ public enum InputPath {
     }
 
     /// Refuses a path that is not a bundle file.
-    public static func requireBundle(_ path: String) throws(DatasetError) {
+    public static func requireBundle(_ path: String) throws(FileError) {
         let found = kind(path)
         if found == .archive || found == .otherFile { return }
         throw .wrongInput(path: path, message: advice(found, expected: .bundle))
@@ -107,8 +107,8 @@ public enum InputPath {
 
     /// Refuses an output that is one of the inputs, lies inside one, or holds one: replacing it
     /// (`--force`) would delete the input, and writing inside a dataset mixes outputs into it.
-    /// - Throws: `DatasetError.overlap`.
-    public static func refuseOverlap(output: String, inputs: [String]) throws(DatasetError) {
+    /// - Throws: `FileError.overlap`.
+    public static func refuseOverlap(output: String, inputs: [String]) throws(FileError) {
         let out = resolved(output)
         for input in inputs {
             let inp = resolved(input)

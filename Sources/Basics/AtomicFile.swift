@@ -1,4 +1,3 @@
-import Dataset
 import Foundation
 
 /// Why a file could not be written.
@@ -11,8 +10,8 @@ public struct WriteError: Error, CustomStringConvertible, Equatable, Sendable {
 /// Whole-file writes that never leave half a file: the bytes go to a temporary name in the same
 /// folder, which is then renamed over `path`. On failure the temporary file is removed and the
 /// old file, if any, is untouched.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String) throws(WriteError) {
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws(WriteError) {
         let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
         let temporary = String(path[..<slash]) + ".\(path[slash...]).partial-\(getpid())"
         do {

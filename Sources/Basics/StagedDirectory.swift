@@ -28,7 +28,7 @@ public final class StagedDirectory {
     ///   - purpose: a word for the staging name (`unpacking`, `preparing`).
     ///   - inputs: what the job reads: the destination may not be, hold or lie inside one.
     ///   - note: told about stale staging folders removed.
-    /// - Throws: `DatasetError.destinationExists` if `path` exists and not `force`,
+    /// - Throws: `FileError.destinationExists` if `path` exists and not `force`,
     ///   `.overlap` for an output that would destroy an input, `.io` if the folder cannot be made.
     public init(
         _ path: String, force: Bool, purpose: String, inputs: [String] = [], note: (String) -> Void = { _ in }
@@ -38,7 +38,7 @@ public final class StagedDirectory {
         displayPath = path
         self.force = force
         target = URL(fileURLWithPath: path).standardizedFileURL
-        if fm.fileExists(atPath: target.path), !force { throw DatasetError.destinationExists(path: path) }
+        if fm.fileExists(atPath: target.path), !force { throw FileError.destinationExists(path: path) }
         let parent = target.deletingLastPathComponent()
         staging = parent.appendingPathComponent(".\(target.lastPathComponent).\(purpose)-\(getpid())")
         createdParents = try Self.createParents(parent, display: path)
@@ -49,7 +49,7 @@ public final class StagedDirectory {
             try fm.createDirectory(at: staging, withIntermediateDirectories: false)
         } catch {
             removeCreatedParents()
-            throw DatasetError.io(path: path, message: "cannot create it (\(Self.reason(error)))")
+            throw FileError.io(path: path, message: "cannot create it (\(Self.reason(error)))")
         }
         Interruption.shared.install()
     }
@@ -70,7 +70,7 @@ public final class StagedDirectory {
 
     /// Renames the staging folder into place. With `force`, an existing destination is replaced
     /// only now that the new one is complete (and put back if the swap fails).
-    /// - Throws: `DatasetError.destinationExists` when the destination appeared meanwhile.
+    /// - Throws: `FileError.destinationExists` when the destination appeared meanwhile.
     public func commit() throws {
         try Interruption.shared.check()
         let fm = FileManager.default
@@ -80,7 +80,7 @@ public final class StagedDirectory {
                 ".\(target.lastPathComponent).replaced-\(getpid())")
             try? fm.removeItem(at: aside)
             guard rename(target.path, aside.path) == 0 else {
-                throw DatasetError.io(
+                throw FileError.io(
                     path: displayPath, message: "cannot replace it (\(String(cString: strerror(errno))))")
             }
             old = aside
@@ -88,8 +88,8 @@ public final class StagedDirectory {
         guard renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, genrekit_rename_noreplace) == 0 else {
             let code = errno
             if let old { _ = rename(old.path, target.path) }
-            if code == EEXIST || code == ENOTEMPTY { throw DatasetError.destinationExists(path: displayPath) }
-            throw DatasetError.io(path: displayPath, message: "cannot create it (\(String(cString: strerror(code))))")
+            if code == EEXIST || code == ENOTEMPTY { throw FileError.destinationExists(path: displayPath) }
+            throw FileError.io(path: displayPath, message: "cannot create it (\(String(cString: strerror(code))))")
         }
         committed = true
         if let old { try? fm.removeItem(at: old) }
@@ -107,7 +107,7 @@ public final class StagedDirectory {
             guard mkdir(folder.path, 0o755) == 0 || errno == EEXIST else {
                 let why = String(cString: strerror(errno))
                 for made in missing.reversed() where made != folder { rmdir(made.path) }
-                throw DatasetError.io(path: display, message: "cannot create the folder \(folder.path) (\(why))")
+                throw FileError.io(path: display, message: "cannot create the folder \(folder.path) (\(why))")
             }
         }
         return missing

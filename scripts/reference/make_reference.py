@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Makes the reference data GenreKit's parity tests compare against (Tests/Reference).
+
+Pinned versions (scripts/reference/requirements.txt): librosa 0.11.0, Keras 3.15.1 on the
+TensorFlow 2.21.0 backend, CPU. From the project root:
+
+    scripts/reference/run.sh            # rewrite the outputs (makes .venv-reference on first use)
+    scripts/reference/run.sh --check    # remake in memory and compare; write nothing
+                                        # (make reference-check)
+
+The inputs (the test WAVs under mfcc/, the LSTM batch and initial weights under lstm/) are
+committed and reused, so a rerun rewrites only what the libraries compute; `--new-inputs SEED`
+makes fresh ones first. Tests read the committed files with GenreKit's own readers and need no
+Python. Tests/Reference/README.md says what each file is.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import librosa  # noqa: E402
+import soundfile  # noqa: E402
+
+SR = 22050
+SEGMENT = 66150  # 3 s: the seed's 10-way segmentation of a 30 s track
+MFCC_ARGS = dict(sr=SR, n_fft=2048, hop_length=512, n_mels=128)
+CASES = {"music_3s": SEGMENT, "noise_3s": SEGMENT, "quiet_click_3s": SEGMENT, "short_1s": SR, "track_30s": 10 * SEGMENT}
+LSTM_WEIGHTS = ["lstm_kernel", "lstm_recurrent_kernel", "lstm_bias"] + [
+    f"dense{i}_{p}" for i in range(4) for p in ("kernel", "bias")
+]
+
+
+def save(out, relative, array, made):
+    made[relative] = np.asarray(array)
+    if out is not None:
+        np.save(os.path.join(out, relative), made[relative])
+
+
+# ---- inputs (only with --new-inputs) -------------------------------------------------------
+
+
+def new_audio(name, samples, rng):
+    t = np.arange(samples) / SR
+    if name.startswith("noise"):
+        y = 0.3 * rng.standard_normal(samples)
+    elif name.startswith("quiet_click"):
+        y = 1e-4 * rng.standard_normal(samples)
+        y[:: SR // 4] = 0.5
+    else:
+        chord = sum(0.15 * np.sin(2 * np.pi * f * t) for f in (220.0, 277.18, 329.63))
+        beat = (t % 0.5) < 0.03
+        drums = 0.4 * beat * rng.standard_normal(samples) * np.exp(-((t % 0.5) / 0.01))
+        y = chord + drums
+    return np.clip(np.round(y * 32767), -32768, 32767).astype(np.int16)
+
+
+def make_inputs(root, seed):
+    rng = np.random.default_rng(seed)
+    for name, samples in CASES.items():
+        soundfile.write(os.path.join(root, "mfcc", name + ".wav"), new_audio(name, samples, rng), SR, subtype="PCM_16")
+    np.save(os.path.join(root, "lstm", "input.npy"), rng.standard_normal((4, 130, 13)).astype(np.float32))
+    np.save(os.path.join(root, "lstm", "labels.npy"), rng.integers(0, 10, 4).astype(np.int64))
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = lstm_model(keras)
+    for name, value in lstm_weights(model).items():
+        np.save(os.path.join(root, "lstm", name + ".npy"), value)
+
+
+# ---- librosa --------------------------------------------------------------------------------
+
+
+def load(path):
+    """The pipeline's loading: int16 / 32768 as float32."""
+    pcm, sr = soundfile.read(path, dtype="int16")
+    assert sr == SR and pcm.ndim == 1, path
+    return pcm.astype(np.float32) / 32768.0
+
+
+def mfcc(y, n):
+    return librosa.feature.mfcc(y=y, n_mfcc=n, **MFCC_ARGS)
+
+
+def make_mfcc(root, out, made, index):
+    save(out, "mfcc/hann_2048_periodic.npy", librosa.filters.get_window("hann", 2048, fftbins=True).astype(np.float32), made)
+    save(out, "mfcc/mel_filterbank_sr22050_nfft2048_nmels128.npy", librosa.filters.mel(sr=SR, n_fft=2048), made)
+    for name in CASES:
+        wav = f"mfcc/{name}.wav"
+        y = load(os.path.join(root, wav))
+        case = {"wav": wav, "samples": len(y)}
+        if name == "track_30s":
+            segments = np.stack([mfcc(y[d * SEGMENT : (d + 1) * SEGMENT], 13).T for d in range(10)])
+            save(out, f"mfcc/{name}.segments_mfcc13.npy", segments.astype(np.float32), made)
+            case["segments_mfcc13"] = f"mfcc/{name}.segments_mfcc13.npy"
+        else:
+            for n in (13, 20, 40):
+                save(out, f"mfcc/{name}.mfcc{n}.npy", mfcc(y, n).T.astype(np.float32), made)
+            mel = librosa.feature.melspectrogram(y=y, **MFCC_ARGS)
+            save(out, f"mfcc/{name}.melpower.npy", mel.T.astype(np.float32), made)
+            # How far librosa's own float32 and float64 runs differ: the floor of agreement.
+            case["float32_vs_float64_maxabs"] = float(np.abs(mfcc(y, 13) - mfcc(y.astype(np.float64), 13)).max())
+            case["mfcc13_frames"] = int(made[f"mfcc/{name}.mfcc13.npy"].shape[0])
+        index["cases"][name] = case
+
+
+# ---- Keras ----------------------------------------------------------------------------------
+
+
+def lstm_model(keras):
+    """The seed's shape without dropout (dropout is the identity at inference)."""
+    inputs = keras.Input((130, 13))
+    x = keras.layers.LSTM(128, name="lstm")(inputs)
+    for i, width in enumerate((128, 64, 48)):
+        x = keras.layers.Dense(width, activation="relu", name=f"dense{i}")(x)
+    outputs = keras.layers.Dense(10, activation="softmax", name="dense3")(x)
+    return keras.Model(inputs, outputs)
+
+
+def lstm_weights(model):
+    """Layer name and weight name (kernel, recurrent_kernel, bias) to the value, in file order."""
+    values = {f"{layer.name}_{w.name}": w for layer in model.layers for w in layer.trainable_weights}
+    return {name: np.asarray(values[name].numpy(), dtype=np.float32) for name in LSTM_WEIGHTS}
+
+
+def make_lstm(root, out, made, index):
+    import keras
+    import tensorflow as tf
+
+    read = lambda name: np.load(os.path.join(root, "lstm", name + ".npy"))  # noqa: E731
+    x, labels = read("input"), read("labels")
+    model = lstm_model(keras)
+    for layer in model.layers:
+        names = [f"{layer.name}_{w.name}" for w in layer.trainable_weights]
+        if names:
+            layer.set_weights([read(n) for n in names])
+    hidden = keras.Model(model.inputs, model.get_layer("lstm").output)(x)
+    save(out, "lstm/lstm_last_hidden.npy", np.asarray(hidden, dtype=np.float32), made)
+
+    variables = [w for layer in model.layers for w in layer.trainable_weights]
+    names = [f"{layer.name}_{w.name}" for layer in model.layers for w in layer.trainable_weights]
+    inputs = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        probabilities = model(inputs, training=False)
+        loss = keras.losses.SparseCategoricalCrossentropy()(labels, probabilities)
+    gradients = tape.gradient(loss, [v.value for v in variables] + [inputs])
+    save(out, "lstm/probs.npy", np.asarray(probabilities, dtype=np.float32), made)
+    save(out, "lstm/loss.npy", np.asarray(loss, dtype=np.float32), made)
+    for name, g in zip(names + ["input"], gradients):
+        save(out, f"lstm/grad_{name}.npy", np.asarray(g, dtype=np.float32), made)
+
+    adam = keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    adam.apply_gradients(zip(gradients[:-1], variables))
+    for name, v in zip(names, variables):
+        save(out, f"lstm/after_adam_{name}.npy", np.asarray(v.numpy(), dtype=np.float32), made)
+    index["cases"]["lstm"] = {"batch": int(x.shape[0]), "steps": int(x.shape[1]), "features": int(x.shape[2]),
+                              "loss": float(loss)}
+
+
+# ---- check ----------------------------------------------------------------------------------
+
+
+def check(root, made):
+    """Each remade array against the committed one: within 1e-5 of its largest magnitude, or
+    within 1e-6 absolutely (an Adam step on a near-zero gradient moves a zero bias by about the
+    learning rate whatever the gradient's last bits, so its relative error means little)."""
+    failures = 0
+    for relative, value in sorted(made.items()):
+        committed = np.load(os.path.join(root, relative))
+        if committed.shape != value.shape:
+            print(f"{relative}: shape {value.shape}, committed {committed.shape}")
+            failures += 1
+            continue
+        absolute = float(np.abs(committed.astype(np.float64) - value).max())
+        scaled = absolute / max(float(np.abs(committed).max()), 1e-30)
+        ok = scaled <= 1e-5 or absolute <= 1e-6
+        failures += not ok
+        print(f"{relative}: max difference {absolute:.3g} ({scaled:.3g} of its scale){'' if ok else '  TOO FAR'}")
+    print(f"{len(made)} arrays remade, {failures} too far from the committed ones")
+    return 1 if failures else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", default="Tests/Reference", help="the reference folder (default %(default)s)")
+    parser.add_argument("--check", action="store_true", help="remake in memory and compare; write nothing")
+    parser.add_argument("--new-inputs", type=int, metavar="SEED", help="first make new WAVs, batch and weights")
+    args = parser.parse_args()
+    if args.new_inputs is not None:
+        if args.check:
+            parser.error("--new-inputs and --check exclude each other")
+        make_inputs(args.root, args.new_inputs)
+    import keras
+    import tensorflow as tf
+
+    index = {"librosa": librosa.__version__, "keras": keras.__version__, "tensorflow": tf.__version__, "cases": {}}
+    made = {}
+    out = None if args.check else args.root
+    make_mfcc(args.root, out, made, index)
+    make_lstm(args.root, out, made, index)
+    if args.check:
+        return check(args.root, made)
+    with open(os.path.join(args.root, "index.json"), "w") as f:
+        json.dump(index, f, indent=2)
+        f.write("\n")
+    print(f"wrote {len(made)} arrays and index.json to {args.root}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
