@@ -60,6 +60,7 @@ install: build
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources
+	python3 scripts/check-imports.py
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources

@@ -41,56 +41,67 @@ let package = Package(
         .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),
         .target(name: "Features", dependencies: ["CFFTW", "Audio"]),
         .target(name: "NeuralNet", dependencies: ["Basics", "CBLAS", "CDNNL"]),
-        .target(
-            name: "ModelZoo",
-            dependencies: [
-                "Basics", "NeuralNet", "Dataset", "Prepare", "Archive", "Audio", "Features",
-            ],
-            resources: [.embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json")]),
+        // The file formats GenreKit reads and writes: NPY/NPZ, safetensors, dataset.json.
+        .target(name: "Formats", dependencies: ["Basics", "Archive", "Features"]),
         // The manifests are compiled in (`.embedInCode`): an installed binary has no resource folder.
         // Sources/*/Resources/*.json are links to manifests/.
         .target(
             name: "Dataset", dependencies: ["Basics", "Archive", "Audio"],
             resources: [.embedInCode("Resources/gtzan.json")]),
+        // Recipes, the trainer, training data and evaluation.
+        .target(
+            name: "Training", dependencies: ["Basics", "Formats", "NeuralNet"],
+            resources: [.embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json")]),
+        // Bundles: manifest, packaging, the zoo index, model card, plots, prediction.
+        .target(
+            name: "ModelZoo",
+            dependencies: ["Basics", "Formats", "Training", "NeuralNet", "Archive", "Audio", "Features"]),
         .target(name: "Synth", dependencies: ["Basics", "Archive", "Audio", "Dataset", "Zlib"]),
         .target(
             name: "Prepare",
             dependencies: [
-                "Basics", "Archive", "Audio", "Dataset", "Features",
+                "Basics", "Archive", "Audio", "Dataset", "Features", "Formats",
             ]),
-        .target(name: "FuzzEntries", dependencies: ["Basics", "Archive", "Audio", "Dataset", "ModelZoo"]),
+        .target(name: "FuzzEntries", dependencies: ["Archive", "Audio", "Formats", "ModelZoo"]),
         .executableTarget(
             name: "genrekit",
             dependencies: [
-                "Basics", "Archive", "Dataset", "Features", "NeuralNet", "Synth", "Prepare", "ModelZoo",
+                "Basics", "Archive", "Dataset", "Features", "Formats", "NeuralNet", "Synth", "Prepare", "Training",
+                "ModelZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        // Tests read and write real archives, WAVs and folders; TestSupport only makes temporary
-        // folders and test tones.
+        // Tests read and write real archives, WAVs and folders; TestSupport makes temporary folders,
+        // test tones, hostile files byte by byte and small training runs.
         .target(
             name: "TestSupport",
-            dependencies: ["Basics", "Archive", "Audio", "Dataset", "Zlib"],
+            dependencies: ["Basics", "Archive", "Audio", "Dataset", "Prepare", "Training", "Zlib"],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "CBindingsTests",
             dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile", "CSamplerate", "CDNNL"]),
         .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Basics", "Archive", "TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Basics", "Features", "Dataset", "Audio", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Basics", "Features", "Formats", "Audio", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),
         .testTarget(
             name: "DatasetTests", dependencies: ["Basics", "Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["Basics", "NeuralNet", "Dataset", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["Basics", "NeuralNet", "Formats", "TestSupport"]),
         .testTarget(
             name: "ModelZooTests",
             dependencies: [
-                "Basics", "ModelZoo", "NeuralNet", "Prepare", "Dataset", "Archive", "Audio", "Features", "TestSupport",
-            ],
-            exclude: ["Fixtures"]),
+                "Basics", "ModelZoo", "Training", "Formats", "NeuralNet", "Dataset", "Archive", "Audio", "Features",
+                "TestSupport",
+            ]),
         .testTarget(
-            name: "PrepareTests", dependencies: ["Basics", "Prepare", "Features", "Dataset", "Audio", "TestSupport"]),
+            name: "PrepareTests",
+            dependencies: ["Basics", "Prepare", "Formats", "Features", "Dataset", "Audio", "TestSupport"]),
+        .testTarget(
+            name: "FormatsTests", dependencies: ["Basics", "Formats", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Formats", "NeuralNet", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Basics", "genrekit", "Archive", "Audio", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Archive", "Audio", "TestSupport"]),
     ]

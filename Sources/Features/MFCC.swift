@@ -27,7 +27,9 @@ public struct MFCCParameters: Codable, Sendable, Equatable {
 
 /// MFCCs exactly as `librosa.feature.mfcc` (0.11) computes them: periodic Hann window, centred
 /// frames with zero padding, |STFT|^2 (FFTW), Slaney mel filterbank, `power_to_db` over the
-/// whole signal, orthonormal DCT-II, first `nMFCC` coefficients.
+/// whole signal, orthonormal DCT-II, first `nMFCC` coefficients. Each stage is usable alone,
+/// as librosa's are: `powerSpectrogram`, `melspectrogram(S:)`, `powerToDB`, `mfcc(S:)`
+/// (`melPower` and `mfcc(samples:)` run them fused, with the same numbers).
 ///
 /// An extractor owns its work buffers and FFT plans: make one per thread.
 public final class MFCCExtractor {
@@ -56,13 +58,61 @@ public final class MFCCExtractor {
 
     }
 
-    /// The mel power spectrogram, `librosa.feature.melspectrogram(power=2)`.
+    /// The power spectrogram, `np.abs(librosa.stft(y, n_fft, hop_length, window="hann",
+    /// center, pad_mode="constant"))**2`, transposed.
+    /// - Parameter samples: mono audio, float (int16 / 32768).
+    /// - Returns: `[frames, nFFT / 2 + 1]`, row-major.
+    public func powerSpectrogram(_ samples: UnsafeBufferPointer<Float>) -> [Float] {
+        guard let (fft, frames) = transform(samples) else { return [] }
+        let bins = parameters.nFFT / 2 + 1
+        var power = [Float](repeating: 0, count: frames * bins)
+        for t in 0..<frames {
+            let spectrum = fft.output + 2 * bins * t
+            for k in 0..<bins {
+                let re = spectrum[2 &* k]
+                let im = spectrum[2 &* k &+ 1]
+                power[t * bins + k] = re * re + im * im
+            }
+        }
+        return power
+    }
+
+    /// The mel spectrogram of a power spectrogram, `librosa.feature.melspectrogram(S=...)`.
+    /// - Parameter power: `[frames, nFFT / 2 + 1]`, as `powerSpectrogram` returns it.
+    /// - Returns: `[frames, nMels]`.
+    public func melspectrogram(S power: [Float]) -> [Float] {
+        let bins = parameters.nFFT / 2 + 1
+        let frames = power.count / bins
+        return melFromTransposedPower(frames: frames) { powerT, stride in
+            for t in 0..<frames { for k in 0..<bins { powerT[k &* stride &+ t] = power[t * bins + k] } }
+        }
+    }
+
+    /// The mel power spectrogram, `librosa.feature.melspectrogram(y=..., power=2)`: the same
+    /// numbers as `melspectrogram(S: powerSpectrogram(samples))`, without the intermediate array.
     /// - Parameter samples: mono audio, float (int16 / 32768).
     /// - Returns: `[frames, nMels]`, row-major.
     public func melPower(_ samples: UnsafeBufferPointer<Float>) -> [Float] {
+        guard let (fft, frames) = transform(samples) else { return [] }
+        let bins = parameters.nFFT / 2 + 1
+        return melFromTransposedPower(frames: frames) { powerT, stride in
+            for t in 0..<frames {
+                let spectrum = fft.output + 2 * bins * t
+                for k in 0..<bins {
+                    let re = spectrum[2 &* k]
+                    let im = spectrum[2 &* k &+ 1]
+                    powerT[k &* stride &+ t] = re * re + im * im
+                }
+            }
+        }
+    }
+
+    /// Windows the centred, zero-padded frames of `samples` and transforms them (FFTW).
+    /// - Returns: the plan holding the spectra, and the frame count; nil for no frame.
+    private func transform(_ samples: UnsafeBufferPointer<Float>) -> (BatchFFT, Int)? {
         let p = parameters
         let frames = p.frames(samples: samples.count)
-        guard frames > 0, let base = samples.baseAddress else { return [] }
+        guard frames > 0, let base = samples.baseAddress else { return nil }
         let fft = plan(frames: frames)
         let pad = p.center ? p.nFFT / 2 : 0
         let n = p.nFFT
@@ -84,23 +134,23 @@ public final class MFCCExtractor {
             }
         }
         fft.execute()
-        // |X|^2 laid out [bins, frames] (frames padded to a multiple of 8), so the filterbank
-        // runs over eight frames at once; each sum still goes over its bins in order.
-        let bins = n / 2 + 1
+        return (fft, frames)
+    }
+
+    /// The filterbank over a power spectrogram that `fill` writes laid out `[bins, frames]`
+    /// (frames padded to a multiple of 8, the row stride it is given), so the filterbank runs
+    /// over eight frames at once; each sum still goes over its bins in order.
+    private func melFromTransposedPower(
+        frames: Int, fill: (UnsafeMutablePointer<Float>, _ stride: Int) -> Void
+    ) -> [Float] {
+        let bins = parameters.nFFT / 2 + 1
         let chunks = (frames + 7) / 8
         let stride = chunks * 8
         if powerT.count < bins * stride { powerT = [Float](repeating: 0, count: bins * stride) }
-        var mel = [Float](repeating: 0, count: frames * p.nMels)
+        var mel = [Float](repeating: 0, count: frames * parameters.nMels)
         powerT.withUnsafeMutableBufferPointer { powerT in
             let powerT = powerT.baseAddress!
-            for t in 0..<frames {
-                let spectrum = fft.output + 2 * bins * t
-                for k in 0..<bins {
-                    let re = spectrum[2 &* k]
-                    let im = spectrum[2 &* k &+ 1]
-                    powerT[k &* stride &+ t] = re * re + im * im
-                }
-            }
+            fill(powerT, stride)
             mel.withUnsafeMutableBufferPointer { out in
                 filterbank.apply(
                     UnsafeRawPointer(powerT).assumingMemoryBound(to: SIMD8<Float>.self), chunks: chunks, frames: frames,
@@ -124,10 +174,10 @@ public final class MFCCExtractor {
         for i in mel.indices where mel[i] < floor { mel[i] = floor }
     }
 
-    /// MFCCs from a log-mel spectrogram (`librosa.feature.mfcc(S=...)`).
-    /// - Parameter logMel: `[frames, nMels]` in dB.
+    /// MFCCs from a log-power mel spectrogram (`librosa.feature.mfcc(S=...)`).
+    /// - Parameter logMel: `[frames, nMels]` in dB, as `powerToDB` leaves it.
     /// - Returns: `[frames, nMFCC]`.
-    public func mfcc(logMel: [Float]) -> [Float] {
+    public func mfcc(S logMel: [Float]) -> [Float] {
         let n = parameters.nMels
         let k = parameters.nMFCC
         let chunks = dctColumns.count / (n * 8)
@@ -156,7 +206,7 @@ public final class MFCCExtractor {
     public func mfcc(samples: UnsafeBufferPointer<Float>) -> [Float] {
         var mel = melPower(samples)
         powerToDB(&mel)
-        return mfcc(logMel: mel)
+        return mfcc(S: mel)
     }
 
     public func mfcc(samples: [Float]) -> [Float] {

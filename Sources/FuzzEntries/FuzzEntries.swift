@@ -1,6 +1,6 @@
 import Archive
 import Audio
-import Dataset
+import Formats
 import Foundation
 import ModelZoo
 
@@ -19,7 +19,7 @@ public enum FuzzEntry: String, CaseIterable, Sendable {
         case .npy: Self.npy(bytes)
         case .safetensors: (try? Safetensors.decode(bytes)) != nil
         case .manifest: Self.manifest(bytes)
-        case .bundle: (try? Bundle.open(source: .memory(bytes, name: "fuzz.tar.gz"))) != nil
+        case .bundle: (try? ModelBundle.open(source: .memory(bytes, name: "fuzz.tar.gz"))) != nil
         case .audio: (try? Sndfile.probe(bytes: bytes, name: "fuzz")) != nil
         }
     }

@@ -1,6 +1,7 @@
+import Formats
 import Foundation
 import NeuralNet
-import Prepare
+import Training
 
 /// A bundle's `manifest.json` (schema: `manifests/schemas/bundle-manifest-1.schema.json`):
 /// everything needed to use the model and to know how it was made. Keys are written sorted.
@@ -95,10 +96,10 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 
     /// The architecture `recipe` builds for `genres` classes and inputs of `[frames, nMFCC]`.
     public static func architecture(recipe: Recipe, frames: Int, nMFCC: Int, genres: Int) -> Architecture {
-        let model = recipe.model(inputSize: nMFCC, genres: genres)
         var width = nMFCC
         var layers: [Layer] = []
-        for (spec, layer) in zip(recipe.layers, model.layers) {
+        for built in recipe.layers(inputSize: nMFCC, genres: genres) {
+            let (spec, layer) = (built.spec, built.built[0])
             let weights = layer.parameters.map { Weight(name: $0.name, shape: $0.shape) }
             let count = layer.parameters.map(\.count).reduce(0, +)
             switch layer {
@@ -138,8 +139,6 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 }
 
 extension BundleManifest {
-    /// Most genres a model may have.
-    public static let maxGenres = 1000
 
     /// Refuses a manifest with a value GenreKit would not build from (anyone can edit a
     /// manifest and update its checksums): the feature parameters, the genres and the recipe
@@ -147,8 +146,9 @@ extension BundleManifest {
     /// - Throws: a one-line description of the first problem.
     public func check() throws {
         do { try features.check() } catch { throw BundleManifestError("features.\(error)") }
-        guard (2...Self.maxGenres).contains(genres.count) else {
-            throw BundleManifestError("genres: \(genres.count) of them; a model has 2 to \(Self.maxGenres)")
+        guard (2...DatasetDescription.maxGenres).contains(genres.count) else {
+            throw BundleManifestError(
+                "genres: \(genres.count) of them; a model has 2 to \(DatasetDescription.maxGenres)")
         }
         guard Set(genres).count == genres.count, genres.allSatisfy({ !$0.isEmpty && $0.count <= 100 }) else {
             throw BundleManifestError("genres must be distinct, non-empty names")

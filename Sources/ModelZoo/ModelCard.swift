@@ -1,6 +1,6 @@
 import Basics
 import Foundation
-import Prepare
+import Training
 
 /// A manifest described for people: the bundle's `README.md` (Markdown) and what `genrekit
 /// inspect` prints (plain text). Both come from the same lines.

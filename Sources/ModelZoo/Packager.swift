@@ -1,14 +1,14 @@
 import Archive
 import Basics
-import Dataset
+import Formats
 import Foundation
 import NeuralNet
-import Prepare
+import Training
 
 /// Turns a finished training run into `ZOO/NAME-VERSION.tar.gz` and records it in
 /// `ZOO/index.json`.
 ///
-/// Deterministic: members in a fixed order (`manifest.json` first, then `Bundle.memberOrder`),
+/// Deterministic: members in a fixed order (`manifest.json` first, then `ModelBundle.memberOrder`),
 /// owner 0, every time the creation time, gzip without a time stamp; the creation time is
 /// `SOURCE_DATE_EPOCH` when set, else the modification time of the run's weights. The same run
 /// and version give the same bytes.
@@ -62,9 +62,9 @@ public struct Packager {
             throw BundleError(run, "the version '\(version)' is not MAJOR.MINOR.PATCH")
         }
         var manifest = makeManifest(files, name: name, created: try creationTime())
-        try Bundle.checkWeights(files.weights, against: manifest, path: run, file: "weights.safetensors")
+        try ModelBundle.checkWeights(files.weights, against: manifest, path: run, file: "weights.safetensors")
         let contents = members(files, manifest: manifest)
-        manifest.files = Bundle.memberOrder.map {
+        manifest.files = ModelBundle.memberOrder.map {
             BundleManifest.File(path: $0, sha256: sha256Hex(contents[$0]!), bytes: contents[$0]!.count)
         }
         let manifestBytes = Array((try! JSONEncoder.sorted.encode(manifest)) + Data("\n".utf8))
@@ -184,7 +184,7 @@ public struct Packager {
             let writer = try ArchiveWriter(path: bundlePath, format: .tarGzip)
             writer.modificationTime = Int(try creationTime())
             try writer.addFile("manifest.json", bytes: manifestBytes)
-            for member in Bundle.memberOrder { try writer.addFile(member, bytes: contents[member]!) }
+            for member in ModelBundle.memberOrder { try writer.addFile(member, bytes: contents[member]!) }
             try writer.finish()
         } catch {
             throw BundleError(bundlePath, "cannot write the bundle (\(error))")

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The bundle's two plots as plain SVG (no fonts or scripts beyond a generic sans-serif), written
 /// with fixed number formatting so the same inputs give the same bytes.

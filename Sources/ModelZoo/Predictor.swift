@@ -3,6 +3,7 @@ import Basics
 import Features
 import Foundation
 import NeuralNet
+import Training
 
 /// One genre and its mean segment probability.
 public struct GenreProbability: Codable, Sendable, Equatable {
@@ -32,9 +33,9 @@ public struct FilePrediction: Codable, Sendable, Equatable {
 /// says, runs the network on batches of segments as they come, and averages the segments'
 /// probabilities. Memory stays flat however long the file.
 public final class Predictor {
-    public let bundle: Bundle
+    public let bundle: ModelBundle
     let model: Sequential
-    let normalization: Normalization?
+    let normalization: Standardization?
     let extractor: MFCCExtractor
     let pipeline: SegmentPipeline
 
@@ -42,7 +43,7 @@ public final class Predictor {
     static let batchSize = 64
 
     /// - Throws: `BundleError` when the bundle's feature parameters do not give its frame count.
-    public init(bundle: Bundle) throws(BundleError) {
+    public init(bundle: ModelBundle) throws(BundleError) {
         self.bundle = bundle
         model = bundle.model()
         normalization = bundle.normalization

@@ -1,5 +1,4 @@
 import Basics
-import Dataset
 import Foundation
 
 /// `ZOO/index.json`: every bundle of the zoo with its version and headline accuracy.
@@ -44,7 +43,7 @@ public struct ZooIndex: Codable, Sendable, Equatable {
         for name in names.sorted() where name.hasSuffix(".tar.gz") && !name.hasPrefix(".") && !listed.contains(name) {
             let path = zoo + "/" + name
             do {
-                let bundle = try Bundle.open(path)
+                let bundle = try ModelBundle.open(path)
                 let bytes = FileManager.default.contents(atPath: path).map(Array.init) ?? []
                 guard
                     !index.bundles.contains(where: {

@@ -24,9 +24,7 @@ public enum KerasInitializer {
     }
 
     static func stream(_ seed: UInt64, _ name: String) -> Generator {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Generator(seed: seed ^ hash)
+        Generator(seed: seed ^ FNV1a.hash64(name))
     }
 
     static func glorotUniform(_ p: Parameter, seed: UInt64) {
@@ -63,17 +61,10 @@ public enum KerasInitializer {
 
     /// SplitMix64 with uniform and normal (Box-Muller) draws.
     struct Generator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var splitMix: SplitMix64
+        init(seed: UInt64) { splitMix = SplitMix64(seed: seed) }
         /// Uniform in [0, 1).
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+        mutating func unit() -> Double { Double(splitMix.next() >> 11) / Double(1 << 53) }
         mutating func normal() -> Double {
             let u = max(unit(), Double.leastNonzeroMagnitude)
             return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * unit())

@@ -1,5 +1,3 @@
-import Dataset
-
 /// Why `prepare` wrote nothing although it could read the dataset: the data would not train a
 /// model that can be validated and tested. Exit status 2 (the dataset was read, but is not
 /// usable as asked).

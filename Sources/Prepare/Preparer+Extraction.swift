@@ -1,8 +1,8 @@
 import Archive
 import Audio
 import Basics
-import Dataset
 import Features
+import Formats
 import Foundation
 
 /// Computing the features of every kept segment, on all cores.

@@ -3,6 +3,7 @@ import Audio
 import Basics
 import Dataset
 import Features
+import Formats
 import Foundation
 
 /// Assigning tracks (or segments) to train, validation and test.

@@ -1,8 +1,8 @@
 import Archive
 import Audio
 import Basics
-import Dataset
 import Features
+import Formats
 import Foundation
 
 /// Writing the tensors: each split's `.npy` arrays, the `.npz` files and `dataset.json`.

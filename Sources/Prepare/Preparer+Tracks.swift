@@ -3,6 +3,7 @@ import Audio
 import Basics
 import Dataset
 import Features
+import Formats
 import Foundation
 
 /// Choosing the tracks: the validation report, and which tracks are usable.

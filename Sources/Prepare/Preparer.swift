@@ -3,6 +3,7 @@ import Audio
 import Basics
 import Dataset
 import Features
+import Formats
 import Foundation
 
 /// Turns a validated GTZAN folder into the tensors a model trains on: decode, 10 segments per

@@ -1,5 +1,4 @@
 import Basics
-import Dataset
 import Foundation
 
 /// A small deterministic synthesiser: additive tones, plucked strings (Karplus-Strong) and

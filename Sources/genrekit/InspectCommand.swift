@@ -22,7 +22,7 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let b = try perform("inspect") { try Bundle.open(bundle) }
+        let b = try perform("inspect") { try ModelBundle.open(bundle) }
         if json {
             print(String(decoding: b.manifestBytes, as: UTF8.self), terminator: "")
         } else {

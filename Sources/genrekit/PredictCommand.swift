@@ -1,6 +1,5 @@
 import ArgumentParser
 import Basics
-import Dataset
 import Foundation
 import ModelZoo
 
@@ -41,7 +40,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let predictor = try perform("predict") { try Predictor(bundle: try Bundle.open(bundle)) }
+        let predictor = try perform("predict") { try Predictor(bundle: try ModelBundle.open(bundle)) }
         var failed = 0
         var results: [PredictionResult] = []
         for file in audio {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Basics
-import Dataset
 import Features
+import Formats
 import Foundation
 import Prepare
 

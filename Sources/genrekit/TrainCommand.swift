@@ -1,9 +1,9 @@
 import ArgumentParser
 import Basics
-import Dataset
 import Foundation
 import ModelZoo
 import NeuralNet
+import Training
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

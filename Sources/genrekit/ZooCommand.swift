@@ -1,6 +1,5 @@
 import ArgumentParser
 import Basics
-import Dataset
 import ModelZoo
 
 struct ZooCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import Audio
 import Basics
-import Dataset
 import Features
+import Formats
 import Foundation
 import TestSupport
 import Testing
@@ -54,6 +54,23 @@ let cases = ["music_3s", "noise_3s", "quiet_click_3s", "short_1s"]
         #expect(diff / peak <= 1e-6)
     }
 
+    /// The stages one by one (`powerSpectrogram`, `melspectrogram(S:)`, `powerToDB`,
+    /// `mfcc(S:)`) give the fused path's numbers bit for bit, and librosa's.
+    @Test(arguments: cases)
+    func stagesComposeToTheFusedPath(name: String) throws {
+        let samples = try monoSamples("\(name).wav")
+        let extractor = MFCCExtractor()
+        let power = samples.withUnsafeBufferPointer { extractor.powerSpectrogram($0) }
+        let frames = MFCCParameters().frames(samples: samples.count)
+        #expect(power.count == frames * 1025)
+        var mel = extractor.melspectrogram(S: power)
+        #expect(mel == samples.withUnsafeBufferPointer { extractor.melPower($0) })
+        let expected = try reference("\(name).melpower.npy").floats()
+        #expect(maxAbsDifference(mel, expected) / expected.max()! <= 1e-6)
+        extractor.powerToDB(&mel)
+        #expect(extractor.mfcc(S: mel) == extractor.mfcc(samples: samples))
+    }
+
     @Test(arguments: cases)
     func mfcc(name: String) throws {
         let samples = try monoSamples("\(name).wav")
@@ -65,7 +82,9 @@ let cases = ["music_3s", "noise_3s", "quiet_click_3s", "short_1s"]
             #expect(expected.shape == [ours.count / n, n], "\(name) mfcc\(n)")
             let diff = maxAbsDifference(ours, expected.floats())
             print("\(name) mfcc\(n) max abs difference \(diff)")
-            #expect(diff <= 0.01, "\(name) mfcc\(n)")
+            // Measured up to 3.7e-4 (quiet_click_3s; librosa's own float32 and float64 runs differ
+            // by up to 6.7e-5): float32 log10 near the 80 dB floor.
+            #expect(diff <= 5e-4, "\(name) mfcc\(n)")
         }
     }
 }
@@ -86,7 +105,7 @@ let cases = ["music_3s", "noise_3s", "quiet_click_3s", "short_1s"]
         }
         let diff = maxAbsDifference(ours, expected.floats())
         print("track_30s segments max abs difference \(diff)")
-        #expect(diff <= 0.01)
+        #expect(diff <= 5e-4)
     }
 
     @Test func shortTracksLoseTheirLastSegments() {
@@ -113,37 +132,5 @@ let cases = ["music_3s", "noise_3s", "quiet_click_3s", "short_1s"]
         // must be frame 0: the 13 coefficients our extractor computes for the first frame.
         let ours = MFCCExtractor().mfcc(samples: try monoSamples("music_3s.wav"))
         #expect(maxAbsDifference(Array(mfcc.floats()[0..<13]), Array(ours[0..<13])) <= 0.01)
-    }
-
-    @Test func fortranOrderBecomesCOrder() throws {
-        // [[1, 2, 3], [4, 5, 6]] stored column-major is 1 4 2 5 3 6.
-        let stored = NPY.encode(NPYArray([1, 4, 2, 5, 3, 6] as [Float], shape: [2, 3]))
-        let at = try #require((0..<stored.count - 5).first { Array(stored[$0..<$0 + 5]) == Array("False".utf8) })
-        var fortran = stored
-        fortran.replaceSubrange(at..<at + 5, with: Array("True ".utf8))
-        #expect(try NPY.decode(fortran).floats() == [1, 2, 3, 4, 5, 6])
-        #expect(try NPY.decode(stored).floats() == [1, 4, 2, 5, 3, 6])
-    }
-
-    @Test func writeThenRead() throws {
-        let dir = TemporaryDirectory()
-        let floats = NPYArray((0..<60).map { Float($0) / 7 }, shape: [3, 4, 5])
-        let longs = NPYArray([Int64(-1), 0, 9_000_000_000], shape: [3])
-        let ints = NPYArray([Int32(7)], shape: [1])
-        let bytes = NPY.encode(floats)
-        #expect((bytes.count - floats.data.count) % 64 == 0, "header padded to 64 bytes")
-        #expect(try NPY.decode(bytes) == floats)
-        try NPY.writeArchive([("mfcc", floats), ("label", longs), ("track", ints)], to: dir.file("a.npz"))
-        let back = try NPY.readArchive(path: dir.file("a.npz"))
-        #expect(back == ["mfcc": floats, "label": longs, "track": ints])
-        try NPY.writeArchive([("mfcc", floats), ("label", longs), ("track", ints)], to: dir.file("b.npz"))
-        #expect(Fixtures.bytes(dir.file("a.npz")) == Fixtures.bytes(dir.file("b.npz")))
-    }
-
-    @Test func rejectsWhatItCannotRead() {
-        #expect(throws: FileError.self) { try NPY.decode(Array("not numpy".utf8), name: "x.npy") }
-        var bytes = NPY.encode(NPYArray([Float(1), 2], shape: [2]))
-        bytes.removeLast()
-        #expect(throws: FileError.self) { try NPY.decode(bytes, name: "x.npy") }
     }
 }

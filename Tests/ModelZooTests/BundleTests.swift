@@ -2,12 +2,13 @@ import Archive
 import Audio
 import Basics
 import Dataset
+import Formats
 import Foundation
 import ModelZoo
 import NeuralNet
-import Prepare
 import TestSupport
 import Testing
+import Training
 
 /// One small trained run, shared by the bundle tests (training is the slow part).
 struct TrainedRun: @unchecked Sendable {
@@ -55,7 +56,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         #expect(
             Fixtures.tree(dir.file("zoo")) == [".lock", "index.json", "small-1.0.0.tar.gz"],
             "the lock file stays (empty)")
-        let bundle = try Bundle.open(path)
+        let bundle = try ModelBundle.open(path)
         let m = bundle.manifest
         #expect(m.schemaVersion == 1)
         #expect(m.created == "2023-11-14T22:13:20Z", "SOURCE_DATE_EPOCH 1700000000")
@@ -77,7 +78,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         #expect(m.data.fingerprint == description.fingerprint)
         #expect(m.data.counts["test"]?.segments == description.splits["test"]?.segments)
         #expect(m.data.split == description.split)
-        #expect(m.files.map(\.path) == Bundle.memberOrder)
+        #expect(m.files.map(\.path) == ModelBundle.memberOrder)
         #expect(bundle.members["weights.safetensors"] == Fixtures.bytes(trained.run + "/weights.safetensors"))
         let card = String(decoding: bundle.members["README.md"]!, as: UTF8.self)
         #expect(card.hasPrefix("# small 1.0.0\n"))
@@ -93,7 +94,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
     /// relies on: every required key present, no key the schema does not describe.
     @Test func manifestFollowsItsSchema() throws {
         let dir = TemporaryDirectory()
-        let bundle = try Bundle.open(try trained.package(into: dir.file("zoo")))
+        let bundle = try ModelBundle.open(try trained.package(into: dir.file("zoo")))
         let schema = try #require(
             try JSONSerialization.jsonObject(
                 with: Data(Fixtures.bytes(Fixtures.packageRoot + "/manifests/schemas/bundle-manifest-1.schema.json")))
@@ -111,7 +112,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
     /// Package, open, then the bundle's model and the predictor give the run's own numbers.
     @Test func roundTripPredictsWhatTheRunPredicted() throws {
         let dir = TemporaryDirectory()
-        let bundle = try Bundle.open(try trained.package(into: dir.file("zoo")))
+        let bundle = try ModelBundle.open(try trained.package(into: dir.file("zoo")))
         let predictor = try Predictor(bundle: bundle)
         let test = try NPY.readArchive(path: trained.features + "/test.npz")
         let x = try #require(test["mfcc"]).floats()
@@ -267,9 +268,9 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         for (label, members, expected) in cases {
             let path = dir.file("\(label.replacingOccurrences(of: " ", with: "-")).tar.gz")
             try writeBundle(members, to: path)
-            #expect(throws: BundleError.self, "\(label)") { try Bundle.open(path) }
+            #expect(throws: BundleError.self, "\(label)") { try ModelBundle.open(path) }
             do {
-                _ = try Bundle.open(path)
+                _ = try ModelBundle.open(path)
             } catch {
                 let message = "\(error)"
                 #expect(message.contains(expected), "\(label): \(message)")
@@ -279,9 +280,9 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         }
         manifest["name"] = "x"  // an edited manifest is fine as long as it stays consistent
         try writeBundle(good.map { $0.0 == "manifest.json" ? ($0.0, json(manifest)) : $0 }, to: dir.file("ok.tar.gz"))
-        #expect(try Bundle.open(dir.file("ok.tar.gz")).manifest.name == "x")
+        #expect(try ModelBundle.open(dir.file("ok.tar.gz")).manifest.name == "x")
         _ = FileManager.default.createFile(atPath: dir.file("junk.tar.gz"), contents: Data(repeating: 7, count: 100))
-        #expect { try Bundle.open(dir.file("junk.tar.gz")) } throws: {
+        #expect { try ModelBundle.open(dir.file("junk.tar.gz")) } throws: {
             "\($0)".hasPrefix(dir.file("junk.tar.gz") + ": not a readable archive (")
         }
     }
@@ -290,7 +291,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
     /// lossy, a 44.1 kHz stereo copy is resampled: close, and the output says what was done.
     @Test func predictReadsEveryFormatAndResamples() throws {
         let dir = TemporaryDirectory()
-        let predictor = try Predictor(bundle: try Bundle.open(try trained.package(into: dir.file("zoo"))))
+        let predictor = try Predictor(bundle: try ModelBundle.open(try trained.package(into: dir.file("zoo"))))
         let samples = Fixtures.tone(seconds: 7, frequency: 440, seed: 9)
         let reference = try predictor.predict(path: try write(samples, .wav, in: dir))
         #expect(reference.segments == 2, "7 s: two full 3 s segments")

@@ -1,5 +1,5 @@
 import Basics
-import Dataset
+import Formats
 import Foundation
 import NeuralNet
 import TestSupport
@@ -28,9 +28,9 @@ enum KerasReference {
     static func model(_ engine: LSTMEngine = .default) throws -> Sequential {
         let model = Sequential([
             LSTM(inputSize: 13, hiddenSize: 128, name: "lstm", engine: engine),
-            Dense(128, 128, relu: true, name: "dense0"),
-            Dense(128, 64, relu: true, name: "dense1"),
-            Dense(64, 48, relu: true, name: "dense2"),
+            Dense(128, 128, name: "dense0"), ReLU(),
+            Dense(128, 64, name: "dense1"), ReLU(),
+            Dense(64, 48, name: "dense2"), ReLU(),
             Dense(48, 10, name: "dense3"),
         ])
         var weights: [String: Tensor] = [:]

@@ -2,6 +2,7 @@ import Audio
 import Basics
 import Dataset
 import Features
+import Formats
 import Foundation
 import Prepare
 import TestSupport

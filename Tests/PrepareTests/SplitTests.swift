@@ -1,4 +1,5 @@
-import Dataset
+import Formats
+import Prepare
 import Testing
 
 @Suite struct StratifiedSplitTests {

@@ -62,6 +62,10 @@ public enum Fixtures {
         return all.sorted()
     }
 
+    /// A safetensors file the Python `safetensors` package wrote (FormatsTests/Fixtures).
+    public static let pythonWrittenSafetensors =
+        packageRoot + "/Tests/FormatsTests/Fixtures/python-written.safetensors"
+
     public static func bytes(_ path: String) -> [UInt8] {
         Array(FileManager.default.contents(atPath: path) ?? Data())
     }

@@ -1,8 +1,6 @@
 import Basics
-import Dataset
 import Foundation
 import NeuralNet
-import Prepare
 
 /// One epoch's figures, as `history.csv` holds them.
 public struct EpochRecord: Codable, Sendable, Equatable {
@@ -96,7 +94,7 @@ public struct Trainer {
     }
 
     /// The model's weights by their dotted names, plus the normalisation if any.
-    static func weights(_ model: Sequential, normalization: Normalization?) -> [String: Tensor] {
+    static func weights(_ model: Sequential, normalization: Standardization?) -> [String: Tensor] {
         var tensors = Dictionary(
             uniqueKeysWithValues: model.parameters.map { ($0.name, Tensor(shape: $0.shape, values: $0.value)) })
         if let normalization {
@@ -162,11 +160,11 @@ public struct Trainer {
         try AtomicFile.write(Data(text.utf8), to: path)
     }
 
-    static func readHistory(_ path: String) -> [EpochRecord] {
+    public static func readHistory(_ path: String) -> [EpochRecord] {
         parseHistory((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
     }
 
-    static func parseHistory(_ text: String) -> [EpochRecord] {
+    public static func parseHistory(_ text: String) -> [EpochRecord] {
         text.split(separator: "\n").dropFirst().compactMap { line in
             let f = line.split(separator: ",").map(String.init)
             guard f.count == 5, let e = Int(f[0]), let a = Double(f[1]), let b = Double(f[2]), let c = Double(f[3]),

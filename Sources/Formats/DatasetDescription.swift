@@ -1,15 +1,23 @@
-import Dataset
 import Features
 
 /// `FEATURES/dataset.json`: everything needed to know what the tensors hold and to make them
 /// again. Same inputs and seed, same bytes (keys sorted, no times).
 public struct DatasetDescription: Codable, Sendable, Equatable {
+    /// Most genres a feature set, and so a model, may have.
+    public static let maxGenres = 1000
+
     public struct Source: Codable, Sendable, Equatable {
         public var path: String
         /// SHA-256 over `id fingerprint` lines of every track used (decoded-audio fingerprints).
         public var fingerprint: String
         /// `validation.json` when the folder had one, else `validated now`.
         public var validation: String
+
+        public init(path: String, fingerprint: String, validation: String) {
+            self.path = path
+            self.fingerprint = fingerprint
+            self.validation = validation
+        }
     }
     public struct FeatureParameters: Codable, Sendable, Equatable {
         public var kind = "mfcc"
@@ -35,6 +43,26 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         public var decoding = "libsndfile, int16 / 32768 as float32, channels averaged"
         /// The librosa version whose numbers these match (Tests/Reference).
         public var matches = "librosa 0.11.0"
+
+        public init(
+            sampleRate: Int, seconds: Int, segmentsPerTrack: Int, samplesPerSegment: Int, framesPerSegment: Int,
+            nMFCC: Int, nFFT: Int, hopLength: Int, nMels: Int, fMin: Double, fMax: Double, center: Bool,
+            powerToDB: [String: Double]
+        ) {
+            self.sampleRate = sampleRate
+            self.seconds = seconds
+            self.segmentsPerTrack = segmentsPerTrack
+            self.samplesPerSegment = samplesPerSegment
+            self.framesPerSegment = framesPerSegment
+            self.nMFCC = nMFCC
+            self.nFFT = nFFT
+            self.hopLength = hopLength
+            self.nMels = nMels
+            self.fMin = fMin
+            self.fMax = fMax
+            self.center = center
+            self.powerToDB = powerToDB
+        }
     }
     public struct SplitPolicy: Codable, Sendable, Equatable {
         /// `track` (every segment of a track in one split) or `segment` (the leakage-prone reference split).
@@ -45,6 +73,13 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         /// The published list used, if any.
         public var list: String?
         public var algorithm = "README.md, 'The split'"
+
+        public init(unit: String, ratios: [String: Double]? = nil, seed: UInt64? = nil, list: String? = nil) {
+            self.unit = unit
+            self.ratios = ratios
+            self.seed = seed
+            self.list = list
+        }
     }
     public struct Counts: Codable, Sendable, Equatable {
         public var tracks: Int
@@ -58,6 +93,12 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         public var tracks: [String]
         public var segments: Int
         public var perGenre: [String: Counts]
+
+        public init(tracks: [String], segments: Int, perGenre: [String: Counts]) {
+            self.tracks = tracks
+            self.segments = segments
+            self.perGenre = perGenre
+        }
     }
     public struct Track: Codable, Sendable, Equatable {
         public var index: Int
@@ -67,20 +108,46 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         /// The split, when the unit is the track.
         public var split: Partition?
         public var segments: [Int]
+
+        public init(index: Int, id: String, genre: String, label: Int, split: Partition? = nil, segments: [Int]) {
+            self.index = index
+            self.id = id
+            self.genre = genre
+            self.label = label
+            self.split = split
+            self.segments = segments
+        }
     }
     public struct File: Codable, Sendable, Equatable {
         public var sha256: String
         public var bytes: Int
         public var segments: Int
+
+        public init(sha256: String, bytes: Int, segments: Int) {
+            self.sha256 = sha256
+            self.bytes = bytes
+            self.segments = segments
+        }
     }
     public struct Skipped: Codable, Sendable, Equatable {
         public var id: String
         public var reason: String
+
+        public init(id: String, reason: String) {
+            self.id = id
+            self.reason = reason
+        }
     }
     public struct DroppedSegment: Codable, Sendable, Equatable {
         public var id: String
         public var segment: Int
         public var reason: String
+
+        public init(id: String, segment: Int, reason: String) {
+            self.id = id
+            self.segment = segment
+            self.reason = reason
+        }
     }
 
     public var formatVersion = 1
@@ -97,6 +164,24 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
     public var fingerprint: String
     public var skipped: [Skipped]
     public var droppedSegments: [DroppedSegment]
+
+    public init(
+        generator: String, source: Source, features: FeatureParameters, genres: [String], split: SplitPolicy,
+        splits: [String: SplitSummary], tracks: [Track], files: [String: File], fingerprint: String, skipped: [Skipped],
+        droppedSegments: [DroppedSegment]
+    ) {
+        self.generator = generator
+        self.source = source
+        self.features = features
+        self.genres = genres
+        self.split = split
+        self.splits = splits
+        self.tracks = tracks
+        self.files = files
+        self.fingerprint = fingerprint
+        self.skipped = skipped
+        self.droppedSegments = droppedSegments
+    }
 }
 
 extension DatasetDescription.FeatureParameters {

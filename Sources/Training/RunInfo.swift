@@ -1,8 +1,7 @@
 import Basics
-import Dataset
+import Formats
 import Foundation
 import NeuralNet
-import Prepare
 
 /// `RUN/run.json`: what the run trained on, for `genrekit package`: the feature parameters, the
 /// genres and the dataset's fingerprint, split policy and counts.

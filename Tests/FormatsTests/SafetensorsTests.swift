@@ -1,7 +1,6 @@
 import Basics
+import Formats
 import Foundation
-import ModelZoo
-import NeuralNet
 import TestSupport
 import Testing
 
@@ -40,17 +39,17 @@ import Testing
 
     @Test func malformedFilesAreRefused() {
         var bytes = Safetensors.encode(tensors)
-        #expect(throws: SafetensorsError.self) { try Safetensors.decode(Array(bytes.prefix(5))) }
-        #expect(throws: SafetensorsError.self) { try Safetensors.decode(Array(bytes.dropLast(4))) }
+        #expect(throws: FormatError.self) { try Safetensors.decode(Array(bytes.prefix(5))) }
+        #expect(throws: FormatError.self) { try Safetensors.decode(Array(bytes.dropLast(4))) }
         bytes[0] = 0xFF
-        #expect(throws: SafetensorsError.self) { try Safetensors.decode(bytes) }
+        #expect(throws: FormatError.self) { try Safetensors.decode(bytes) }
     }
 }
 
 @Suite struct SafetensorsCompatibility {
     /// A file written by the Python package (`safetensors.numpy.save_file`, version 0.4+).
     @Test func readsWhatPythonWrites() throws {
-        let path = Fixtures.packageRoot + "/Tests/ModelZooTests/Fixtures/python-written.safetensors"
+        let path = Fixtures.pythonWrittenSafetensors
         let (tensors, metadata) = try Safetensors.read(path: path)
         #expect(tensors["lstm.kernel"] == Tensor(shape: [2, 3], values: [0, 1, 2, 3, 4, 5]))
         #expect(tensors["dense0.bias"] == Tensor(shape: [2], values: [-0.5, 0.25]))

@@ -103,9 +103,9 @@ public enum NPY {
     /// Parses a `.npy` file. Every number in the header is checked before use: the dtype, the
     /// order flag and each dimension are parsed strictly, and the shape's byte size (computed
     /// without overflow) must be exactly the data that follows.
-    /// - Throws: `FileError.io` naming `name` when the bytes are not a `.npy` GenreKit reads.
-    public static func decode(_ bytes: consuming [UInt8], name: String = "array") throws(FileError) -> NPYArray {
-        func bad(_ why: String) -> FileError { .io(path: name, message: "not a readable .npy file (\(why))") }
+    /// - Throws: `FormatError` naming `name` when the bytes are not a `.npy` GenreKit reads.
+    public static func decode(_ bytes: consuming [UInt8], name: String = "array") throws(FormatError) -> NPYArray {
+        func bad(_ why: String) -> FormatError { FormatError(.npy, path: name, why) }
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
             throw bad("no NUMPY magic")
         }
@@ -166,9 +166,9 @@ public enum NPY {
     }
 
     /// Reads a `.npy` file.
-    public static func read(path: String) throws(FileError) -> NPYArray {
+    public static func read(path: String) throws -> NPYArray {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .io(path: path, message: "cannot read the file")
+            throw FileError.io(path: path, message: "cannot read the file")
         }
         return try decode(Array(data), name: path)
     }

@@ -1,5 +1,4 @@
 import Basics
-import Dataset
 import Foundation
 import NeuralNet
 
@@ -34,6 +33,16 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var units: Units?
         public var activation: Activation?
         public var rate: Float?
+
+        public init(
+            type: LayerKind, name: String, units: Units? = nil, activation: Activation? = nil, rate: Float? = nil
+        ) {
+            self.type = type
+            self.name = name
+            self.units = units
+            self.activation = activation
+            self.rate = rate
+        }
     }
     /// The optimizer and its hyperparameters; those not given take Keras's Adam defaults.
     public struct OptimizerSpec: Codable, Sendable, Equatable {
@@ -196,27 +205,42 @@ public struct Recipe: Codable, Sendable, Equatable {
     /// The network for inputs of `inputSize` features per step and `genres` classes. The final
     /// softmax is not a layer: `SoftmaxCrossEntropy` applies it.
     public func model(inputSize: Int, genres: Int, engine: LSTMEngine = .default) -> Sequential {
-        var layers: [any Layer] = []
+        Sequential(layers(inputSize: inputSize, genres: genres, engine: engine).flatMap(\.built))
+    }
+
+    /// Each layer of the recipe with the network layers it becomes: an LSTM, a dense layer
+    /// followed by its activation when it has one, a dropout layer.
+    public func layers(inputSize: Int, genres: Int, engine: LSTMEngine = .default) -> [BuiltLayer] {
         var width = inputSize
-        for spec in self.layers {
+        var result: [BuiltLayer] = []
+        for (index, spec) in layers.enumerated() {
             let units: Int =
                 switch spec.units {
                 case .count(let n)?: n
                 case .genres?: genres
                 case nil: 0
                 }
+            var built: [any NeuralNet.Layer] = []
             switch spec.type {
             case .lstm:
-                layers.append(LSTM(inputSize: width, hiddenSize: units, name: spec.name, engine: engine))
+                built = [LSTM(inputSize: width, hiddenSize: units, name: spec.name, engine: engine)]
                 width = units
             case .dense:
-                layers.append(Dense(width, units, relu: spec.activation == .relu, name: spec.name))
+                built = [Dense(width, units, name: spec.name)]
+                if spec.activation == .relu { built.append(ReLU(name: spec.name + ".relu")) }
                 width = units
             case .dropout:
-                layers.append(Dropout(spec.rate ?? 0, seed: seed, name: spec.name))
+                built = [Dropout(spec.rate ?? 0, seed: seed, name: spec.name, stream: UInt64(index))]
             }
+            result.append(BuiltLayer(spec: spec, built: built))
         }
-        return Sequential(layers)
+        return result
+    }
+
+    /// A recipe layer and the network layers made from it (the first holds its weights).
+    public struct BuiltLayer {
+        public let spec: LayerSpec
+        public let built: [any NeuralNet.Layer]
     }
 }
 

@@ -1,4 +1,4 @@
-import Dataset
+import Formats
 
 /// `RUN/evaluation.json`: how the trained model does on the test split (and validation).
 public struct Evaluation: Codable, Sendable, Equatable {

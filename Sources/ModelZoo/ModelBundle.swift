@@ -1,9 +1,9 @@
 import Archive
 import Basics
-import Dataset
+import Formats
 import Foundation
 import NeuralNet
-import Prepare
+import Training
 
 /// Why a bundle could not be made, read or trusted: one line naming the bundle (or run) and the
 /// file inside it.
@@ -25,7 +25,7 @@ public struct BundleError: Error, CustomStringConvertible, Equatable, Sendable {
 
 /// A verified bundle: every file present, unaltered and listed, the manifest of a known schema,
 /// the weights exactly the architecture's.
-public struct Bundle: Sendable {
+public struct ModelBundle: Sendable {
     /// The files of a bundle after `manifest.json`, in bundle order.
     public static let memberOrder = [
         "README.md", "weights.safetensors", "evaluation.json", "history.csv", "curves.svg", "confusion.svg",
@@ -43,7 +43,7 @@ public struct Bundle: Sendable {
     /// - Throws: `BundleError` naming the file: an unreadable or unsafe archive, a missing, extra or
     ///   altered file, a manifest of an unknown schema version, weights whose names or shapes do
     ///   not match the architecture.
-    public static func open(_ path: String) throws(BundleError) -> Bundle {
+    public static func open(_ path: String) throws(BundleError) -> ModelBundle {
         do { try InputPath.requireBundle(path) } catch {
             if case .wrongInput(_, let message) = error { throw BundleError(path, message) }
             throw BundleError(path, "\(error)")
@@ -55,7 +55,7 @@ public struct Bundle: Sendable {
     public static let limits = ArchiveLimits(maxTotalBytes: 1 << 30, maxEntryBytes: 512 << 20, maxEntries: 64)
 
     /// Reads and verifies a bundle held in a file or in memory.
-    public static func open(source: ArchiveSource) throws(BundleError) -> Bundle {
+    public static func open(source: ArchiveSource) throws(BundleError) -> ModelBundle {
         let path = source.name
         var members: [String: [UInt8]] = [:]
         var order: [String] = []
@@ -125,7 +125,8 @@ public struct Bundle: Sendable {
         try checkArchitecture(manifest, path: path)
         try checkWeights(weights, against: manifest, path: path, file: "weights.safetensors")
         try checkValues(weights, path: path)
-        return Bundle(path: path, manifest: manifest, manifestBytes: manifestBytes, weights: weights, members: members)
+        return ModelBundle(
+            path: path, manifest: manifest, manifestBytes: manifestBytes, weights: weights, members: members)
     }
 
     /// The manifest's architecture must be the one its recipe builds.
@@ -183,10 +184,10 @@ public struct Bundle: Sendable {
     }
 
     /// The input normalisation, if the model has one.
-    var normalization: Normalization? {
+    var normalization: Standardization? {
         guard manifest.normalization.kind == .perCoefficient, let mean = weights["normalization.mean"],
             let std = weights["normalization.std"]
         else { return nil }
-        return Normalization(mean: mean.values, std: std.values)
+        return Standardization(mean: mean.values, std: std.values)
     }
 }

@@ -1,8 +1,7 @@
 import Basics
-import Dataset
+import Formats
 import Foundation
 import NeuralNet
-import Prepare
 
 /// One run's training, step by step: the model and its replicas, Adam, the (normalised) splits
 /// and where training stands. `Trainer.train` drives it: restore, train epochs and checkpoint,
@@ -16,7 +15,7 @@ final class TrainingSession {
     let data: TrainingData
     let model: Sequential
     let replicas: [Sequential]
-    let normalization: Normalization?
+    let normalization: Standardization?
     /// The splits as the network sees them (normalised when the recipe says so).
     let splits: [Partition: SplitData]
     var adam: Adam
@@ -38,7 +37,7 @@ final class TrainingSession {
             epsilon: recipe.optimizer.epsilon)
         let normalization =
             recipe.normalization == .perCoefficient
-            ? Normalization.fit(data.splits[.train]!.x, features: data.features) : nil
+            ? Standardization.fit(data.splits[.train]!.x, features: data.features) : nil
         self.normalization = normalization
         splits = data.splits.mapValues { split in
             var s = split
@@ -122,9 +121,8 @@ final class TrainingSession {
             LSTMEngine.setThreadsForCallingThread(1)
             let replica = workers[p]
             for (mine, theirs) in zip(replica.parameters, master) { mine.value = theirs.value }
-            for (l, layer) in replica.layers.enumerated() {
-                (layer as? Dropout)?.reseed(
-                    seed ^ (UInt64(epoch) << 40) ^ (UInt64(b) << 16) ^ (UInt64(p) << 8) ^ UInt64(l))
+            for case let dropout as Dropout in replica.layers {
+                dropout.reseed(seed ^ (UInt64(epoch) << 40) ^ (UInt64(b) << 16) ^ (UInt64(p) << 8))
             }
             let part = parts[p]
             var x = [Float]()
@@ -137,7 +135,7 @@ final class TrainingSession {
             // The part's mean-loss gradient, scaled to its share of the batch mean.
             let share = Float(part.count) / Float(batchCount)
             for i in gradient.values.indices { gradient.values[i] *= share }
-            replica.backward(gradient)
+            replica.backwardParameters(gradient)
             return (
                 loss: Double(loss) * Double(part.count),
                 correct: zip(Trainer.argmax(probabilities), labels).filter { $0 == $1 }.count
@@ -238,7 +236,7 @@ struct TrainingState {
         guard let e = metadata["epoch"].flatMap(Int.init), let i = metadata["iterations"].flatMap(Int.init),
             let l = metadata["best_val_loss"].flatMap(Double.init), let b = metadata["best_epoch"].flatMap(Int.init),
             let w = metadata["wait"].flatMap(Int.init)
-        else { throw SafetensorsError(path: "checkpoint.safetensors", message: "metadata lacks the training state") }
+        else { throw FormatError(.safetensors, path: "checkpoint.safetensors", "metadata lacks the training state") }
         (epoch, iterations, bestValLoss, bestEpoch, wait) = (e, i, l, b, w)
         stopped = metadata["stopped"] == "true"
     }
@@ -248,29 +246,5 @@ struct TrainingState {
             "epoch": String(epoch), "iterations": String(iterations), "best_val_loss": String(bestValLoss),
             "best_epoch": String(bestEpoch), "wait": String(wait), "stopped": String(stopped),
         ]
-    }
-}
-
-/// Per-coefficient standardisation: mean and deviation of each feature over the train split.
-struct Normalization {
-    var mean: [Float]
-    var std: [Float]
-
-    static func fit(_ x: [Float], features: Int) -> Normalization {
-        var sum = [Double](repeating: 0, count: features)
-        var squares = [Double](repeating: 0, count: features)
-        for (i, v) in x.enumerated() {
-            sum[i % features] += Double(v)
-            squares[i % features] += Double(v) * Double(v)
-        }
-        let n = Double(x.count / features)
-        let mean = sum.map { $0 / n }
-        let std = zip(squares, mean).map { max(($0 / n - $1 * $1), 0).squareRoot() }
-        return Normalization(mean: mean.map { Float($0) }, std: std.map { Float(max($0, 1e-6)) })
-    }
-
-    func apply(_ x: inout [Float]) {
-        let features = mean.count
-        for i in x.indices { x[i] = (x[i] - mean[i % features]) / std[i % features] }
     }
 }

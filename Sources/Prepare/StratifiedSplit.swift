@@ -1,13 +1,6 @@
 import Basics
+import Formats
 import Foundation
-
-/// Train / validation / test partitions.
-public enum Partition: String, Codable, Sendable, CaseIterable, Comparable {
-    case train, val, test
-    public static func < (a: Partition, b: Partition) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
-}
 
 /// The split GenreKit makes, a deterministic function of the unit ids and the seed that anyone
 /// can reproduce (README.md, "The split", has it in Python):
@@ -54,7 +47,7 @@ public struct StratifiedSplit: Sendable, Equatable {
         for genre in order {
             guard var ids = byGenre[genre] else { continue }
             ids.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            var random = SplitMix64(seed: seed ^ Self.fnv1a64(genre))
+            var random = SplitMix64(seed: seed ^ FNV1a.hash64(genre))
             if ids.count > 1 {
                 for i in stride(from: ids.count - 1, to: 0, by: -1) {
                     ids.swapAt(i, Int(random.next() % UInt64(i + 1)))
@@ -70,6 +63,4 @@ public struct StratifiedSplit: Sendable, Equatable {
         return result
     }
 
-    /// FNV-1a, 64-bit, of the UTF-8 bytes (the split's seed per genre).
-    public static func fnv1a64(_ text: String) -> UInt64 { FNV1a.hash64(text) }
 }

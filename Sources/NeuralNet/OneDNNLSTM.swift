@@ -15,7 +15,7 @@ import Foundation
 /// own; values are copied in and out, which costs about 1 % of a training step. Each primitive
 /// has a scratchpad of its own ("user" scratchpad mode): the library's default shares one
 /// scratchpad among all primitives, which corrupts memory when model replicas run at once.
-final class OneDNNLSTM {
+final class OneDNNLSTM: LSTMComputation {
     let inputSize: Int
     let hiddenSize: Int
     private var plans: [Key: Plan] = [:]
@@ -47,39 +47,34 @@ final class OneDNNLSTM {
         return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)
     }()
 
-    /// The last hidden state `[batch, H]` of `x` (`[batch, steps, inputSize]`).
-    func forward(
-        _ x: [Float], batch: Int, steps: Int, kernel: [Float], recurrentKernel: [Float], bias: [Float], training: Bool
-    ) -> [Float] {
+    func forward(_ x: Tensor, weights: LSTMWeights, training: Bool) -> Tensor {
+        let (batch, steps) = (x.shape[0], x.shape[1])
         let plan = plan(batch: batch, steps: steps, training: training)
-        plan.src.write(x)
-        plan.weightsLayer.write(kernel)
-        plan.weightsIter.write(recurrentKernel)
-        plan.bias.write(bias)
+        plan.src.write(x.values)
+        plan.weightsLayer.write(weights.kernel.value)
+        plan.weightsIter.write(weights.recurrentKernel.value)
+        plan.bias.write(weights.bias.value)
         plan.forward.execute(plan.forwardArgs, on: plan.stream)
         if training { trained = plan }
-        return plan.dstIter.read(count: batch * hiddenSize)
+        return Tensor(shape: [batch, hiddenSize], values: plan.dstIter.read(count: batch * hiddenSize))
     }
 
-    /// Backward through time from `dh` (`[batch, H]`, the loss gradient of the last hidden state)
-    /// after a training `forward`. Adds the weight gradients to the three arrays; returns the
-    /// input's gradient `[batch, steps, inputSize]`.
-    func backward(
-        _ dh: [Float], kernelGradient: inout [Float], recurrentGradient: inout [Float], biasGradient: inout [Float]
-    ) -> Tensor {
+    /// The weights were written at `forward`; `weights` takes the gradients.
+    func backward(_ dh: Tensor, weights: LSTMWeights, needsInputGradient: Bool) -> Tensor? {
         guard let plan = trained, let backward = plan.backward else {
             preconditionFailure("LSTM backward without a training forward pass")
         }
-        backward.diffDstIter.write(dh)
+        backward.diffDstIter.write(dh.values)
         for memory in [backward.diffWeightsLayer, backward.diffWeightsIter, backward.diffBias] { memory.zero() }
         backward.reorderLayer.execute(
             [(GK_ARG_FROM, plan.weightsLayer), (GK_ARG_TO, backward.weightsLayer)], on: plan.stream)
         backward.reorderIter.execute(
             [(GK_ARG_FROM, plan.weightsIter), (GK_ARG_TO, backward.weightsIter)], on: plan.stream)
         backward.primitive.execute(backward.args, on: plan.stream)
-        backward.diffWeightsLayer.add(into: &kernelGradient)
-        backward.diffWeightsIter.add(into: &recurrentGradient)
-        backward.diffBias.add(into: &biasGradient)
+        backward.diffWeightsLayer.add(into: &weights.kernel.gradient)
+        backward.diffWeightsIter.add(into: &weights.recurrentKernel.gradient)
+        backward.diffBias.add(into: &weights.bias.gradient)
+        guard needsInputGradient else { return nil }
         return Tensor(
             shape: [plan.batch, plan.steps, inputSize],
             values: backward.diffSrc.read(count: plan.batch * plan.steps * inputSize))

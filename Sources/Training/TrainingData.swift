@@ -1,7 +1,6 @@
 import Basics
-import Dataset
+import Formats
 import Foundation
-import Prepare
 
 /// One split's tensors, in memory.
 public struct SplitData: Sendable {
@@ -45,9 +44,9 @@ public struct TrainingData: Sendable {
             throw refuse("dataset.json", "not a dataset description (\(JSONProblem.describe(error)))")
         }
         do { try description.features.check() } catch { throw refuse("dataset.json", "features.\(error)") }
-        guard (2...BundleManifest.maxGenres).contains(description.genres.count) else {
+        guard (2...DatasetDescription.maxGenres).contains(description.genres.count) else {
             throw refuse(
-                "dataset.json", "\(description.genres.count) genres; a model has 2 to \(BundleManifest.maxGenres)")
+                "dataset.json", "\(description.genres.count) genres; a model has 2 to \(DatasetDescription.maxGenres)")
         }
         var splits: [Partition: SplitData] = [:]
         for part in Partition.allCases {

@@ -1,33 +1,9 @@
-import Dataset
+import Formats
 import Foundation
-import ModelZoo
 import NeuralNet
-import Prepare
 import TestSupport
 import Testing
-
-/// A small recipe (the seed's shape, narrower) so the tests train in seconds.
-func smallRecipe(epochs: Int, patience: Int? = nil) throws -> Recipe {
-    var recipe = try Recipe.load("lstm-norm")
-    recipe.name = "small"
-    recipe.layers = recipe.layers.map { layer in
-        var l = layer
-        if case .count(let n)? = l.units { l.units = .count(max(8, n / 4)) }
-        return l
-    }
-    recipe.epochs = epochs
-    recipe.batchSize = 10
-    recipe.optimizer.learningRate = 0.01  // few steps on little data: a larger step than Keras's default
-    recipe.earlyStopping = patience.map { Recipe.EarlyStopping(patience: $0) }
-    return recipe
-}
-
-/// Features from the tone dataset: 10 genres x 4 tracks x 3 segments.
-func toneFeatures(_ dir: TemporaryDirectory) throws -> String {
-    let data = try Fixtures.toneDataset(in: dir, perGenre: 4, seconds: 9)
-    _ = try Preparer().prepare(directory: data, out: dir.file("features"))
-    return dir.file("features")
-}
+import Training
 
 @Suite(.serialized) struct TrainerTests {
     @Test func learnsAndWritesTheRun() throws {

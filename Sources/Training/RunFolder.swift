@@ -1,5 +1,4 @@
 import Basics
-import Dataset
 import Foundation
 
 /// The rules of a run folder: what `train` may start, resume or replace, and the order its

@@ -1,13 +1,5 @@
 import Basics
 import Foundation
-import NeuralNet
-
-/// Why a safetensors file could not be read or written.
-public struct SafetensorsError: Error, CustomStringConvertible, Equatable, Sendable {
-    public let path: String
-    public let message: String
-    public var description: String { "\(path): not a valid safetensors file (\(message))" }
-}
 
 /// The safetensors format (as the Python `safetensors` package reads it): an 8-byte little-endian
 /// header length, a JSON header mapping each tensor name to `dtype`, `shape` and `data_offsets`
@@ -40,12 +32,12 @@ public enum Safetensors {
     }
 
     /// Parses a file's bytes: every tensor and the metadata.
-    /// - Throws: `SafetensorsError` for a short or malformed header, a dtype other than F32,
+    /// - Throws: `FormatError` for a short or malformed header, a dtype other than F32,
     ///   offsets that do not match the shapes or that overlap, leave gaps or run past the end.
-    public static func decode(_ bytes: [UInt8], path: String = "weights.safetensors") throws(SafetensorsError)
+    public static func decode(_ bytes: [UInt8], path: String = "weights.safetensors") throws(FormatError)
         -> (tensors: [String: Tensor], metadata: [String: String])
     {
-        func bad(_ message: String) -> SafetensorsError { SafetensorsError(path: path, message: message) }
+        func bad(_ message: String) -> FormatError { FormatError(.safetensors, path: path, message) }
         guard bytes.count >= 8 else { throw bad("shorter than the 8-byte header length") }
         let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
         guard length <= UInt64(bytes.count - 8), length <= 100_000_000 else {
@@ -106,7 +98,7 @@ public enum Safetensors {
 
     public static func read(path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SafetensorsError(path: path, message: "cannot read the file")
+            throw FileError.io(path: path, message: "cannot read the file")
         }
         return try decode(Array(data), path: path)
     }
