@@ -84,7 +84,8 @@ let package = Package(
         .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Basics", "Archive", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Basics", "Features", "Formats", "Audio", "TestSupport"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio", "Zlib", "TestSupport"]),
+        .testTarget(name: "ZlibTests", dependencies: ["Zlib"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         .testTarget(
             name: "DatasetTests", dependencies: ["Basics", "Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["Basics", "NeuralNet", "Formats", "TestSupport"]),

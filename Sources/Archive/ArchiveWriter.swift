@@ -1,3 +1,4 @@
+import Basics
 internal import CArchive
 
 #if canImport(Glibc)
@@ -9,7 +10,8 @@ internal import CArchive
 /// removes its temporary file.
 ///
 /// Entries get fixed owners (0) and the modification time given (default 0), so the same
-/// entries give the same bytes.
+/// entries give the same bytes. The bytes are hashed as they are written: `finish()` returns the
+/// archive's SHA-256 and size without reading it back.
 public final class ArchiveWriter {
     public enum Format: Sendable, Equatable {
         /// Zip with deflate at `level` (0 stores).
@@ -26,6 +28,7 @@ public final class ArchiveWriter {
     public let path: String
     private let temporaryPath: String
     private var handle: OpaquePointer?
+    private let output: Output
     public var modificationTime: Int = 0
 
     /// Creates the writer.
@@ -37,6 +40,7 @@ public final class ArchiveWriter {
     public init(path: String, format: Format, passphrase: String? = nil) throws(ArchiveError) {
         self.path = path
         temporaryPath = Self.temporaryName(for: path)
+        output = Output()
         _ = utf8Names
         guard let a = archive_write_new() else {
             throw .writeFailed(archive: path, message: "libarchive could not allocate a writer")
@@ -60,9 +64,15 @@ public final class ArchiveWriter {
             // No time stamp in the gzip header: same entries, same bytes.
             ok = ok && archive_write_set_filter_option(a, "gzip", "timestamp", nil) == ARCHIVE_OK
         }
-        ok = ok && archive_write_open_filename(a, temporaryPath) == ARCHIVE_OK
+        output.fd = ok ? open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) : -1
+        // As archive_write_open_filename does for a regular file: no padding after the last block.
+        ok = ok && output.fd >= 0 && archive_write_set_bytes_in_last_block(a, 1) == ARCHIVE_OK
+        ok =
+            ok
+            && archive_write_open(
+                a, Unmanaged.passUnretained(output).toOpaque(), nil, Output.write, nil) == ARCHIVE_OK
         if !ok {
-            let message = SafeArchiveReader.message(a)
+            let message = output.fd < 0 ? String(cString: strerror(errno)) : SafeArchiveReader.message(a)
             archive_write_free(a)
             handle = nil
             unlink(temporaryPath)
@@ -74,6 +84,40 @@ public final class ArchiveWriter {
         if let handle {
             archive_write_free(handle)
             unlink(temporaryPath)
+        }
+    }
+
+    /// Adds a regular file of `size` bytes that `fill` hands over in pieces, so a large entry
+    /// need not be in memory at once. `fill` must give exactly `size` bytes.
+    public func addFile(
+        _ name: String, size: Int, permissions: Int = 0o644,
+        fill: (_ write: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws -> Void
+    ) throws {
+        var given = 0
+        var failure: (any Error)?
+        do {
+            try add(name, type: FileType.regular, permissions: permissions, size: size) { a in
+                do {
+                    try fill { (piece: UnsafeRawBufferPointer) throws(ArchiveError) in
+                        guard given + piece.count <= size else {
+                            throw .writeFailed(archive: path, message: "\(name): more than the \(size) bytes announced")
+                        }
+                        guard piece.isEmpty || archive_write_data(a, piece.baseAddress, piece.count) == piece.count
+                        else { throw .writeFailed(archive: path, message: "\(name): \(SafeArchiveReader.message(a))") }
+                        given += piece.count
+                    }
+                } catch {
+                    failure = error
+                    return false
+                }
+                if given != size {
+                    failure = ArchiveError.writeFailed(
+                        archive: path, message: "\(name): \(given) of \(size) bytes given")
+                }
+                return given == size
+            }
+        } catch {
+            throw failure ?? error
         }
     }
 
@@ -121,17 +165,56 @@ public final class ArchiveWriter {
     }
 
     /// Closes the archive and renames it into place.
-    public func finish() throws(ArchiveError) {
-        guard let a = handle else { return }
+    /// - Returns: the SHA-256 (hex) and size of the bytes written.
+    @discardableResult
+    public func finish() throws(ArchiveError) -> (sha256: String, bytes: Int) {
+        guard let a = handle else { throw .writeFailed(archive: path, message: "writer already finished") }
         handle = nil
-        let closed = archive_write_close(a) == ARCHIVE_OK
-        let message = SafeArchiveReader.message(a)
+        var closed = archive_write_close(a) == ARCHIVE_OK
+        let message = output.failure ?? SafeArchiveReader.message(a)
         archive_write_free(a)
+        closed = output.close() && closed
         guard closed, rename(temporaryPath, path) == 0 else {
             unlink(temporaryPath)
             let why = closed ? String(cString: strerror(errno)) : Self.hidingTemporary(message, temporaryPath, path)
             throw .writeFailed(archive: path, message: why)
         }
+        return (output.hash.hex(), output.hash.count)
+    }
+
+    /// Where libarchive's blocks go: the temporary file, through the hash.
+    private final class Output {
+        var fd: Int32 = -1
+        var hash = StreamingSHA256()
+        var failure: String?
+
+        /// libarchive's write callback: every byte or a failure.
+        static let write: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> Int = {
+            _, context, buffer, length in
+            let output = Unmanaged<Output>.fromOpaque(context!).takeUnretainedValue()
+            guard let buffer else { return 0 }
+            var done = 0
+            while done < length {
+                let n = Glibc.write(output.fd, buffer + done, length - done)
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else {
+                    output.failure = String(cString: strerror(errno))
+                    return -1
+                }
+                done += n
+            }
+            output.hash.update(UnsafeRawBufferPointer(start: buffer, count: length))
+            return length
+        }
+
+        /// Closes the file; false if the last bytes could not be written.
+        func close() -> Bool {
+            guard fd >= 0 else { return true }
+            defer { fd = -1 }
+            return Glibc.close(fd) == 0
+        }
+
+        deinit { _ = close() }
     }
 
     private func add(

@@ -176,15 +176,51 @@ public enum NPY {
     /// Writes a `.npz` as `numpy.savez_compressed` does: a zip of `<name>.npy` entries, deflated,
     /// in the order given. Atomic (temporary name, then rename); fixed entry times, so the same
     /// arrays give the same bytes.
-    public static func writeArchive(_ arrays: [(String, NPYArray)], to path: String) throws(ArchiveError) {
+    public static func writeArchive(_ arrays: [(String, NPYArray)], to path: String) throws {
         try writeArchive(encoded: arrays.map { ($0.0, encode($0.1)) }, to: path)
     }
 
     /// Writes a `.npz` of arrays already encoded as `.npy` bytes (see `header(dtype:shape:)`).
-    public static func writeArchive(encoded arrays: [(String, [UInt8])], to path: String) throws(ArchiveError) {
+    /// - Returns: the file's SHA-256 and size, as written.
+    @discardableResult
+    public static func writeArchive(encoded arrays: [(String, [UInt8])], to path: String) throws
+        -> (sha256: String, bytes: Int)
+    {
+        try writeArchive(arrays.map { Member.encoded($0.0, $0.1) }, to: path)
+    }
+
+    /// One array of a `.npz` being written: its `.npy` bytes at once, or its header and then its
+    /// data handed over in pieces (an array too large to hold twice).
+    public struct Member: Sendable {
+        let name: String
+        let size: Int
+        let fill: @Sendable (_ write: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws -> Void
+
+        public static func encoded(_ name: String, _ bytes: [UInt8]) -> Member {
+            Member(name: name, size: bytes.count) { write in try bytes.withUnsafeBytes { try write($0) } }
+        }
+
+        /// An array of `dtype` and `shape` whose C-order data `fill` gives in pieces, exactly
+        /// `shape`'s byte size in all.
+        public static func streamed(
+            _ name: String, dtype: NPYArray.DType, shape: [Int],
+            fill: @escaping @Sendable (_ write: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws -> Void
+        ) -> Member {
+            let header = header(dtype: dtype, shape: shape)
+            return Member(name: name, size: header.count + shape.reduce(dtype.size, *)) { write in
+                try header.withUnsafeBytes { try write($0) }
+                try fill(write)
+            }
+        }
+    }
+
+    /// Writes a `.npz` as `numpy.savez_compressed` does, member by member in the order given.
+    /// - Returns: the file's SHA-256 and size, as written.
+    @discardableResult
+    public static func writeArchive(_ members: [Member], to path: String) throws -> (sha256: String, bytes: Int) {
         let writer = try ArchiveWriter(path: path, format: .zip(level: 6))
-        for (name, bytes) in arrays { try writer.addFile(name + ".npy", bytes: bytes) }
-        try writer.finish()
+        for member in members { try writer.addFile(member.name + ".npy", size: member.size, fill: member.fill) }
+        return try writer.finish()
     }
 
     /// Limits for reading `.npz` files: integer arrays (labels) deflate far past 100:1, so the

@@ -80,9 +80,8 @@ public struct Packager {
                     bundlePath,
                     "\(name) \(version) is already in the zoo; versions are never replaced, choose a new one")
             }
-            let bundleBytes = try write(
-                bundlePath, manifestBytes: manifestBytes, contents: contents, manifest: manifest)
-            index.add(ZooIndex.Entry(manifest: manifest, file: file, bundleBytes: bundleBytes))
+            let written = try write(bundlePath, manifestBytes: manifestBytes, contents: contents, manifest: manifest)
+            index.add(ZooIndex.Entry(manifest: manifest, file: file, sha256: written.sha256, bytes: written.bytes))
             do throws(BundleError) { try index.write(zoo) } catch {
                 unlink(bundlePath)
                 throw error
@@ -176,20 +175,20 @@ public struct Packager {
         return contents
     }
 
-    /// Writes the bundle (a temporary name, then a rename) and returns its bytes.
+    /// Writes the bundle (a temporary name, then a rename).
+    /// - Returns: its SHA-256 and size, as written.
     func write(
         _ bundlePath: String, manifestBytes: [UInt8], contents: [String: [UInt8]], manifest: BundleManifest
-    ) throws(BundleError) -> [UInt8] {
+    ) throws(BundleError) -> (sha256: String, bytes: Int) {
         do {
             let writer = try ArchiveWriter(path: bundlePath, format: .tarGzip)
             writer.modificationTime = Int(try creationTime())
             try writer.addFile("manifest.json", bytes: manifestBytes)
             for member in ModelBundle.memberOrder { try writer.addFile(member, bytes: contents[member]!) }
-            try writer.finish()
+            return try writer.finish()
         } catch {
             throw BundleError(bundlePath, "cannot write the bundle (\(error))")
         }
-        return FileManager.default.contents(atPath: bundlePath).map(Array.init) ?? []
     }
 
     /// `SOURCE_DATE_EPOCH` (seconds since 1970, UTC), else the run's weights' modification time.

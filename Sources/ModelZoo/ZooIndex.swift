@@ -50,7 +50,7 @@ public struct ZooIndex: Codable, Sendable, Equatable {
                         $0.name == bundle.manifest.name && $0.version == bundle.manifest.version
                     })
                 else { throw BundleError(path, "a second file for \(bundle.manifest.name) \(bundle.manifest.version)") }
-                index.add(Entry(manifest: bundle.manifest, file: name, bundleBytes: bytes))
+                index.add(Entry(manifest: bundle.manifest, file: name, sha256: sha256Hex(bytes), bytes: bytes.count))
                 repairs.added.append(name)
             } catch {
                 repairs.invalid.append("\(error)")
@@ -123,10 +123,10 @@ public struct ZooIndex: Codable, Sendable, Equatable {
 }
 
 extension ZooIndex.Entry {
-    /// The entry for a bundle, from its manifest and its file's bytes.
-    init(manifest m: BundleManifest, file: String, bundleBytes: [UInt8]) {
+    /// The entry for a bundle, from its manifest and its file's SHA-256 and size.
+    init(manifest m: BundleManifest, file: String, sha256: String, bytes: Int) {
         self.init(
-            name: m.name, version: m.version, file: file, sha256: sha256Hex(bundleBytes), bytes: bundleBytes.count,
+            name: m.name, version: m.version, file: file, sha256: sha256, bytes: bytes,
             created: m.created, recipe: m.recipe.name, testSegmentAccuracy: m.metrics.test.segmentAccuracy,
             testTrackAccuracy: m.metrics.test.trackAccuracy,
             validationSegmentAccuracy: m.metrics.validation.segmentAccuracy)

@@ -5,9 +5,10 @@ import Foundation
 /// Numbers are written as Python's `json.dump` writes them (the shortest text that reads back as
 /// the same double), streamed to the file, so memory stays flat however large it is.
 enum ExtractedJSON {
+    /// - Parameter segment: puts segment `d` (counted within the track) of track `t` into the buffer.
     static func write(
-        genres: [String], tracks: [Preparer.Chosen], features: [[Float]], perSegment: Int, nMFCC: Int,
-        to path: String
+        genres: [String], tracks: [Preparer.Chosen], perSegment: Int, nMFCC: Int, to path: String,
+        segment: (_ t: Int, _ d: Int, UnsafeMutableBufferPointer<Float>) throws -> Void
     ) throws {
         guard let file = fopen(path, "w") else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
@@ -33,13 +34,15 @@ enum ExtractedJSON {
         }
         emit("], \"mfcc\": [")
         first = true
-        for values in features {
-            for start in stride(from: 0, to: values.count, by: perSegment) {
+        var values = [Float](repeating: 0, count: perSegment)
+        for (t, track) in tracks.enumerated() {
+            for d in track.segments.indices {
+                try values.withUnsafeMutableBufferPointer { try segment(t, d, $0) }
                 emit(first ? "[" : ", [")
                 first = false
-                for frame in stride(from: start, to: start + perSegment, by: nMFCC) {
+                for frame in stride(from: 0, to: perSegment, by: nMFCC) {
                     let row = values[frame..<frame + nMFCC].map { Double($0).description }.joined(separator: ", ")
-                    emit(frame == start ? "[\(row)]" : ", [\(row)]")
+                    emit(frame == 0 ? "[\(row)]" : ", [\(row)]")
                 }
                 emit("]")
             }

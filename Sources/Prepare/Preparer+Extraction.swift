@@ -8,14 +8,15 @@ import Foundation
 /// Computing the features of every kept segment, on all cores.
 extension Preparer {
     /// MFCCs of every kept segment of every track, `[segments * frames * nMFCC]` per track, on
-    /// `jobs` threads, each with its own extractor. What is decoded now is checked, not what
-    /// the validation report says: a track that no longer decodes, holds damaged samples or
-    /// changed its rate is skipped, and one that got shorter loses the segments it no longer
-    /// fills.
+    /// `jobs` threads, each with its own extractor, into `store` as each track finishes. What is
+    /// decoded now is checked, not what the validation report says: a track that no longer
+    /// decodes, holds damaged samples or changed its rate is skipped, and one that got shorter
+    /// loses the segments it no longer fills.
+    /// - Returns: the segments stored for each track, nil for a skipped one.
     func extract(
-        _ tracks: [Chosen], root: String, skipped: inout [DatasetDescription.Skipped],
+        _ tracks: [Chosen], root: String, into store: FeatureStore, skipped: inout [DatasetDescription.Skipped],
         dropped: inout [DatasetDescription.DroppedSegment]
-    ) throws -> [[Float]?] {
+    ) throws -> [Int?] {
         let pipeline = SegmentPipeline(parameters: options.parameters, segmentLength: segmenter.length)
         let progress = self.progress
         let total = tracks.count
@@ -33,20 +34,22 @@ extension Preparer {
                     path: tracks[i].path,
                     message: "now \(summary.sampleRate) Hz: the file changed since it was validated")
             }
-            return (features: features, segments: summary.segments)
+            do { try store.store(features, track: i) } catch { throw StoreFailure(error: error) }
+            return summary.segments
         }
         progress?.finish()
         try Interruption.shared.check()
+        for case .failure(let failure as StoreFailure)? in results { throw failure.error }
         return tracks.indices.map { i in
             switch results[i]! {
-            case .success(let (values, count)) where count > 0:
+            case .success(let count) where count > 0:
                 for d in tracks[i].segments.dropFirst(count) {
                     dropped.append(
                         .init(
                             id: tracks[i].id, segment: d,
                             reason: "the file changed since it was validated: it ends sooner"))
                 }
-                return values
+                return count
             case .success:
                 skipped.append(
                     .init(id: tracks[i].id, reason: "no full segment now: the file changed since it was validated"))
@@ -57,4 +60,10 @@ extension Preparer {
             }
         }
     }
+}
+
+/// Storing a track's features failed (a full disk): the job cannot go on, unlike a track that
+/// cannot be decoded, which is skipped.
+struct StoreFailure: Error {
+    let error: any Error
 }

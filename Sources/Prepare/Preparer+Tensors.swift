@@ -7,36 +7,39 @@ import Foundation
 
 /// Writing the tensors: each split's `.npy` arrays, the `.npz` files and `dataset.json`.
 extension Preparer {
-    /// Each split's arrays as .npy bytes, the MFCCs copied once from the per-track features, and
-    /// what each split holds.
-    func encodeSplits(_ kept: [Chosen], features: [[Float]], partitions: [String: Partition]) -> (
-        [[(String, [UInt8])]], [String: DatasetDescription.SplitSummary]
-    ) {
-        var encoded: [[(String, [UInt8])]] = []
+    /// Each split's arrays: the MFCCs streamed from `store` segment by segment as the file is
+    /// written, the small ones encoded; and what each split holds.
+    func splitMembers(
+        _ kept: [Chosen], keys: [Int], store: FeatureStore, partitions: [String: Partition]
+    ) -> ([[NPY.Member]], [String: DatasetDescription.SplitSummary]) {
+        var members: [[NPY.Member]] = []
         var summaries: [String: DatasetDescription.SplitSummary] = [:]
-        let perSegment = self.perSegment
         for part in Partition.allCases {
             var rows: [(track: Int, segment: Int)] = []
             for (i, track) in kept.enumerated() {
                 for d in track.segments where partitions[unitID(track.id, d)] == part { rows.append((i, d)) }
             }
-            var mfcc = NPY.header(dtype: .float32, shape: [rows.count, frames, options.parameters.nMFCC])
-            mfcc.reserveCapacity(mfcc.count + rows.count * perSegment * 4)
-            for row in rows {
-                let offset = kept[row.track].segments.firstIndex(of: row.segment)! * perSegment
-                features[row.track].withUnsafeBytes {
-                    mfcc.append(contentsOf: $0[offset * 4..<(offset + perSegment) * 4])
+            let positions = rows.map { (key: keys[$0.track], at: kept[$0.track].segments.firstIndex(of: $0.segment)!) }
+            let mfcc = NPY.Member.streamed(
+                "mfcc", dtype: .float32, shape: [rows.count, frames, options.parameters.nMFCC]
+            ) { write in
+                var segment = [Float](repeating: 0, count: store.perSegment)
+                for row in positions {
+                    try segment.withUnsafeMutableBufferPointer {
+                        try store.read(track: row.key, segment: row.at, into: $0)
+                    }
+                    try segment.withUnsafeBytes { try write($0) }
                 }
             }
-            encoded.append([
-                ("mfcc", mfcc),
-                ("label", NPY.encode(NPYArray(rows.map { Int64(kept[$0.track].label) }, shape: [rows.count]))),
-                ("track", NPY.encode(NPYArray(rows.map { Int32($0.track) }, shape: [rows.count]))),
-                ("segment", NPY.encode(NPYArray(rows.map { Int32($0.segment) }, shape: [rows.count]))),
+            members.append([
+                mfcc,
+                .encoded("label", NPY.encode(NPYArray(rows.map { Int64(kept[$0.track].label) }, shape: [rows.count]))),
+                .encoded("track", NPY.encode(NPYArray(rows.map { Int32($0.track) }, shape: [rows.count]))),
+                .encoded("segment", NPY.encode(NPYArray(rows.map { Int32($0.segment) }, shape: [rows.count]))),
             ])
             summaries[part.rawValue] = summary(rows, kept)
         }
-        return (encoded, summaries)
+        return (members, summaries)
     }
 
     func summary(_ rows: [(track: Int, segment: Int)], _ kept: [Chosen]) -> DatasetDescription.SplitSummary {
@@ -54,14 +57,13 @@ extension Preparer {
 
     /// Deflates the three files at once (zlib is single-threaded per stream) and records each
     /// one's SHA-256, size and segment count.
-    func writeTensors(_ encoded: [[(String, [UInt8])]], counts: [Int], into output: StagedDirectory) throws
+    func writeTensors(_ members: [[NPY.Member]], counts: [Int], into output: StagedDirectory) throws
         -> [String: DatasetDescription.File]
     {
         let paths = Partition.allCases.map { output.path("\($0.rawValue).npz") }
         let written = ConcurrentMap.results(count: 3, threads: 3, setUp: { _ in () }) { _, i in
-            try NPY.writeArchive(encoded: encoded[i], to: paths[i])
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: paths[i]))
-            return DatasetDescription.File(sha256: sha256Hex(bytes), bytes: bytes.count, segments: counts[i])
+            let written = try NPY.writeArchive(members[i], to: paths[i])
+            return DatasetDescription.File(sha256: written.sha256, bytes: written.bytes, segments: counts[i])
         }
         var files: [String: DatasetDescription.File] = [:]
         for (i, part) in Partition.allCases.enumerated() {

@@ -59,9 +59,11 @@ public struct Preparer {
     ///   - directory: an unpacked dataset (`genres/<genre>/<id>.<ext>`, with or without `validation.json`).
     ///   - out: the features folder to create.
     /// - Returns: what `dataset.json` says.
-    /// - Throws: `PrepareError` when no track or no split would be usable, `DatasetError` or `FileError` when the
-    ///   input cannot be used at all or the output cannot be written.
+    /// - Throws: `FeatureParameterError` for parameters GenreKit cannot compute, `PrepareError`
+    ///   when no track or no split would be usable, `DatasetError` or `FileError` when the input
+    ///   cannot be used at all or the output cannot be written.
     public func prepare(directory: String, out: String) throws -> DatasetDescription {
+        try options.parameters.check()
         try InputPath.requireFolder(directory, purpose: .dataset)
         try InputPath.refuseOverlap(output: out, inputs: [directory])
         let (report, validation) = try loadReport(directory)
@@ -82,20 +84,8 @@ public struct Preparer {
         let progress = self.progress
         let output = try StagedDirectory(
             out, force: options.force, purpose: "preparing", inputs: [directory], note: { progress?.note($0) })
-        let extracted = try extract(kept, root: directory, skipped: &skipped, dropped: &dropped)
-        var features: [[Float]] = []
-        (kept, features) = usable(kept, extracted)
-        try checkPartitions(kept, partitions)
-
-        let (encoded, summaries) = encodeSplits(kept, features: features, partitions: partitions)
-        if options.alsoJSON {
-            try ExtractedJSON.write(
-                genres: manifest.genres, tracks: kept, features: features, perSegment: perSegment,
-                nMFCC: options.parameters.nMFCC, to: output.path("extracted_data.json"))
-        }
-        features = []
-        let files = try writeTensors(
-            encoded, counts: Partition.allCases.map { summaries[$0.rawValue]!.segments }, into: output)
+        let (files, summaries) = try extractAndWrite(
+            &kept, root: directory, partitions: partitions, into: output, skipped: &skipped, dropped: &dropped)
         let description = describe(
             directory: directory, validation: validation, kept: kept, partitions: partitions, summaries: summaries,
             files: files, skipped: skipped, dropped: dropped)
@@ -104,6 +94,29 @@ public struct Preparer {
         }
         try output.commit()
         return description
+    }
+
+    /// The features of `kept` through a scratch store into the three `.npz` files (and the
+    /// notebook's JSON when asked); `kept` loses the tracks that no longer decode.
+    func extractAndWrite(
+        _ kept: inout [Chosen], root: String, partitions: [String: Partition], into output: StagedDirectory,
+        skipped: inout [DatasetDescription.Skipped], dropped: inout [DatasetDescription.DroppedSegment]
+    ) throws -> ([String: DatasetDescription.File], [String: DatasetDescription.SplitSummary]) {
+        let store = try FeatureStore(in: output, perSegment: perSegment)
+        let extracted = try extract(kept, root: root, into: store, skipped: &skipped, dropped: &dropped)
+        let keys: [Int]
+        (kept, keys) = usable(kept, extracted)
+        try checkPartitions(kept, partitions)
+        let (members, summaries) = splitMembers(kept, keys: keys, store: store, partitions: partitions)
+        if options.alsoJSON {
+            try ExtractedJSON.write(
+                genres: manifest.genres, tracks: kept, perSegment: perSegment, nMFCC: options.parameters.nMFCC,
+                to: output.path("extracted_data.json")
+            ) { t, d, buffer in try store.read(track: keys[t], segment: d, into: buffer) }
+        }
+        let files = try writeTensors(
+            members, counts: Partition.allCases.map { summaries[$0.rawValue]!.segments }, into: output)
+        return (files, summaries)
     }
 
     var frames: Int { options.parameters.frames(samples: segmenter.length) }
@@ -122,18 +135,19 @@ public struct Preparer {
         }
     }
 
-    /// The tracks that gave features, each with the segments it filled.
-    func usable(_ kept: [Chosen], _ extracted: [[Float]?]) -> ([Chosen], [[Float]]) {
+    /// The tracks that gave features, each with the segments it filled, and where each one's
+    /// features are in the store.
+    func usable(_ kept: [Chosen], _ extracted: [Int?]) -> ([Chosen], keys: [Int]) {
         var tracks: [Chosen] = []
-        var features: [[Float]] = []
-        for (track, values) in zip(kept, extracted) {
-            guard let values else { continue }
+        var keys: [Int] = []
+        for (i, (track, segments)) in zip(kept, extracted).enumerated() {
+            guard let segments else { continue }
             var t = track
-            t.segments = Array(t.segments.prefix(values.count / perSegment))
+            t.segments = Array(t.segments.prefix(segments))
             tracks.append(t)
-            features.append(values)
+            keys.append(i)
         }
-        return (tracks, features)
+        return (tracks, keys)
     }
 
     var segmenter: Segmenter {

@@ -12,6 +12,7 @@ import NeuralNet
 /// replica, and their gradients are summed in replica order.
 final class TrainingSession {
     let recipe: Recipe
+    /// What was loaded, without its splits (`splits` holds them as the network sees them).
     let data: TrainingData
     let model: Sequential
     let replicas: [Sequential]
@@ -21,9 +22,15 @@ final class TrainingSession {
     var adam: Adam
     private(set) var state = TrainingState()
     private(set) var history: [EpochRecord] = []
+    /// The validation split's prediction with the weights as they are, kept from the last
+    /// epoch so `finish` does not predict it again; nil once the weights change.
+    private var validation: Prediction?
 
-    init(recipe: Recipe, data: TrainingData, threads: Int, engine: LSTMEngine) {
+    /// Takes the loaded data's splits over, normalising them in place: the MFCCs are not copied.
+    init(recipe: Recipe, data: consuming TrainingData, threads: Int, engine: LSTMEngine) {
         self.recipe = recipe
+        var splits = data.splits
+        data.splits = [:]
         self.data = data
         model = recipe.model(inputSize: data.features, genres: data.genres.count, engine: engine)
         KerasInitializer.initialize(model, seed: recipe.seed)
@@ -37,13 +44,16 @@ final class TrainingSession {
             epsilon: recipe.optimizer.epsilon)
         let normalization =
             recipe.normalization == .perCoefficient
-            ? Standardization.fit(data.splits[.train]!.x, features: data.features) : nil
+            ? Standardization.fit(splits[.train]!.x, features: data.features) : nil
         self.normalization = normalization
-        splits = data.splits.mapValues { split in
-            var s = split
-            if let normalization { normalization.apply(&s.x) }
-            return s
+        if let normalization {
+            for part in Partition.allCases {
+                guard var split = splits.removeValue(forKey: part) else { continue }
+                normalization.apply(&split.x)
+                splits[part] = split
+            }
         }
+        self.splits = splits
     }
 
     /// Whether every epoch is trained or early stopping ended the run.
@@ -52,6 +62,7 @@ final class TrainingSession {
     /// Weights, Adam's moments, the best weights and the early-stopping state from the run's
     /// last checkpoint, and its history up to that epoch.
     func restore(from run: String) throws {
+        validation = nil
         let (tensors, metadata) = try Safetensors.read(path: run + "/checkpoint.safetensors")
         state = try TrainingState(metadata: metadata)
         try model.load(tensors.filter { !$0.key.contains("/") && !$0.key.hasPrefix("normalization.") })
@@ -83,6 +94,7 @@ final class TrainingSession {
             progress?.update("epoch \(epoch)/\(recipe.epochs): \(start + rows.count) of \(order.count) segments")
         }
         let val = predict(.val)
+        validation = val
         let record = EpochRecord(
             epoch: epoch, loss: lossSum / Double(train.count), accuracy: Double(correct) / Double(train.count),
             valLoss: val.loss, valAccuracy: val.accuracy)
@@ -184,11 +196,14 @@ final class TrainingSession {
         try Safetensors.write(tensors, metadata: state.metadata, to: run + "/checkpoint.safetensors")
     }
 
-    /// Loads the best weights when the recipe restores them; returns whether it did.
+    /// Loads the best weights when the recipe restores them; returns whether it did. (When the
+    /// best epoch is the last, they are the weights the model holds.)
     func restoreBestWeights() throws -> Bool {
         guard let stopping = recipe.earlyStopping, stopping.restoreBestWeights, !state.best.isEmpty else {
             return false
         }
+        guard state.bestEpoch != state.epoch else { return true }
+        validation = nil
         try model.load(Dictionary(uniqueKeysWithValues: state.best.map { (String($0.key.dropFirst(5)), $0.value) }))
         return true
     }
@@ -201,7 +216,8 @@ final class TrainingSession {
     /// `evaluation.json`, then, last (it marks a finished run), `weights.safetensors`.
     func finish(in run: String) throws -> Evaluation {
         let evaluation = Evaluation.make(
-            test: predict(.test), val: predict(.val), splits: splits, genres: data.genres, epochs: state.epoch,
+            test: predict(.test), val: validation ?? predict(.val), splits: splits, genres: data.genres,
+            epochs: state.epoch,
             bestEpoch: state.bestEpoch)
         try Trainer.writeJSON(evaluation, to: run + "/evaluation.json")
         var metadata = [

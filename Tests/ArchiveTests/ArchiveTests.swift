@@ -1,4 +1,5 @@
 import Archive
+import Basics
 import Foundation
 import TestSupport
 import Testing
@@ -68,6 +69,43 @@ func makeArchive(
         let first = try make("one")
         #expect(!first.isEmpty)
         #expect(first == (try make("two")))
+    }
+
+    /// The writer hashes what it writes, so no one reads the file back to fingerprint it.
+    @Test(arguments: [ArchiveWriter.Format.zip(level: 6), .zip(level: 0), .tarGzip])
+    func finishReportsTheFilesHashAndSize(format: ArchiveWriter.Format) throws {
+        let dir = TemporaryDirectory()
+        let writer = try ArchiveWriter(path: dir.file("a"), format: format)
+        try writer.addFile("big.bin", bytes: (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 ^ $0 >> 9) })
+        try writer.addFile("small.txt", bytes: Array("x".utf8))
+        let written = try writer.finish()
+        let onDisk = Fixtures.bytes(dir.file("a"))
+        #expect(written.bytes == onDisk.count && written.bytes > 0)
+        #expect(written.sha256 == sha256Hex(onDisk))
+        #expect(throws: ArchiveError.self) { try writer.finish() }
+    }
+
+    /// An entry handed over in pieces reads back whole; a piece past the announced size, or too
+    /// few bytes, is an error, not a damaged archive.
+    @Test func streamedEntries() throws {
+        let dir = TemporaryDirectory()
+        let payload = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let writer = try ArchiveWriter(path: dir.file("a.zip"), format: .zip())
+        try writer.addFile("s.bin", size: payload.count) { write in
+            for start in stride(from: 0, to: payload.count, by: 7000) {
+                try payload[start..<min(start + 7000, payload.count)].withUnsafeBytes { try write($0) }
+            }
+        }
+        try writer.finish()
+        #expect(try readAll(dir.file("a.zip")).map(\.1) == [payload])
+        for (announced, given) in [(10, 11), (10, 9)] {
+            let w = try ArchiveWriter(path: dir.file("b.zip"), format: .zip())
+            #expect(throws: ArchiveError.self, "\(announced) announced, \(given) given") {
+                try w.addFile("x", size: announced) { write in
+                    try [UInt8](repeating: 1, count: given).withUnsafeBytes { try write($0) }
+                }
+            }
+        }
     }
 
     @Test func unfinishedWriterLeavesNothing() throws {

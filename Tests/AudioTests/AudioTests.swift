@@ -2,7 +2,6 @@ import Audio
 import Foundation
 import TestSupport
 import Testing
-import Zlib
 
 @Suite struct AudioProbeTests {
     @Test(arguments: [Sndfile.Container.wav, .au])
@@ -94,24 +93,6 @@ import Zlib
         // Every float is an integer over 32768.
         #expect(decoded.samples.allSatisfy { ($0 * 32768).rounded() == $0 * 32768 })
         #expect(Double(decoded.samples.map { abs($0) }.max()!) == fromDisk.peak)
-    }
-}
-
-@Suite struct ZlibTests {
-    /// The standard check values of the two checksums.
-    @Test func knownAnswers() {
-        #expect(Zlib.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
-        #expect(Array("Wikipedia".utf8).withUnsafeBytes { Zlib.adler32($0) } == 0x11E6_0398)
-        // Continuing over two pieces equals one pass.
-        let whole = Array("hello, world".utf8)
-        #expect(Zlib.crc32(Array(whole[6...]), continuing: Zlib.crc32(Array(whole[..<6]))) == Zlib.crc32(whole))
-    }
-
-    @Test func deflateCompressesWithGzipFraming() throws {
-        let input = (0..<50_000).map { UInt8(truncatingIfNeeded: $0 / 7) }
-        let packed = try Zlib.deflate(input, wrapper: .gzip)
-        #expect(packed.count < input.count / 4)
-        #expect(packed.prefix(2) == [0x1F, 0x8B])
     }
 }
 

@@ -171,6 +171,10 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
         #expect(throws: FileError.self) {
             try prepare(data, dir.file("g")) { $0.splitList = dir.file("no-such-list.json") }
         }
+        // The library checks its parameters itself, not only the command line.
+        #expect(throws: FeatureParameterError.self) {
+            try prepare(data, dir.file("g")) { $0.parameters.hopLength = 0 }
+        }
         #expect(!FileManager.default.fileExists(atPath: dir.file("g")))
         #expect(dir.tree().allSatisfy { !$0.hasPrefix(".") }, "no staging folders left")
     }
