@@ -49,6 +49,8 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public var layouts: [Layout]
     public var knownFaults: [KnownFault]
     public var splits: [String: Split]
+    /// Artist and title of each excerpt, for datasets that have such an index.
+    public var artists: ArtistIndex?
 
     /// Every id the full dataset holds, genre by genre: `blues.00000` ... `rock.00099`.
     public var expectedIDs: [String] {

@@ -152,6 +152,7 @@ public struct ReportBuilder {
                 tracks[i].problems.append(Problem(code: .duplicate, message: Self.duplicateMessage(ids, member: k)))
             }
         }
+        if let index = manifest.artists { Self.markRepeatedSongs(&tracks, index: index, order: order) }
         for i in tracks.indices {
             tracks[i].problems.sort { ($1.code.severity, $0.code.rawValue) < ($0.code.severity, $1.code.rawValue) }
             tracks[i].status = tracks[i].problems.map(\.code.severity).max() ?? .ok
@@ -174,6 +175,41 @@ public struct ReportBuilder {
     /// then id. The first of a duplicate group is the one `prepare` keeps.
     func order(_ t: TrackReport) -> (Int, String, String) {
         (manifest.genres.firstIndex(of: t.genre) ?? Int.max, t.id, t.path)
+    }
+
+    /// `same-song` findings: each excerpt of a song that the index lists more than once names the
+    /// others present (in a group of more than four, the first names three and the rest point
+    /// at the first, so the report stays linear).
+    static func markRepeatedSongs(
+        _ tracks: inout [TrackReport], index: ArtistIndex, order: (TrackReport) -> (Int, String, String)
+    ) {
+        // The first track of each id, in prepare's order.
+        var first: [String: Int] = [:]
+        var ids: [String] = []
+        for i in tracks.indices.sorted(by: { order(tracks[$0]) < order(tracks[$1]) }) where first[tracks[i].id] == nil {
+            first[tracks[i].id] = i
+            ids.append(tracks[i].id)
+        }
+        for group in index.repeatedSongs(among: ids) {
+            for (k, id) in group.enumerated() {
+                tracks[first[id]!].problems.append(
+                    Problem(code: .sameSong, message: sameSongMessage(group, member: k, source: index.name)))
+            }
+        }
+    }
+
+    static func sameSongMessage(_ ids: [String], member k: Int, source: String) -> String {
+        var others = ids
+        others.remove(at: k)
+        let named =
+            if others.count <= 3 {
+                others.joined(separator: ", ")
+            } else if k > 0 {
+                "\(ids[0]) and \(others.count - 1) other excerpts"
+            } else {
+                others.prefix(3).joined(separator: ", ") + " and \(others.count - 3) more"
+            }
+        return "the same song as \(named), per \(source)"
     }
 
     /// What a duplicate group's member `k` says: each points at the group's first track, and the

@@ -12,6 +12,9 @@ public struct Problem: Codable, Sendable, Equatable {
         case unexpectedName = "unexpected-name"
         /// Float samples that are NaN, infinite or absurdly large: not audio.
         case nonFinite = "non-finite"
+        /// Another excerpt of the same song (artist and title) by the dataset's artist index:
+        /// not the same audio, but a leak if the two land in different partitions.
+        case sameSong = "same-song"
 
         /// `corrupt` for damage that makes the file's audio untrustworthy; `warning` otherwise.
         public var severity: TrackStatus {

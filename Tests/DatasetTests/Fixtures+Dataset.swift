@@ -41,11 +41,11 @@ enum ProblemDataset {
                 codes: [.truncated, .short]),
             Track(
                 genre: "classical", id: "classical.00000", bytes: wav(tone(330, seconds: 20)), status: .warning,
-                codes: [.short]),
+                codes: [.short, .sameSong]),
             Track(
                 genre: "classical", id: "classical.00001", bytes: wav(tone(340, rate: 44100), rate: 44100),
                 status: .warning,
-                codes: [.sampleRate]),
+                codes: [.sampleRate, .sameSong]),
             Track(
                 genre: "country", id: "country.00000", bytes: wav(tone(350).flatMap { [$0, $0] }, channels: 2),
                 status: .warning, codes: [.channels]),
