@@ -64,15 +64,20 @@ public final class ArchiveWriter {
             // No time stamp in the gzip header: same entries, same bytes.
             ok = ok && archive_write_set_filter_option(a, "gzip", "timestamp", nil) == ARCHIVE_OK
         }
-        output.fd = ok ? open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) : -1
+        var openFailure: String?
+        if ok {
+            // As archive_write_open_filename does: mode 0666 less the umask.
+            output.fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+            if output.fd < 0 { openFailure = String(cString: strerror(errno)) }
+        }
         // As archive_write_open_filename does for a regular file: no padding after the last block.
-        ok = ok && output.fd >= 0 && archive_write_set_bytes_in_last_block(a, 1) == ARCHIVE_OK
+        ok = ok && openFailure == nil && archive_write_set_bytes_in_last_block(a, 1) == ARCHIVE_OK
         ok =
             ok
             && archive_write_open(
                 a, Unmanaged.passUnretained(output).toOpaque(), nil, Output.write, nil) == ARCHIVE_OK
         if !ok {
-            let message = output.fd < 0 ? String(cString: strerror(errno)) : SafeArchiveReader.message(a)
+            let message = openFailure ?? SafeArchiveReader.message(a)
             archive_write_free(a)
             handle = nil
             unlink(temporaryPath)

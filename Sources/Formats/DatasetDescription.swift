@@ -72,6 +72,8 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         public var seed: UInt64?
         /// The published list used, if any.
         public var list: String?
+        /// `artist` only: each genre's share of its tracks in each partition, as reached.
+        public var achieved: [String: [String: Double]]?
         public var algorithm = "README.md, 'The split'"
 
         public init(unit: String, ratios: [String: Double]? = nil, seed: UInt64? = nil, list: String? = nil) {
@@ -105,8 +107,10 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         public var id: String
         public var genre: String
         public var label: Int
-        /// The split, when the unit is the track.
+        /// The split, when the unit is the track or the artist.
         public var split: Partition?
+        /// `artist` only: the group it was split with (the artist, or the track's own id).
+        public var group: String?
         public var segments: [Int]
 
         public init(index: Int, id: String, genre: String, label: Int, split: Partition? = nil, segments: [Int]) {

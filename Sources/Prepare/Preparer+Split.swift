@@ -9,7 +9,10 @@ import Foundation
 /// Assigning tracks (or segments) to train, validation and test.
 extension Preparer {
     /// The split unit's id: the track id, or `id#segment`.
-    func unitID(_ id: String, _ segment: Int) -> String { options.unit == .track ? id : "\(id)#\(segment)" }
+    func unitID(_ id: String, _ segment: Int) -> String { unit == .segment ? "\(id)#\(segment)" : id }
+
+    /// The group a track is split with: its artist by the index, or itself when unknown.
+    func group(of id: String) -> String { manifest.artists?.artist(of: id) ?? id }
 
     /// Partition of every unit; with a published list, tracks outside it are recorded as skipped.
     func partition(_ chosen: [Chosen], skipped: inout [DatasetDescription.Skipped]) throws -> [String: Partition] {
@@ -38,11 +41,18 @@ extension Preparer {
             }
             return (result, outside)
         }
-        let units = tracks.flatMap { t in
-            options.unit == .track
-                ? [(id: t.id, genre: t.genre)] : t.segments.map { (id: unitID(t.id, $0), genre: t.genre) }
+        let assigned: [String: Partition]
+        switch unit {
+        case .artist:
+            assigned = GroupedSplit(options.split).assign(
+                tracks.map { (id: $0.id, genre: $0.genre, group: group(of: $0.id)) }, genres: manifest.genres)
+        case .track:
+            assigned = options.split.assign(tracks.map { (id: $0.id, genre: $0.genre) }, genres: manifest.genres)
+        case .segment:
+            assigned = options.split.assign(
+                tracks.flatMap { t in t.segments.map { (id: unitID(t.id, $0), genre: t.genre) } },
+                genres: manifest.genres)
         }
-        let assigned = options.split.assign(units, genres: manifest.genres)
         for track in tracks {
             for d in track.segments { result[unitID(track.id, d)] = assigned[unitID(track.id, d)] }
         }

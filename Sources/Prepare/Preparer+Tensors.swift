@@ -80,16 +80,24 @@ extension Preparer {
         summaries: [String: DatasetDescription.SplitSummary], files: [String: DatasetDescription.File],
         skipped: [DatasetDescription.Skipped], dropped: [DatasetDescription.DroppedSegment]
     ) -> DatasetDescription {
-        DatasetDescription(
+        var policy = splitPolicy()
+        if unit == .artist {
+            policy.achieved = GroupedSplit.shares(
+                Dictionary(uniqueKeysWithValues: kept.map { ($0.id, partitions[$0.id]!) }),
+                genreOf: Dictionary(uniqueKeysWithValues: kept.map { ($0.id, $0.genre) }))
+        }
+        return DatasetDescription(
             generator: Self.generator,
             source: .init(path: directory, fingerprint: sourceFingerprint(kept), validation: validation),
-            features: featureParameters(frames: frames), genres: manifest.genres, split: splitPolicy(),
+            features: featureParameters(frames: frames), genres: manifest.genres, split: policy,
             splits: summaries,
             tracks: kept.enumerated().map { i, t in
                 let parts = Set(t.segments.compactMap { partitions[unitID(t.id, $0)] })
-                return .init(
+                var track = DatasetDescription.Track(
                     index: i, id: t.id, genre: t.genre, label: t.label,
-                    split: options.unit == .track ? parts.first : nil, segments: t.segments)
+                    split: unit == .segment ? nil : parts.first, segments: t.segments)
+                if unit == .artist { track.group = group(of: t.id) }
+                return track
             }, files: files,
             fingerprint: sha256Hex(
                 Data(Partition.allCases.map { files["\($0.rawValue).npz"]!.sha256 }.joined().utf8)),

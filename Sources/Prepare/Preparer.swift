@@ -14,7 +14,13 @@ public struct Preparer {
         case track
         /// Segments are split on their own, as the reference notebook does (leaks songs across splits).
         case segment
+        /// Every track of an artist lands in the same split (`GroupedSplit`), where the dataset
+        /// has an artist index; the track split otherwise.
+        case artist
     }
+
+    /// The unit the split really uses: `artist` falls back to `track` without an artist index.
+    var unit: Unit { options.unit == .artist && manifest.artists == nil ? .track : options.unit }
 
     public struct Options: Sendable {
         public var parameters = MFCCParameters()
@@ -71,6 +77,9 @@ public struct Preparer {
         var dropped: [DatasetDescription.DroppedSegment] = []
         let chosen = try choose(report, skipped: &skipped, dropped: &dropped)
         guard !chosen.isEmpty else { throw PrepareError.noUsableTrack(source: directory, skipped: skipped.count) }
+        if options.unit == .artist, unit != .artist {
+            progress?.note("\(manifest.name) has no artist index: splitting by track instead of by artist")
+        }
         let partitions = try partition(chosen, skipped: &skipped)
         let absent = try absentFromDataset(report)
         if !absent.isEmpty {
@@ -167,8 +176,7 @@ public struct Preparer {
         if let list = options.splitList { return .init(unit: "track", ratios: nil, seed: nil, list: list) }
         let s = options.split
         return .init(
-            unit: options.unit.rawValue, ratios: ["train": s.train, "val": s.val, "test": s.test], seed: s.seed,
-            list: nil)
+            unit: unit.rawValue, ratios: ["train": s.train, "val": s.val, "test": s.test], seed: s.seed, list: nil)
     }
 
     func sourceFingerprint(_ tracks: [Chosen]) -> String {

@@ -44,7 +44,10 @@ struct PrepareCommand: ParsableCommand {
 
     @Option(help: "Train/validation/test ratios, like 60/20/20.", transform: Self.ratios)
     var split = Ratios(train: 0.6, val: 0.2, test: 0.2)
-    @Option(help: "Split unit: track (no song in two splits) or segment (the reference notebook's leaky split).")
+    @Option(
+        help:
+            "Split unit: track (no song in two splits), artist (no artist in two splits; GTZAN, by Sturm's index) or segment (the reference notebook's leaky split)."
+    )
     var splitBy = Preparer.Unit.track
     @Option(
         help: "Use a published split: a name from the dataset manifest (fault-filtered) or a JSON file of id lists.")
@@ -121,6 +124,9 @@ struct PrepareCommand: ParsableCommand {
             "\(p.rawValue) \(description.splits[p.rawValue]!.segments) (\(description.splits[p.rawValue]!.tracks.count) tracks)"
         }
         print("prepared \(description.tracks.count) tracks: segments \(counts.joined(separator: ", "))")
+        if let achieved = description.split.achieved {
+            print(GroupedSplit.gapLine(achieved, requested: options.split))
+        }
         if !description.skipped.isEmpty || !description.droppedSegments.isEmpty {
             print(
                 "skipped \(description.skipped.count) tracks and \(description.droppedSegments.count) segments; reasons in \(out)/dataset.json"
