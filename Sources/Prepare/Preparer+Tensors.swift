@@ -82,9 +82,10 @@ extension Preparer {
     ) -> DatasetDescription {
         var policy = splitPolicy()
         if unit == .artist {
+            // One entry per id: two files of one id (kept with --keep-duplicates) share a partition.
             policy.achieved = GroupedSplit.shares(
-                Dictionary(uniqueKeysWithValues: kept.map { ($0.id, partitions[$0.id]!) }),
-                genreOf: Dictionary(uniqueKeysWithValues: kept.map { ($0.id, $0.genre) }))
+                Dictionary(kept.map { ($0.id, partitions[$0.id]!) }, uniquingKeysWith: { first, _ in first }),
+                genreOf: Dictionary(kept.map { ($0.id, $0.genre) }, uniquingKeysWith: { first, _ in first }))
         }
         return DatasetDescription(
             generator: Self.generator,
