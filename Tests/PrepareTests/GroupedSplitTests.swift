@@ -1,3 +1,4 @@
+import Audio
 import Dataset
 import Formats
 import Foundation
@@ -91,5 +92,23 @@ import Testing
         #expect(d.tracks.first { $0.id == "blues.00000" }?.group == "John Lee Hooker")
         let line = GroupedSplit.gapLine(achieved, requested: options.split)
         #expect(line.hasPrefix("artist split: shares within "))
+    }
+
+    /// Two files of one id (a WAV and an AU of other audio) are both kept with
+    /// --keep-duplicates; the artist split counts the id once instead of trapping.
+    @Test func twoFilesOfOneIdAreCountedOnce() throws {
+        let dir = TemporaryDirectory()
+        let data = try Fixtures.toneDataset(in: dir, perGenre: 6, seconds: 3)
+        let other = try Sndfile.encode(
+            samples: Fixtures.tone(seconds: 3, frequency: 1234, seed: 9), sampleRate: 22050, container: .au)
+        _ = FileManager.default.createFile(atPath: data + "/genres/rock/rock.00001.au", contents: Data(other))
+        var options = Preparer.Options()
+        options.unit = .artist
+        options.keepDuplicates = true
+        let d = try Preparer(options: options).prepare(directory: data, out: dir.file("f"))
+        let twins = d.tracks.filter { $0.id == "rock.00001" }
+        #expect(twins.count == 2)
+        #expect(Set(twins.map(\.split)).count == 1)
+        #expect(d.split.achieved?["rock"] != nil)
     }
 }
