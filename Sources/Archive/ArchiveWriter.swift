@@ -39,7 +39,7 @@ public final class ArchiveWriter {
     ///     encryption; for tests of the refusal of encrypted archives.
     public init(path: String, format: Format, passphrase: String? = nil) throws(ArchiveError) {
         self.path = path
-        temporaryPath = Self.temporaryName(for: path)
+        temporaryPath = AtomicFile.temporaryPath(for: path)
         output = Output()
         _ = utf8Names
         guard let a = archive_write_new() else {
@@ -247,10 +247,5 @@ public final class ArchiveWriter {
     /// libarchive's message with the temporary name replaced by the one the user gave.
     static func hidingTemporary(_ message: String, _ temporary: String, _ path: String) -> String {
         message.replacing(temporary, with: path)
-    }
-
-    static func temporaryName(for path: String) -> String {
-        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
-        return path[..<slash] + ".\(path[slash...]).partial-\(getpid())"
     }
 }

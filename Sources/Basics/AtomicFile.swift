@@ -11,9 +11,15 @@ public struct WriteError: Error, CustomStringConvertible, Equatable, Sendable {
 /// folder, which is then renamed over `path`. On failure the temporary file is removed and the
 /// old file, if any, is untouched.
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws(WriteError) {
+    /// The hidden name beside `path` that a write goes to first: `.NAME.partial-PID`, which
+    /// `StaleWork` sweeps when the process is gone.
+    public static func temporaryPath(for path: String) -> String {
         let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
-        let temporary = String(path[..<slash]) + ".\(path[slash...]).partial-\(getpid())"
+        return String(path[..<slash]) + ".\(path[slash...]).partial-\(getpid())"
+    }
+
+    public static func write(_ data: Data, to path: String) throws(WriteError) {
+        let temporary = temporaryPath(for: path)
         do {
             try data.write(to: URL(fileURLWithPath: temporary))
         } catch {

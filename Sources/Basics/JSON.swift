@@ -7,6 +7,11 @@ extension JSONEncoder {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
+
+    /// The value encoded, then a newline: how GenreKit's JSON files end.
+    public func encodeLine<T: Encodable>(_ value: T) throws -> Data {
+        try encode(value) + Data("\n".utf8)
+    }
 }
 
 /// What was wrong with a JSON file, in one line a person can act on: the key path and the

@@ -6,7 +6,7 @@ import Foundation
 public enum ReportFormatter {
     /// Pretty-printed JSON with sorted keys and a final newline: the same report gives the same bytes.
     public static func json(_ report: ValidationReport) throws -> String {
-        String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self) + "\n"
+        String(decoding: try JSONEncoder.sorted.encodeLine(report), as: UTF8.self)
     }
 
     /// One row per problem of every track that is not `ok`, then the missing ids as ranges, the

@@ -67,7 +67,7 @@ public struct Packager {
         manifest.files = ModelBundle.memberOrder.map {
             BundleManifest.File(path: $0, sha256: sha256Hex(contents[$0]!), bytes: contents[$0]!.count)
         }
-        let manifestBytes = Array((try! JSONEncoder.sorted.encode(manifest)) + Data("\n".utf8))
+        let manifestBytes = Array(try! JSONEncoder.sorted.encodeLine(manifest))
         let file = "\(name)-\(version).tar.gz"
         let bundlePath = zoo + "/" + file
         // Check-and-add under the zoo's lock: two runs packaging at once both land in the index.

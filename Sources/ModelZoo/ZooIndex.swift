@@ -106,7 +106,7 @@ public struct ZooIndex: Codable, Sendable, Equatable {
     }
 
     /// The index as `index.json` holds it.
-    public func json() throws -> Data { try JSONEncoder.sorted.encode(self) + Data("\n".utf8) }
+    public func json() throws -> Data { try JSONEncoder.sorted.encodeLine(self) }
 
     /// The table `genrekit zoo list` prints.
     public var table: String {

@@ -1,4 +1,3 @@
-import Basics
 import Formats
 
 /// The artist-conscious split: stratified by genre, and every group (an artist, or a track with
@@ -23,7 +22,7 @@ public struct GroupedSplit: Sendable, Equatable {
     /// - Returns: the partition of each track id.
     public func assign(_ tracks: [(id: String, genre: String, group: String)], genres: [String]) -> [String: Partition]
     {
-        let order = genres + Set(tracks.map(\.genre)).subtracting(genres).sorted()
+        let order = StratifiedSplit.order(genres, present: tracks.map(\.genre))
         var members: [String: [(id: String, genre: String)]] = [:]
         for t in tracks { members[t.group, default: []].append((t.id, t.genre)) }
         var homed: [String: [String]] = [:]
@@ -35,14 +34,8 @@ public struct GroupedSplit: Sendable, Equatable {
         }
         var result: [String: Partition] = [:]
         for genre in order {
-            guard var groups = homed[genre] else { continue }
-            groups.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            var random = SplitMix64(seed: ratios.seed ^ FNV1a.hash64(genre))
-            if groups.count > 1 {
-                for i in stride(from: groups.count - 1, to: 0, by: -1) {
-                    groups.swapAt(i, Int(random.next() % UInt64(i + 1)))
-                }
-            }
+            guard let unsorted = homed[genre] else { continue }
+            let groups = ratios.shuffled(unsorted, genre: genre)
             let n = Double(groups.reduce(0) { $0 + members[$1]!.count })
             let targets = [ratios.train * n, ratios.val * n, ratios.test * n]
             var counts = [0.0, 0.0, 0.0]

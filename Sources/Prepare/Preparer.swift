@@ -184,6 +184,6 @@ public struct Preparer {
     }
 
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
-        try (JSONEncoder.sorted.encode(value) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+        try JSONEncoder.sorted.encodeLine(value).write(to: URL(fileURLWithPath: path))
     }
 }

@@ -43,16 +43,9 @@ public struct StratifiedSplit: Sendable, Equatable {
         var byGenre: [String: [String]] = [:]
         for unit in units { byGenre[unit.genre, default: []].append(unit.id) }
         var result: [String: Partition] = [:]
-        let order = genres + byGenre.keys.filter { !genres.contains($0) }.sorted()
-        for genre in order {
-            guard var ids = byGenre[genre] else { continue }
-            ids.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            var random = SplitMix64(seed: seed ^ FNV1a.hash64(genre))
-            if ids.count > 1 {
-                for i in stride(from: ids.count - 1, to: 0, by: -1) {
-                    ids.swapAt(i, Int(random.next() % UInt64(i + 1)))
-                }
-            }
+        for genre in Self.order(genres, present: byGenre.keys) {
+            guard let unsorted = byGenre[genre] else { continue }
+            let ids = shuffled(unsorted, genre: genre)
             let n = Double(ids.count)
             let nTrain = Int((n * train + 0.5).rounded(.down))
             let nVal = min(Int((n * val + 0.5).rounded(.down)), ids.count - nTrain)
@@ -63,4 +56,20 @@ public struct StratifiedSplit: Sendable, Equatable {
         return result
     }
 
+    /// The genres in the order splits take them: the manifest's, then any others, sorted.
+    static func order(_ genres: [String], present: some Sequence<String>) -> [String] {
+        genres + Set(present).subtracting(genres).sorted()
+    }
+
+    /// `ids` sorted (byte order), then shuffled with Fisher-Yates, `for i in n-1 down to 1:
+    /// j = next() % (i + 1); swap(i, j)`, `next()` being SplitMix64 seeded with
+    /// `seed XOR fnv1a64(genre)`: the order both splits deal a genre's units in.
+    func shuffled(_ ids: [String], genre: String) -> [String] {
+        var ids = ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var random = SplitMix64(seed: seed ^ FNV1a.hash64(genre))
+        if ids.count > 1 {
+            for i in stride(from: ids.count - 1, to: 0, by: -1) { ids.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+        }
+        return ids
+    }
 }

@@ -175,7 +175,7 @@ public struct Trainer {
     }
 
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
-        try AtomicFile.write(JSONEncoder.sorted.encode(value) + Data("\n".utf8), to: path)
+        try AtomicFile.write(JSONEncoder.sorted.encodeLine(value), to: path)
     }
 }
 

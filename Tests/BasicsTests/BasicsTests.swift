@@ -56,6 +56,7 @@ import Testing
     @Test func sortedEncoderGivesTheSameBytesForTheSameValue() throws {
         let a = try JSONEncoder.sorted.encode(["b": 1, "a": 2, "c/d": 3])
         #expect(String(decoding: a, as: UTF8.self) == "{\n  \"a\" : 2,\n  \"b\" : 1,\n  \"c/d\" : 3\n}")
+        #expect(try JSONEncoder.sorted.encodeLine(["b": 1, "a": 2, "c/d": 3]) == a + Data("\n".utf8))
     }
 
     @Test func atomicWriteLeavesNoPartialFile() throws {
