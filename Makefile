@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev pkg-config
 BENCH_PACKAGES = unzip time
 
-.PHONY: deps bench-deps build test demo example reference-check bench bench-accuracy bench-hostile fuzz install lint format clean
+.PHONY: deps bench-deps build test demo example reference-check bench bench-accuracy bench-hostile bench-leakage fuzz install lint format clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -30,10 +30,12 @@ example: demo
 	examples/run.sh
 
 # Remakes the librosa and Keras reference data in memory with the pinned versions and compares
-# it with Tests/Reference (needs python3-venv and PyPI; tests read the committed files).
+# it with Tests/Reference (needs python3-venv and PyPI; tests read the committed files); then
+# runs the README's split code on all 1000 GTZAN ids and compares (plain Python).
 reference-check:
 	@scripts/apt-install.sh python3-venv
 	scripts/reference/run.sh --check
+	python3 scripts/reference/splits.py --check
 
 bench: build bench-deps
 	benchmarks/unpack.sh .build/release/genrekit
@@ -48,6 +50,13 @@ bench-hostile: build bench-deps
 # The 150-epoch accuracy comparison with Keras (about 20 min per seed; SEEDS="1 2 3" for more).
 bench-accuracy: build bench-deps
 	benchmarks/accuracy.sh .build/release/genrekit
+
+# How many points each leak is worth: one recipe under the segment, track, artist and
+# fault-filtered splits (SEEDS="1 2 3") and 10-fold CV by artist (about 25 min on 2 cores;
+# DATA=path/to/unpacked/gtzan runs it on the real dataset). Plot with matplotlib in benchmarks/.venv.
+bench-leakage: build bench-deps
+	@scripts/apt-install.sh python3-venv
+	benchmarks/leakage.sh .build/release/genrekit
 
 # Fuzz every parser for FUZZ_SECONDS each (libFuzzer + address sanitizer; Fuzz/run.sh says more).
 FUZZ_SECONDS ?= 60

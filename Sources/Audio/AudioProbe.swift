@@ -101,9 +101,7 @@ struct ProbeMeter {
         let decoded: Int
         switch file.sampleKind {
         case .int16:
-            decoded = meter.run(file, Int16.self, read: file.read) { s in
-                (Double(s) / 32768, s == .max || s == .min)
-            }
+            decoded = meter.run(file, Int16.self, read: file.read, level: int16Level)
         case .int32:
             decoded = meter.run(file, Int32.self, read: file.read) { s in
                 (Double(s) / 2_147_483_648, s >= Int32.max - 255 || s == .min)
@@ -113,14 +111,22 @@ struct ProbeMeter {
         case .float64:
             decoded = meter.run(file, Double.self, read: file.read) { s in (s, abs(s) >= 1) }
         }
-        let samples = decoded * file.channels - meter.nonFinite
+        return meter.probe(of: file, decoded: decoded)
+    }
+
+    /// What the meter measured over `decoded` frames of `file`.
+    func probe(of file: SoundFile, decoded: Int) -> AudioProbe {
+        let samples = decoded * file.channels - nonFinite
         return AudioProbe(
             sampleRate: file.sampleRate, channels: file.channels, container: file.container, encoding: file.encoding,
             frames: file.frames, decodedFrames: decoded, declaredFrames: file.declaredFramesBeyondData,
-            peak: meter.peak, rms: samples > 0 ? (meter.sumSquares / Double(samples)).squareRoot() : 0,
-            fullScaleSamples: meter.fullScale, nonFiniteSamples: meter.nonFinite,
-            fingerprint: AudioFingerprint(crc32: meter.crc, adler32: meter.adler, frames: decoded))
+            peak: peak, rms: samples > 0 ? (sumSquares / Double(samples)).squareRoot() : 0,
+            fullScaleSamples: fullScale, nonFiniteSamples: nonFinite,
+            fingerprint: AudioFingerprint(crc32: crc, adler32: adler, frames: decoded))
     }
+
+    /// A 16-bit sample's level and whether it is at full scale.
+    static func int16Level(_ s: Int16) -> (Double, Bool) { (Double(s) / 32768, s == .max || s == .min) }
 
     /// Reads every block and accumulates; `level` gives a sample's value (full scale 1) and
     /// whether it sits at full scale. Returns the frames decoded.
@@ -134,25 +140,81 @@ struct ProbeMeter {
             let n = read(buffer.baseAddress!, Self.blockFrames)
             if n <= 0 { break }
             decoded += n
-            let block = UnsafeBufferPointer(rebasing: buffer[0..<n * file.channels])
-            var localPeak = 0.0
-            var localSquares = 0.0
-            for s in block {
-                let (x, full) = level(s)
-                guard x.isFinite, abs(x) <= AudioProbe.absurdAmplitude else {
-                    nonFinite += 1
-                    continue
-                }
-                localPeak = max(localPeak, abs(x))
-                localSquares += x * x
-                fullScale += full ? 1 : 0
-            }
-            peak = max(peak, localPeak)
-            sumSquares += localSquares
-            let bytes = UnsafeRawBufferPointer(block)
-            crc = Zlib.crc32(bytes, continuing: crc)
-            adler = Zlib.adler32(bytes, continuing: adler)
+            accumulate(UnsafeBufferPointer(rebasing: buffer[0..<n * file.channels]), level: level)
         }
         return decoded
+    }
+
+    /// Adds one block (at most `blockFrames` frames) to the measures.
+    mutating func accumulate<T>(_ block: UnsafeBufferPointer<T>, level: (T) -> (Double, Bool)) {
+        var localPeak = 0.0
+        var localSquares = 0.0
+        for s in block {
+            let (x, full) = level(s)
+            guard x.isFinite, abs(x) <= AudioProbe.absurdAmplitude else {
+                nonFinite += 1
+                continue
+            }
+            localPeak = max(localPeak, abs(x))
+            localSquares += x * x
+            fullScale += full ? 1 : 0
+        }
+        peak = max(peak, localPeak)
+        sumSquares += localSquares
+        let bytes = UnsafeRawBufferPointer(block)
+        crc = Zlib.crc32(bytes, continuing: crc)
+        adler = Zlib.adler32(bytes, continuing: adler)
+    }
+}
+
+/// The probe of a 16-bit file measured from the float blocks another reader decodes
+/// (`MonoStream.tap`), so a file is decoded once for both its features and its probe. libsndfile
+/// hands 16-bit samples out as exactly `int16 / 32768`, so the samples, their blocks and sums are
+/// those `Sndfile.probe` sees, and the result is equal to its.
+public final class StreamProbe {
+    let file: SoundFile
+    var meter = ProbeMeter()
+    var decoded = 0
+    /// Frames of the block being filled (probes sum in blocks of `ProbeMeter.blockFrames`).
+    var pending: [Int16] = []
+
+    /// Whether `file`'s samples can be measured from float blocks (16-bit integer files).
+    public static func canMeasure(_ file: SoundFile) -> Bool { file.sampleKind == .int16 }
+
+    public init(_ file: SoundFile) {
+        precondition(Self.canMeasure(file), "only 16-bit files are measured from float blocks")
+        self.file = file
+        pending.reserveCapacity(ProbeMeter.blockFrames * file.channels)
+    }
+
+    /// Adds interleaved samples as the file's reader decoded them, in order.
+    public func add(_ interleaved: UnsafeBufferPointer<Float>) {
+        let block = ProbeMeter.blockFrames * file.channels
+        for x in interleaved where !inexact {
+            guard let s = Int16(exactly: x * 32768) else {
+                inexact = true
+                return
+            }
+            pending.append(s)
+            if pending.count == block { flush() }
+        }
+    }
+
+    /// A sample that was not `int16 / 32768` arrived: the probe cannot be trusted, probe the
+    /// file itself (never seen with libsndfile; a guard, not a path).
+    public private(set) var inexact = false
+
+    /// The probe, once every frame of the file was added; nil when a sample was inexact.
+    public func probe() -> AudioProbe? {
+        guard !inexact else { return nil }
+        flush()
+        return meter.probe(of: file, decoded: decoded)
+    }
+
+    private func flush() {
+        guard !pending.isEmpty else { return }
+        decoded += pending.count / file.channels
+        pending.withUnsafeBufferPointer { meter.accumulate($0, level: ProbeMeter.int16Level) }
+        pending.removeAll(keepingCapacity: true)
     }
 }

@@ -14,6 +14,10 @@ public final class MonoStream {
     private var interleaved: [Float]
     private var finished = false
 
+    /// Sees every block of interleaved samples as decoded, before the mix-down (a probe
+    /// measuring the file in the same pass).
+    public var tap: ((UnsafeBufferPointer<Float>) -> Void)?
+
     /// Frames decoded per block.
     public static let blockFrames = 65536
 
@@ -48,6 +52,9 @@ public final class MonoStream {
             let n = interleaved.withUnsafeMutableBufferPointer { file.read($0.baseAddress!, frames: Self.blockFrames) }
             finished = n == 0
             sourceFrames += n
+            if let tap {
+                interleaved.withUnsafeBufferPointer { tap(UnsafeBufferPointer(rebasing: $0[0..<n * channels])) }
+            }
             let mono = interleaved.withUnsafeBufferPointer { all in
                 Resampler.mixdown(UnsafeBufferPointer(rebasing: all[0..<n * channels]), channels: channels)
             }

@@ -35,7 +35,7 @@ public enum ReportFormatter {
         if !report.missing.isEmpty {
             lines.append("")
             lines.append(
-                "missing (\(report.missing.count) of the \(report.dataset) ids): \(EntryName.display(ranges(report.missing)))"
+                "missing (\(report.missing.count) of the \(report.dataset) ids): \(EntryName.display(ranges(report.missing, limit: 12)))"
             )
         }
         if !report.skipped.isEmpty {
@@ -55,7 +55,15 @@ public enum ReportFormatter {
     }
 
     /// `blues.00010-00099, jazz.00003` from a sorted id list.
-    public static func ranges(_ ids: [String]) -> String {
+    /// - Parameter limit: most ranges written; the rest are counted (the JSON report lists every id).
+    public static func ranges(_ ids: [String], limit: Int = .max) -> String {
+        let parts = rangeParts(ids)
+        guard parts.count > limit else { return parts.joined(separator: ", ") }
+        return parts.prefix(limit).joined(separator: ", ")
+            + ", ... (\(parts.count - limit) more ranges; validate --json lists every id)"
+    }
+
+    static func rangeParts(_ ids: [String]) -> [String] {
         var parts: [String] = []
         var i = 0
         while i < ids.count {
@@ -74,7 +82,7 @@ public enum ReportFormatter {
             parts.append(end == start ? ids[i] : "\(ids[i])-\(last.suffix(last.count - prefix.count - 1))")
             i = j
         }
-        return parts.joined(separator: ", ")
+        return parts
     }
 
     private static func split(_ id: String) -> (String, Int)? {

@@ -41,6 +41,15 @@ public struct Validator {
     /// Validates the tracks below a folder (an unpacked `genres/` tree or a hand-extracted
     /// Kaggle `Data/genres_original/` tree).
     public func validate(directory: String) throws -> ValidationReport {
+        try validate(directory: directory) { _, path in .probing(path: path) }
+    }
+
+    /// Validates the tracks below a folder with `probe` measuring each track (track number, full
+    /// path), on a few threads at once: `prepare` computes a track's features in the same
+    /// decoding pass.
+    public func validate(
+        directory: String, probe: @escaping @Sendable (Int, String) -> Result<AudioProbe, AudioError>
+    ) throws -> ValidationReport {
         var builder = ReportBuilder(manifest: manifest, policy: policy, source: directory, sourceKind: "directory")
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         guard let walker = FileManager.default.enumerator(atPath: root) else {
@@ -64,7 +73,7 @@ public struct Validator {
                 let index = pending.count
                 pending.append(PendingTrack(genre: genre, id: id, path: relative, expectedName: expectedName))
                 let full = root + "/" + relative
-                pool.submit(index) { .probing(path: full) }
+                pool.submit(index) { probe(index, full) }
                 progress?.update("\(index + 1) of \(files.count) files")
             }
         }

@@ -36,7 +36,42 @@ public struct SegmentPipeline: Sendable {
     public func run(
         path: String, extractor: MFCCExtractor, maxSegments: Int? = nil, _ body: (Int, [Float]) throws -> Void
     ) throws -> Summary {
-        let stream = try MonoStream(try SoundFile(path: path), rate: parameters.sampleRate)
+        try run(
+            MonoStream(try SoundFile(path: path), rate: parameters.sampleRate), path: path, extractor: extractor,
+            maxSegments: maxSegments, body)
+    }
+
+    /// `run(path:...)` and the file's `AudioProbe` (every sample measured, as `Sndfile.probe`
+    /// does), from one decoding pass where the samples allow: a 16-bit file at the feature rate,
+    /// whose float samples are exactly what the probe measures. Other files are probed in a
+    /// second pass, in their own sample format.
+    /// - Returns: the features' summary or why there are none, and the probe or why there is none.
+    public func runProbing(
+        path: String, extractor: MFCCExtractor, maxSegments: Int? = nil, _ body: (Int, [Float]) throws -> Void
+    ) -> (summary: Result<Summary, any Error>, probe: Result<AudioProbe, AudioError>) {
+        let file: SoundFile
+        do { file = try SoundFile(path: path) } catch { return (.failure(error), .failure(error)) }
+        guard StreamProbe.canMeasure(file), file.sampleRate == parameters.sampleRate,
+            let stream = try? MonoStream(file, rate: parameters.sampleRate)
+        else {
+            let summary = Result { try run(path: path, extractor: extractor, maxSegments: maxSegments, body) }
+            return (summary, Result { () throws(AudioError) in try Sndfile.probe(path: path) })
+        }
+        let meter = StreamProbe(file)
+        stream.tap = { meter.add($0) }
+        let summary = Result { try run(stream, path: path, extractor: extractor, maxSegments: maxSegments, body) }
+        // The probe measures every sample: read what the segments did not need.
+        while let block = try? stream.next(), !block.isEmpty {}
+        guard let probe = meter.probe() else {
+            return (summary, Result { () throws(AudioError) in try Sndfile.probe(path: path) })
+        }
+        return (summary, .success(probe))
+    }
+
+    func run(
+        _ stream: MonoStream, path: String, extractor: MFCCExtractor, maxSegments: Int?,
+        _ body: (Int, [Float]) throws -> Void
+    ) throws -> Summary {
         var pending: [Float] = []
         pending.reserveCapacity(segmentLength + MonoStream.blockFrames * 2)
         var count = 0

@@ -65,14 +65,17 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         }
     }
     public struct SplitPolicy: Codable, Sendable, Equatable {
-        /// `track` (every segment of a track in one split) or `segment` (the leakage-prone reference split).
+        /// `artist` (no artist in two splits), `track` (every segment of a track in one split) or
+        /// `segment` (the leakage-prone reference split).
         public var unit: String
         /// Ratios, or nil for a published list.
         public var ratios: [String: Double]?
         public var seed: UInt64?
         /// The published list used, if any.
         public var list: String?
-        /// `artist` only: each genre's share of its tracks in each partition, as reached.
+        /// K when the tracks were dealt into K folds (`folds.npz`) instead of train, val and test.
+        public var folds: Int?
+        /// `artist` or folds: each genre's share of its tracks in each partition or fold, as reached.
         public var achieved: [String: [String: Double]]?
         public var algorithm = "README.md, 'The split'"
 
@@ -111,6 +114,8 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         public var split: Partition?
         /// `artist` only: the group it was split with (the artist, or the track's own id).
         public var group: String?
+        /// With folds: the track's fold.
+        public var fold: Int?
         public var segments: [Int]
 
         public init(index: Int, id: String, genre: String, label: Int, split: Partition? = nil, segments: [Int]) {

@@ -79,17 +79,10 @@ public enum ModelCard {
                 "early stopping on \(e.monitor), patience \(e.patience)\(e.restoreBestWeights ? ", best weights restored" : "")"
             )
         }
-        let split = m.data.split
-        let ratios = split.ratios.map { r in
-            ["train", "val", "test"].compactMap { r[$0].map { String(format: "%.0f", $0 * 100) } }.joined(
-                separator: "/")
-        }
         var data = [
             "features: \(m.data.fingerprint)",
             "audio: \(m.data.sourceFingerprint)",
-            "split by \(split.unit)"
-                + (ratios.map { ", \($0)" } ?? "") + (split.seed.map { ", seed \($0)" } ?? "")
-                + (split.list.map { ", list \($0)" } ?? ""),
+            "split: \(m.data.splitSummary)",
         ]
         data.append(
             ["train", "val", "test"].compactMap { name in
@@ -115,6 +108,7 @@ public enum ModelCard {
             (
                 "Accuracy",
                 [
+                    "on the \(m.data.splitSummary)",
                     "test: segments \(p(t.segmentAccuracy)) (\(t.segments)), tracks \(p(t.trackAccuracy)) (\(t.tracks)), loss \(String(format: "%.4f", t.loss))",
                     "validation: segments \(p(v.segmentAccuracy)) (\(v.segments)), tracks \(p(v.trackAccuracy)) (\(v.tracks)), loss \(String(format: "%.4f", v.loss))",
                 ]

@@ -15,6 +15,9 @@ public struct ZooIndex: Codable, Sendable, Equatable {
         public var testSegmentAccuracy: Double
         public var testTrackAccuracy: Double
         public var validationSegmentAccuracy: Double
+        /// The split the accuracies are on (`artist split 60/20/20, seed 42`); absent in indexes
+        /// written before GenreKit 0.4.
+        public var split: String?
     }
 
     /// What `reconciled(with:)` changed: bundles in the folder the index lacked (a `package`
@@ -110,12 +113,14 @@ public struct ZooIndex: Codable, Sendable, Equatable {
 
     /// The table `genrekit zoo list` prints.
     public var table: String {
-        var rows = [["NAME", "VERSION", "CREATED", "TEST ACC (SEGMENT)", "TEST ACC (TRACK)", "VAL ACC", "FILE"]]
+        var rows = [
+            ["NAME", "VERSION", "CREATED", "TEST ACC (SEGMENT)", "TEST ACC (TRACK)", "VAL ACC", "SPLIT", "FILE"]
+        ]
         for b in bundles {
             rows.append([
                 b.name, b.version, b.created, String(format: "%.4f", b.testSegmentAccuracy),
                 String(format: "%.4f", b.testTrackAccuracy), String(format: "%.4f", b.validationSegmentAccuracy),
-                b.file,
+                b.split ?? "unknown", b.file,
             ])
         }
         return TextTable.render(rows)
@@ -129,7 +134,7 @@ extension ZooIndex.Entry {
             name: m.name, version: m.version, file: file, sha256: sha256, bytes: bytes,
             created: m.created, recipe: m.recipe.name, testSegmentAccuracy: m.metrics.test.segmentAccuracy,
             testTrackAccuracy: m.metrics.test.trackAccuracy,
-            validationSegmentAccuracy: m.metrics.validation.segmentAccuracy)
+            validationSegmentAccuracy: m.metrics.validation.segmentAccuracy, split: m.data.splitSummary)
     }
 }
 

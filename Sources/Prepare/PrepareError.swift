@@ -8,6 +8,8 @@ public enum PrepareError: Error, CustomStringConvertible, Equatable, Sendable {
     case emptyPartitions([String], tracks: Int, split: String)
     /// A split list is unusable: an id in two partitions, or not a list at all.
     case badSplitList(path: String, message: String)
+    /// Options that cannot be combined or are out of range (the library's own check).
+    case unsupported(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum PrepareError: Error, CustomStringConvertible, Equatable, Sendable {
             "split \(split) of \(tracks) usable tracks leaves \(parts.joined(separator: " and ")) with no track; "
                 + "use more tracks per genre or other ratios (--split)"
         case .badSplitList(let path, let message): "\(path): \(message)"
+        case .unsupported(let message): "prepare: \(message)"
         }
     }
 }

@@ -14,21 +14,35 @@ extension Preparer {
     /// The group a track is split with: its artist by the index, or itself when unknown.
     func group(of id: String) -> String { manifest.artists?.artist(of: id) ?? id }
 
-    /// Partition of every unit; with a published list, tracks outside it are recorded as skipped.
-    func partition(_ chosen: [Chosen], skipped: inout [DatasetDescription.Skipped]) throws -> [String: Partition] {
-        let (assigned, outside) = try assignPartitions(
-            chosen.map { (id: $0.id, genre: $0.genre, segments: $0.segments) })
+    /// What the split deals units into: train, val and test, or `fold0` to `fold<K-1>`.
+    var bins: [String] {
+        options.folds.map { k in (0..<k).map { "fold\($0)" } } ?? Partition.allCases.map(\.rawValue)
+    }
+
+    /// The bin of every unit (an index into `bins`); with a published list, tracks outside it
+    /// are recorded as skipped.
+    func deal(_ chosen: [Chosen], skipped: inout [DatasetDescription.Skipped]) throws -> [String: Int] {
+        let (assigned, outside) = try assignBins(chosen.map { (id: $0.id, genre: $0.genre, segments: $0.segments) })
         for id in outside { skipped.append(.init(id: id, reason: "not in the split list '\(options.splitList!)'")) }
         return assigned
     }
 
-    /// The split of each unit (`id` when splitting by track, `id#segment` by segment), and the
-    /// track ids a published split list leaves out.
+    /// The partition of each unit (`id` when splitting by track or artist, `id#segment` by
+    /// segment), and the track ids a published split list leaves out.
     /// - Parameter tracks: every usable track with its segment indices.
     public func assignPartitions(_ tracks: [(id: String, genre: String, segments: [Int])]) throws
         -> (partitions: [String: Partition], outsideList: [String])
     {
-        var result: [String: Partition] = [:]
+        precondition(options.folds == nil, "folds are not partitions")
+        let (assigned, outside) = try assignBins(tracks)
+        return (assigned.mapValues { Partition.allCases[$0] }, outside)
+    }
+
+    /// The bin of each unit, and the track ids a published split list leaves out.
+    public func assignBins(_ tracks: [(id: String, genre: String, segments: [Int])]) throws
+        -> (bins: [String: Int], outsideList: [String])
+    {
+        var result: [String: Int] = [:]
         if let name = options.splitList {
             let lists = try loadSplitList(name)
             var outside: [String] = []
@@ -37,21 +51,25 @@ extension Preparer {
                     outside.append(track.id)
                     continue
                 }
-                for d in track.segments { result[unitID(track.id, d)] = part }
+                for d in track.segments { result[unitID(track.id, d)] = Partition.allCases.firstIndex(of: part)! }
             }
             return (result, outside)
         }
-        let assigned: [String: Partition]
-        switch unit {
-        case .artist:
-            assigned = GroupedSplit(options.split).assign(
-                tracks.map { (id: $0.id, genre: $0.genre, group: group(of: $0.id)) }, genres: manifest.genres)
-        case .track:
-            assigned = options.split.assign(tracks.map { (id: $0.id, genre: $0.genre) }, genres: manifest.genres)
-        case .segment:
-            assigned = options.split.assign(
-                tracks.flatMap { t in t.segments.map { (id: unitID(t.id, $0), genre: t.genre) } },
+        let assigned: [String: Int]
+        if unit == .artist || options.folds != nil {
+            let grouped =
+                options.folds.map { GroupedSplit(folds: $0, seed: options.split.seed) } ?? GroupedSplit(options.split)
+            assigned = grouped.deal(
+                tracks.map { (id: $0.id, genre: $0.genre, group: unit == .artist ? group(of: $0.id) : $0.id) },
                 genres: manifest.genres)
+        } else {
+            let units =
+                unit == .track
+                ? tracks.map { (id: $0.id, genre: $0.genre) }
+                : tracks.flatMap { t in t.segments.map { (id: unitID(t.id, $0), genre: t.genre) } }
+            assigned = options.split.assign(units, genres: manifest.genres).mapValues {
+                Partition.allCases.firstIndex(of: $0)!
+            }
         }
         for track in tracks {
             for d in track.segments { result[unitID(track.id, d)] = assigned[unitID(track.id, d)] }

@@ -8,19 +8,21 @@ import Foundation
 
 /// Choosing the tracks: the validation report, and which tracks are usable.
 extension Preparer {
-    /// `validation.json` if the folder has one (as `unpack` writes it), else a fresh validation.
-    func loadReport(_ directory: String) throws -> (ValidationReport, String) {
+    /// `validation.json` if the folder has one (as `unpack` writes it), else a fresh validation
+    /// that computes the features in the same pass (into `store`; returned by track path).
+    func loadReport(_ directory: String, store: FeatureStore) throws -> (ValidationReport, String, [String: Stored]) {
         let path = directory + "/validation.json"
         if let data = FileManager.default.contents(atPath: path) {
             do {
-                return (try JSONDecoder().decode(ValidationReport.self, from: data), "validation.json")
+                return (try JSONDecoder().decode(ValidationReport.self, from: data), "validation.json", [:])
             } catch {
                 throw FileError.io(
                     path: path,
                     message: "not a validation report (\(JSONProblem.describe(error))); remove it to validate anew")
             }
         }
-        return (try Validator(manifest: manifest).validate(directory: directory), "validated now")
+        let (report, stored) = try validateAndExtract(directory, into: store)
+        return (report, "validated now", stored)
     }
 
     /// The usable tracks, in label order then id; everything else is recorded with its reason.

@@ -27,10 +27,13 @@ public struct Preparer {
         public var segments = 10
         public var jobs = ProcessInfo.processInfo.activeProcessorCount
         public var split = StratifiedSplit()
-        public var unit = Unit.track
+        /// By artist where the dataset has an artist index (GTZAN does), by track otherwise.
+        public var unit = Unit.artist
         /// A published split: a name in the dataset manifest (`fault-filtered`) or a JSON file
         /// with `train`, `val` and `test` id lists.
         public var splitList: String?
+        /// K stratified folds (3 or more) in one `folds.npz` instead of train, validation and test.
+        public var folds: Int?
         /// Also write the reference notebook's `extracted_data.json`.
         public var alsoJSON = false
         /// Keep every copy of identical tracks (by default only the first id of each group is used).
@@ -70,34 +73,13 @@ public struct Preparer {
     ///   cannot be used at all or the output cannot be written.
     public func prepare(directory: String, out: String) throws -> DatasetDescription {
         try options.parameters.check()
+        try checkFolds()
         try InputPath.requireFolder(directory, purpose: .dataset)
         try InputPath.refuseOverlap(output: out, inputs: [directory])
-        let (report, validation) = try loadReport(directory)
-        var skipped: [DatasetDescription.Skipped] = []
-        var dropped: [DatasetDescription.DroppedSegment] = []
-        let chosen = try choose(report, skipped: &skipped, dropped: &dropped)
-        guard !chosen.isEmpty else { throw PrepareError.noUsableTrack(source: directory, skipped: skipped.count) }
-        if options.unit == .artist, unit != .artist {
-            progress?.note("\(manifest.name) has no artist index: splitting by track instead of by artist")
-        }
-        let partitions = try partition(chosen, skipped: &skipped)
-        let absent = try absentFromDataset(report)
-        if !absent.isEmpty {
-            progress?.note(
-                "the split list \(options.splitList!) names \(absent.count) ids this dataset lacks: \(ReportFormatter.ranges(absent))"
-            )
-        }
-        var kept = chosen.filter { track in track.segments.contains { partitions[unitID(track.id, $0)] != nil } }
-        try checkPartitions(kept, partitions)
-
         let progress = self.progress
         let output = try StagedDirectory(
             out, force: options.force, purpose: "preparing", inputs: [directory], note: { progress?.note($0) })
-        let (files, summaries) = try extractAndWrite(
-            &kept, root: directory, partitions: partitions, into: output, skipped: &skipped, dropped: &dropped)
-        let description = describe(
-            directory: directory, validation: validation, kept: kept, partitions: partitions, summaries: summaries,
-            files: files, skipped: skipped, dropped: dropped)
+        let description = try prepare(directory, into: output)
         do { try Self.writeJSON(description, to: output.path("dataset.json")) } catch {
             throw FileError.io(path: output.display("dataset.json"), message: StagedDirectory.reason(error))
         }
@@ -105,56 +87,81 @@ public struct Preparer {
         return description
     }
 
-    /// The features of `kept` through a scratch store into the three `.npz` files (and the
-    /// notebook's JSON when asked); `kept` loses the tracks that no longer decode.
-    func extractAndWrite(
-        _ kept: inout [Chosen], root: String, partitions: [String: Partition], into output: StagedDirectory,
-        skipped: inout [DatasetDescription.Skipped], dropped: inout [DatasetDescription.DroppedSegment]
-    ) throws -> ([String: DatasetDescription.File], [String: DatasetDescription.SplitSummary]) {
+    /// Every step up to the tensors in `output`: the report, the chosen tracks, the split, the
+    /// features through a scratch store (gone when this returns) and the description.
+    func prepare(_ directory: String, into output: StagedDirectory) throws -> DatasetDescription {
         let store = try FeatureStore(in: output, perSegment: perSegment)
-        let extracted = try extract(kept, root: root, into: store, skipped: &skipped, dropped: &dropped)
+        let (report, validation, prefetched) = try loadReport(directory, store: store)
+        var skipped: [DatasetDescription.Skipped] = []
+        var dropped: [DatasetDescription.DroppedSegment] = []
+        let chosen = try choose(report, skipped: &skipped, dropped: &dropped)
+        guard !chosen.isEmpty else { throw PrepareError.noUsableTrack(source: directory, skipped: skipped.count) }
+        if options.unit == .artist, unit != .artist {
+            progress?.note("\(manifest.name) has no artist index: splitting by track instead of by artist")
+        }
+        let bins = try deal(chosen, skipped: &skipped)
+        let absent = try absentFromDataset(report)
+        if !absent.isEmpty {
+            progress?.note(
+                "the split list \(options.splitList!) names \(absent.count) ids this dataset lacks: \(ReportFormatter.ranges(absent))"
+            )
+        }
+        var kept = chosen.filter { track in track.segments.contains { bins[unitID(track.id, $0)] != nil } }
+        try checkBins(kept, bins)
+        let extracted = try extract(
+            kept, root: directory, into: store, prefetched: prefetched, skipped: &skipped, dropped: &dropped)
         let keys: [Int]
         (kept, keys) = usable(kept, extracted)
-        try checkPartitions(kept, partitions)
-        let (members, summaries) = splitMembers(kept, keys: keys, store: store, partitions: partitions)
+        try checkBins(kept, bins)
+        let (tensors, summaries) = tensorFiles(kept, keys: keys, store: store, bins: bins)
         if options.alsoJSON {
             try ExtractedJSON.write(
                 genres: manifest.genres, tracks: kept, perSegment: perSegment, nMFCC: options.parameters.nMFCC,
                 to: output.path("extracted_data.json")
             ) { t, d, buffer in try store.read(track: keys[t], segment: d, into: buffer) }
         }
-        let files = try writeTensors(
-            members, counts: Partition.allCases.map { summaries[$0.rawValue]!.segments }, into: output)
-        return (files, summaries)
+        let files = try writeTensors(tensors, into: output)
+        return describe(
+            directory: directory, validation: validation, kept: kept, bins: bins, summaries: summaries,
+            files: files, skipped: skipped, dropped: dropped)
     }
 
     var frames: Int { options.parameters.frames(samples: segmenter.length) }
     var perSegment: Int { frames * options.parameters.nMFCC }
 
-    /// Every partition must hold a track: a model cannot be validated or tested on nothing.
-    func checkPartitions(_ kept: [Chosen], _ partitions: [String: Partition]) throws {
-        var filled = Set<Partition>()
+    /// Every bin must hold a track: a model cannot be validated or tested on nothing.
+    func checkBins(_ kept: [Chosen], _ bins: [String: Int]) throws {
+        var filled = Set<Int>()
         for track in kept {
-            for d in track.segments { if let p = partitions[unitID(track.id, d)] { filled.insert(p) } }
+            for d in track.segments { if let b = bins[unitID(track.id, d)] { filled.insert(b) } }
         }
-        let empty = Partition.allCases.filter { !filled.contains($0) }
+        let empty = self.bins.indices.filter { !filled.contains($0) }
         if !empty.isEmpty {
             throw PrepareError.emptyPartitions(
-                empty.map(\.rawValue), tracks: kept.count, split: options.splitList ?? options.split.text)
+                empty.map { self.bins[$0] }, tracks: kept.count,
+                split: options.splitList ?? options.folds.map { "into \($0) folds" } ?? options.split.text)
         }
+    }
+
+    /// Folds need whole tracks (or artists) and a train fold besides test and validation.
+    func checkFolds() throws {
+        guard let k = options.folds else { return }
+        guard (3...100).contains(k) else { throw PrepareError.unsupported("folds must be 3 to 100, not \(k)") }
+        if options.unit == .segment { throw PrepareError.unsupported("folds split by track or artist, not by segment") }
+        if options.splitList != nil { throw PrepareError.unsupported("a split list and folds exclude each other") }
     }
 
     /// The tracks that gave features, each with the segments it filled, and where each one's
     /// features are in the store.
-    func usable(_ kept: [Chosen], _ extracted: [Int?]) -> ([Chosen], keys: [Int]) {
+    func usable(_ kept: [Chosen], _ extracted: [Stored?]) -> ([Chosen], keys: [Int]) {
         var tracks: [Chosen] = []
         var keys: [Int] = []
-        for (i, (track, segments)) in zip(kept, extracted).enumerated() {
-            guard let segments else { continue }
+        for (track, stored) in zip(kept, extracted) {
+            guard let stored else { continue }
             var t = track
-            t.segments = Array(t.segments.prefix(segments))
+            t.segments = Array(t.segments.prefix(stored.segments))
             tracks.append(t)
-            keys.append(i)
+            keys.append(stored.key)
         }
         return (tracks, keys)
     }
@@ -175,6 +182,11 @@ public struct Preparer {
     func splitPolicy() -> DatasetDescription.SplitPolicy {
         if let list = options.splitList { return .init(unit: "track", ratios: nil, seed: nil, list: list) }
         let s = options.split
+        if let k = options.folds {
+            var policy = DatasetDescription.SplitPolicy(unit: unit.rawValue, seed: s.seed)
+            policy.folds = k
+            return policy
+        }
         return .init(
             unit: unit.rawValue, ratios: ["train": s.train, "val": s.val, "test": s.test], seed: s.seed, list: nil)
     }

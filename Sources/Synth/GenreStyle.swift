@@ -114,15 +114,36 @@ struct GenreStyle {
     static func frequency(_ midi: Int) -> Float { 440 * pow(2, Float(midi - 69) / 12) }
 
     /// Renders one track.
+    /// - Parameter artist: the artist's signature, when the track has a known artist: its tempo,
+    ///   key, brightness, drums and lead density land most of the way to the artist's.
     /// - Returns: `[frames]` 16-bit samples and the tempo drawn.
-    func render(sampleRate: Int, seconds: Double, seed: UInt64) -> (samples: [Int16], tempo: Float) {
+    func render(sampleRate: Int, seconds: Double, seed: UInt64, artist: ArtistSignature? = nil)
+        -> (samples: [Int16], tempo: Float)
+    {
+        if let artist {
+            return playedBy(artist).render(sampleRate: sampleRate, seconds: seconds, seed: seed, own: artist)
+        }
+        return render(sampleRate: sampleRate, seconds: seconds, seed: seed, own: nil)
+    }
+
+    private func render(sampleRate: Int, seconds: Double, seed: UInt64, own artist: ArtistSignature?)
+        -> (samples: [Int16], tempo: Float)
+    {
         let frames = Int(Double(sampleRate) * seconds)
         var r = Renderer(sampleRate: sampleRate, frames: frames, seed: seed)
-        let tempo = r.random.uniform(tempo)
-        let key = r.random.int(root)
-        let bright = r.random.uniform(0.85...1.15)
-        let drums = drumLevel * r.random.uniform(0.8...1.2)
-        let density = leadDensity * r.random.uniform(0.7...1.3)
+        var tempo = r.random.uniform(tempo)
+        var key = r.random.int(root)
+        var bright = r.random.uniform(0.85...1.15)
+        var drums = drumLevel * r.random.uniform(0.8...1.2)
+        var density = leadDensity * r.random.uniform(0.7...1.3)
+        if let artist {
+            let span = self.tempo.upperBound - self.tempo.lowerBound
+            tempo = ArtistSignature.pull(tempo, to: self.tempo.lowerBound + artist.tempo * span)
+            key = root.lowerBound + min(Int(artist.key * Float(root.count)), root.count - 1)
+            bright = ArtistSignature.pull(bright, to: artist.bright)
+            drums = ArtistSignature.pull(drums, to: drumLevel * artist.drums)
+            density = ArtistSignature.pull(density, to: leadDensity * artist.density)
+        }
         let rotate = r.random.int(0...(progression.count - 1))
         let sixteenth = 60 / tempo / 4
         let barLength = sixteenth * 16

@@ -9,6 +9,10 @@ import Zlib
 /// Writes a GTZAN-shaped zip in the Kaggle layout from synthesised audio: the built-in stand-in
 /// for the real download, for the demo, the tests and the benchmarks.
 ///
+/// Tracks: with n tracks per genre, the ids `floor(i * 100 / n)` for i below n, spread over the
+/// GTZAN index so that a small set has GTZAN's mix of artists; excerpts that share an artist in
+/// Sturm's index share an `ArtistSignature`, so the artist leak exists here as it does in GTZAN.
+///
 /// Layout: `Data/genres_original/<genre>/<genre>.000NN.wav` (22050 Hz mono 16-bit),
 /// `Data/images_original/<genre>/<genre>000NN.png`, `Data/features_30_sec.csv` and
 /// `Data/features_3_sec.csv`. The same options give the same bytes.
@@ -40,13 +44,14 @@ public struct SyntheticGTZAN: Sendable {
         /// `__MACOSX/`, `._*` and `.DS_Store` entries, as a zip made by macOS's Finder has.
         case macJunk
 
-        /// The id of the track the fault is planted in (`nil` for junk).
+        /// The id of the track the fault is planted in (`nil` for junk): the last of its genre.
         public func trackID(tracksPerGenre n: Int) -> String? {
-            switch self {
+            let last = SyntheticGTZAN.indices(tracksPerGenre: n).last!
+            return switch self {
             case .undecodable: "jazz.00054"
-            case .short: DatasetManifest.trackID(genre: "country", index: n - 1)
-            case .truncated: DatasetManifest.trackID(genre: "metal", index: n - 1)
-            case .duplicate: n >= 2 ? DatasetManifest.trackID(genre: "reggae", index: n - 1) : nil
+            case .short: DatasetManifest.trackID(genre: "country", index: last)
+            case .truncated: DatasetManifest.trackID(genre: "metal", index: last)
+            case .duplicate: n >= 2 ? DatasetManifest.trackID(genre: "reggae", index: last) : nil
             case .macJunk: nil
             }
         }
@@ -54,6 +59,9 @@ public struct SyntheticGTZAN: Sendable {
 
     public let options: Options
     public let genres: [String]
+
+    /// The id numbers of each genre's tracks: `floor(i * 100 / n)` for i below n.
+    public static func indices(tracksPerGenre n: Int) -> [Int] { (0..<n).map { $0 * 100 / n } }
 
     public init(options: Options, genres: [String] = DatasetManifest.gtzan.genres) {
         self.options = options
@@ -76,7 +84,8 @@ public struct SyntheticGTZAN: Sendable {
     public func write(to path: String, progress: (Int, Int) -> Void = { _, _ in }) throws {
         let writer = try ArchiveWriter(path: path, format: Self.format(for: path) ?? .zip(level: 6))
         let n = options.tracksPerGenre
-        let jobs = genres.enumerated().flatMap { g, genre in (0..<n).map { (g, genre, $0) } }
+        let indices = Self.indices(tracksPerGenre: n)
+        let jobs = genres.enumerated().flatMap { g, genre in indices.map { (g, genre, $0) } }
         var rows30: [String] = ["filename,length,rms_mean,zero_crossing_rate_mean,tempo,label"]
         var rows3: [String] = ["filename,length,rms_mean,zero_crossing_rate_mean,tempo,label"]
         var images: [(String, [UInt8])] = []
@@ -105,7 +114,7 @@ public struct SyntheticGTZAN: Sendable {
             progress(min(start + batch, jobs.count), jobs.count)
         }
         if options.faults {
-            if n <= 54 {
+            if !indices.contains(54) {
                 try writer.addFile(
                     "Data/genres_original/jazz/jazz.00054.wav", bytes: Self.undecodableBytes(seed: options.seed))
             }
@@ -141,13 +150,16 @@ public struct SyntheticGTZAN: Sendable {
     func renderTrack(genreIndex: Int, genre: String, index: Int) throws -> Track {
         let n = options.tracksPerGenre
         // reggae's duplicate repeats reggae.00000: render that one's audio.
-        let isDuplicate = options.faults && genre == "reggae" && n >= 2 && index == n - 1
+        let isDuplicate = options.faults && genre == "reggae" && n >= 2 && index == Self.indices(tracksPerGenre: n).last
         let sourceIndex = isDuplicate ? 0 : index
         let seed = Self.trackSeed(options.seed, genreIndex, sourceIndex)
+        let artist = DatasetManifest.gtzan.artists?.artist(
+            of: DatasetManifest.trackID(genre: genre, index: sourceIndex)
+        ).map { ArtistSignature(artist: $0, seed: options.seed, genres: genres.count) }
         var (samples, tempo) = GenreStyle.named(genre).render(
-            sampleRate: options.sampleRate, seconds: options.seconds, seed: seed)
+            sampleRate: options.sampleRate, seconds: options.seconds, seed: seed, artist: artist)
         if options.blend > 0, genres.count > 1 {
-            samples = blended(samples, genreIndex: genreIndex, seed: seed)
+            samples = blended(samples, genreIndex: genreIndex, seed: seed, artist: artist)
         }
         let id = DatasetManifest.trackID(genre: genre, index: index)
         if options.faults, id == Fault.short.trackID(tracksPerGenre: n) {
@@ -163,12 +175,19 @@ public struct SyntheticGTZAN: Sendable {
         return Track(samples: samples, file: file, tempo: tempo)
     }
 
-    /// `samples` with another genre's track mixed in at a level drawn from 0 to `blend`, scaled
-    /// by `1 / (1 + level)` so the mix does not clip more than its parts.
-    func blended(_ samples: [Int16], genreIndex: Int, seed: UInt64) -> [Int16] {
+    /// `samples` with another genre's track mixed in at a level drawn from 0 to `blend` (the
+    /// artist's genre and level, pulled as the other signature values are, when the artist is
+    /// known), scaled by `1 / (1 + level)` so the mix does not clip more than its parts.
+    func blended(_ samples: [Int16], genreIndex: Int, seed: UInt64, artist: ArtistSignature?) -> [Int16] {
         var random = SplitMix64(seed: seed ^ 0xB1E_4D)
-        let other = (genreIndex + 1 + Int(random.next() % UInt64(genres.count - 1))) % genres.count
-        let level = options.blend * Float(random.next() >> 40) / Float(1 << 24)
+        var offset = 1 + Int(random.next() % UInt64(genres.count - 1))
+        var share = random.nextUnit()
+        if let artist {
+            offset = artist.underlay
+            share = ArtistSignature.pull(share, to: artist.underlayLevel)
+        }
+        let other = (genreIndex + offset) % genres.count
+        let level = options.blend * share
         let (second, _) = GenreStyle.named(genres[other]).render(
             sampleRate: options.sampleRate, seconds: options.seconds, seed: random.next())
         return zip(samples, second).map { a, b in

@@ -21,6 +21,11 @@ public struct Evaluation: Codable, Sendable, Equatable {
         public var confusion: [[Int]]
     }
     public var genres: [String]
+    /// The split the scores are on, in a few words (`artist split 60/20/20, seed 42`); absent in
+    /// runs made before GenreKit 0.4.
+    public var split: String?
+    /// The test fold, when trained on folds.
+    public var fold: Int?
     public var epochs: Int
     /// The epoch whose weights were kept (early stopping), or 0.
     public var bestEpoch: Int
@@ -28,11 +33,13 @@ public struct Evaluation: Codable, Sendable, Equatable {
     public var validation: SplitScores
 
     static func make(
-        test: Prediction, val: Prediction, splits: [Partition: SplitData], genres: [String], epochs: Int, bestEpoch: Int
+        test: Prediction, val: Prediction, splits: [Partition: SplitData], data: TrainingData, epochs: Int,
+        bestEpoch: Int
     ) -> Evaluation {
         Evaluation(
-            genres: genres, epochs: epochs, bestEpoch: bestEpoch, test: scores(test, splits[.test]!, genres),
-            validation: scores(val, splits[.val]!, genres))
+            genres: data.genres, split: data.description.split.summary(fold: data.fold), fold: data.fold,
+            epochs: epochs, bestEpoch: bestEpoch, test: scores(test, splits[.test]!, data.genres),
+            validation: scores(val, splits[.val]!, data.genres))
     }
 
     static func scores(_ p: Prediction, _ split: SplitData, _ genres: [String]) -> SplitScores {

@@ -49,6 +49,12 @@ enum RunFolder {
                     path: run, trained: "\(before.engineName) on \(before.threads) thread(s)",
                     now: "\(info.engineName) on \(info.threads) thread(s)")
             }
+            if before.data.fingerprint != info.data.fingerprint || before.data.fold != info.data.fold {
+                throw TrainingError.dataChanged(
+                    path: run,
+                    trained: before.data.fingerprint.prefix(12) + (before.data.fold.map { ", fold \($0)" } ?? ""),
+                    now: info.data.fingerprint.prefix(12) + (info.data.fold.map { ", fold \($0)" } ?? ""))
+            }
             info.resumes = before.resumes
         }
         guard let data = FileManager.default.contents(atPath: run + "/recipe.json"),

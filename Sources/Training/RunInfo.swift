@@ -29,7 +29,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
     init(data: TrainingData, threads: Int, engine: LSTMEngine) {
         genres = data.genres
         features = data.description.features
-        self.data = DataSummary(data.description)
+        self.data = DataSummary(data)
         self.threads = threads
         self.engine = engine
     }
@@ -42,16 +42,23 @@ public struct DataSummary: Codable, Sendable, Equatable {
     /// The decoded audio's fingerprint (`dataset.json` `source.fingerprint`).
     public var sourceFingerprint: String
     public var split: DatasetDescription.SplitPolicy
+    /// The test fold, when the features hold folds.
+    public var fold: Int?
     /// Tracks and segments per split (`train`, `val`, `test`).
     public var counts: [String: DatasetDescription.Counts]
     /// Tracks left out, with their reasons.
     public var skippedTracks: Int
 
-    init(_ d: DatasetDescription) {
+    init(_ data: TrainingData) {
+        let d = data.description
         fingerprint = d.fingerprint
         sourceFingerprint = d.source.fingerprint
         split = d.split
-        counts = d.splits.mapValues { .init(tracks: $0.tracks.count, segments: $0.segments) }
+        fold = data.fold
+        counts = data.counts
         skippedTracks = d.skipped.count
     }
+
+    /// The split policy in a few words (`artist split 60/20/20, seed 42`), shown beside every accuracy.
+    public var splitSummary: String { split.summary(fold: fold) }
 }

@@ -30,6 +30,8 @@ public struct Trainer {
     /// How the LSTM layer computes (oneDNN's primitive by default). Reproducibility holds
     /// for a given engine and thread count.
     public var engine = LSTMEngine.default
+    /// The test fold, for features prepared with folds (fold + 1 mod K validates, the rest train).
+    public var fold: Int?
     /// Called after every epoch (for a log line when not on a terminal).
     public var onEpoch: (EpochRecord) -> Void = { _ in }
 
@@ -50,7 +52,7 @@ public struct Trainer {
     ///   - force: start over: an existing run folder is replaced.
     /// - Returns: the test evaluation, also written to `run/evaluation.json`.
     public func train(features: String, run: String, resume: Bool, force: Bool = false) throws -> Evaluation {
-        let data = try TrainingData.load(features)
+        let data = try TrainingData.load(features, fold: fold)
         try RunFolder.prepare(run, features: features, resume: resume, force: force)
         Interruption.shared.install()
         let session = TrainingSession(recipe: recipe, data: consume data, threads: threads, engine: engine)

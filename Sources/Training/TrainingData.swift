@@ -14,17 +14,63 @@ public struct SplitData: Sendable {
 
 /// A features folder as `prepare` wrote it, checked before any training: every split present,
 /// each file's SHA-256 as `dataset.json` records it, the documented shapes, labels below the
-/// genre count.
+/// genre count. From a folds folder, fold k is the test split, fold (k + 1) mod K validation and
+/// the rest train.
 public struct TrainingData: Sendable {
     public let description: DatasetDescription
     public let frames: Int
     public let features: Int
     public var splits: [Partition: SplitData]
+    /// The test fold, when the folder holds folds.
+    public let fold: Int?
+    /// Tracks and segments in each partition (`train`, `val`, `test`), as trained.
+    public let counts: [String: DatasetDescription.Counts]
 
     public var genres: [String] { description.genres }
 
+    /// - Parameter fold: the test fold; required for a folds folder, refused for another.
     /// - Throws: `TrainingError.unusableFeatures` naming the file and the reason.
-    public static func load(_ folder: String) throws -> TrainingData {
+    public static func load(_ folder: String, fold: Int? = nil) throws -> TrainingData {
+        func refuse(_ file: String, _ why: String) -> TrainingError {
+            .unusableFeatures(path: folder + "/" + file, reason: why)
+        }
+        let description = try describe(folder)
+        var splits: [Partition: SplitData] = [:]
+        if let k = description.split.folds {
+            guard (3...100).contains(k) else {
+                throw refuse("dataset.json", "split.folds is \(k); 3 to 100 are usable")
+            }
+            guard let fold else {
+                throw refuse(
+                    "dataset.json", "holds \(k) folds: give --fold 0 to \(k - 1), or train them all with genrekit cv")
+            }
+            guard (0..<k).contains(fold) else { throw refuse("dataset.json", "holds folds 0 to \(k - 1), not \(fold)") }
+            splits = try loadFold(fold, of: k, folder: folder, description: description, refuse: refuse)
+        } else {
+            if let fold {
+                throw refuse(
+                    "dataset.json", "holds train, val and test, not folds: drop --fold \(fold), or prepare with --folds"
+                )
+            }
+            for part in Partition.allCases {
+                splits[part] = try loadArrays(
+                    "\(part.rawValue).npz", folder: folder, description: description, refuse: refuse
+                ).split
+            }
+        }
+        var counts: [String: DatasetDescription.Counts] = [:]
+        for (part, split) in splits {
+            counts[part.rawValue] = .init(tracks: Set(split.tracks).count, segments: split.count)
+        }
+        return TrainingData(
+            description: description, frames: description.features.framesPerSegment,
+            features: description.features.nMFCC, splits: splits, fold: fold, counts: counts)
+    }
+
+    /// A features folder's `dataset.json`, checked: the feature parameters GenreKit can compute
+    /// and a usable genre count.
+    /// - Throws: `TrainingError.unusableFeatures` naming the file and the reason.
+    public static func describe(_ folder: String) throws -> DatasetDescription {
         func refuse(_ file: String, _ why: String) -> TrainingError {
             .unusableFeatures(path: folder + "/" + file, reason: why)
         }
@@ -48,22 +94,46 @@ public struct TrainingData: Sendable {
             throw refuse(
                 "dataset.json", "\(description.genres.count) genres; a model has 2 to \(DatasetDescription.maxGenres)")
         }
-        var splits: [Partition: SplitData] = [:]
-        for part in Partition.allCases {
-            splits[part] = try loadSplit(part, folder: folder, description: description, refuse: refuse)
-        }
-        return TrainingData(
-            description: description, frames: description.features.framesPerSegment,
-            features: description.features.nMFCC, splits: splits)
+        return description
     }
 
-    /// One split's file, checked against `dataset.json` before and after reading: its SHA-256,
+    /// `folds.npz` dealt into partitions: fold `k` is test, fold `(k + 1) mod K` validation, the
+    /// others train; each must hold a segment, and every row's fold must be below K.
+    static func loadFold(
+        _ k: Int, of count: Int, folder: String, description: DatasetDescription,
+        refuse: (String, String) -> TrainingError
+    ) throws -> [Partition: SplitData] {
+        let (all, arrays) = try loadArrays("folds.npz", folder: folder, description: description, refuse: refuse)
+        guard let folds = arrays["fold"]?.integers(), folds.count == all.count else {
+            throw refuse("folds.npz", "fold must be an integer array of \(all.count) rows")
+        }
+        if let bad = folds.first(where: { $0 < 0 || $0 >= Int64(count) }) {
+            throw refuse("folds.npz", "fold \(bad) is not one of the \(count) folds dataset.json names")
+        }
+        func part(_ fold: Int64) -> Partition { fold == k ? .test : fold == (k + 1) % count ? .val : .train }
+        let step = description.features.framesPerSegment * description.features.nMFCC
+        var splits: [Partition: SplitData] = [:]
+        for p in Partition.allCases {
+            let rows = folds.indices.filter { part(folds[$0]) == p }
+            guard !rows.isEmpty else {
+                throw refuse(
+                    "folds.npz", "the \(p.rawValue) split of fold \(k) is empty: prepare more tracks per genre")
+            }
+            var x = [Float]()
+            x.reserveCapacity(rows.count * step)
+            for r in rows { x.append(contentsOf: all.x[(r * step)..<((r + 1) * step)]) }
+            splits[p] = SplitData(x: x, labels: rows.map { all.labels[$0] }, tracks: rows.map { all.tracks[$0] })
+        }
+        return splits
+    }
+
+    /// One tensor file, checked against `dataset.json` before and after reading: its SHA-256,
     /// the size its arrays may inflate to, their shapes, labels below the genre count, track
     /// indices into the track list, finite MFCCs, and at least one segment.
-    static func loadSplit(
-        _ part: Partition, folder: String, description: DatasetDescription, refuse: (String, String) -> TrainingError
-    ) throws -> SplitData {
-        let name = "\(part.rawValue).npz"
+    /// - Returns: its rows, and every array it holds.
+    static func loadArrays(
+        _ name: String, folder: String, description: DatasetDescription, refuse: (String, String) -> TrainingError
+    ) throws -> (split: SplitData, arrays: [String: NPYArray]) {
         let frames = description.features.framesPerSegment
         let features = description.features.nMFCC
         guard let data = FileManager.default.contents(atPath: folder + "/" + name) else {
@@ -73,7 +143,7 @@ public struct TrainingData: Sendable {
             throw refuse(name, "its SHA-256 does not match dataset.json (the files were changed or mixed up)")
         }
         let rows = recorded.segments
-        guard rows > 0 else { throw refuse(name, "the \(part.rawValue) split is empty: prepare more tracks per genre") }
+        guard rows > 0 else { throw refuse(name, "it holds no segment: prepare more tracks per genre") }
         let (mfccBytes, overflow) = (rows * 4).multipliedReportingOverflow(by: frames * features)
         guard !overflow, mfccBytes <= NPY.archiveLimits.maxEntryBytes else {
             throw refuse(name, "dataset.json claims \(rows) segments: more than GenreKit loads")
@@ -97,7 +167,7 @@ public struct TrainingData: Sendable {
         if let row = x.firstIndex(where: { !$0.isFinite }).map({ $0 / (frames * features) }) {
             throw refuse(name, "segment \(row) holds NaN or infinite MFCCs")
         }
-        return SplitData(x: x, labels: labels.map { Int($0) }, tracks: tracks.map { Int($0) })
+        return (SplitData(x: x, labels: labels.map { Int($0) }, tracks: tracks.map { Int($0) }), arrays)
     }
 }
 
@@ -110,6 +180,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case notARun(path: String)
     case noCheckpoint(path: String)
     case settingsChanged(path: String, trained: String, now: String)
+    case dataChanged(path: String, trained: String, now: String)
     case recipeChanged(path: String, fields: [String])
     case fewerEpochs(path: String, done: Int)
 
@@ -127,6 +198,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
         case .settingsChanged(let path, let trained, let now):
             "\(path): trained with \(trained), resumed with \(now); resume with the same --engine and --jobs, "
                 + "or the weights would differ from an uninterrupted run's"
+        case .dataChanged(let path, let trained, let now):
+            "\(path): trained on features \(trained), resumed on \(now); resume with the same features and --fold, "
+                + "or start over with --force"
         case .recipeChanged(let path, let fields):
             "\(path): resumed with a different \(fields.joined(separator: ", ")) than it was trained with; resume with the "
                 + "same recipe and flags (only a larger --epochs), or start over with --force"

@@ -216,8 +216,7 @@ final class TrainingSession {
     /// `evaluation.json`, then, last (it marks a finished run), `weights.safetensors`.
     func finish(in run: String) throws -> Evaluation {
         let evaluation = Evaluation.make(
-            test: predict(.test), val: validation ?? predict(.val), splits: splits, genres: data.genres,
-            epochs: state.epoch,
+            test: predict(.test), val: validation ?? predict(.val), splits: splits, data: data, epochs: state.epoch,
             bestEpoch: state.bestEpoch)
         try Trainer.writeJSON(evaluation, to: run + "/evaluation.json")
         var metadata = [

@@ -11,12 +11,12 @@ struct GenreKit: ParsableCommand {
         abstract: "Take the GTZAN genre dataset from its download to validated tracks, features and models.",
         discussion: """
             Start with `genrekit synth --faults --out gtzan.zip` for a small synthetic stand-in, or use \
-            the real Kaggle zip or Marsyas tarball, then `genrekit unpack`, `validate`, `prepare`, `train`, `package`, `inspect` and `predict`. \
+            the real Kaggle zip or Marsyas tarball, then `genrekit unpack`, `validate`, `prepare`, `train` (or `cv`), `package`, `inspect` and `predict`. \
             Every command has --help; genrekit --version prints the version.
             """,
         subcommands: [
             SynthCommand.self, UnpackCommand.self, ValidateCommand.self, PrepareCommand.self, TrainCommand.self,
-            PackageCommand.self, InspectCommand.self, PredictCommand.self, ZooCommand.self,
+            CVCommand.self, PackageCommand.self, InspectCommand.self, PredictCommand.self, ZooCommand.self,
         ]
     )
 
@@ -67,8 +67,13 @@ func fail(_ command: String, _ error: any Error, afterInterrupt: String = "nothi
         return ExitCode(128 + signal)
     }
     say(command, "\(error)")
-    if let prepare = error as? PrepareError, case .badSplitList = prepare { return Exit.failure }
-    return error is PrepareError ? Exit.findings : Exit.failure
+    if let prepare = error as? PrepareError {
+        switch prepare {
+        case .badSplitList, .unsupported: return Exit.failure
+        case .noUsableTrack, .emptyPartitions: return Exit.findings
+        }
+    }
+    return Exit.failure
 }
 
 /// One line on standard error: `genrekit <command>: <message>`, control characters escaped.

@@ -59,7 +59,8 @@ struct PackageCommand: ParsableCommand {
         let t = manifest.metrics.test
         print(
             "\(path): \(manifest.name) \(manifest.version), \(manifest.files.count + 1) files; test accuracy "
-                + "\(String(format: "%.4f", t.segmentAccuracy)) (segments), \(String(format: "%.4f", t.trackAccuracy)) (tracks)"
+                + "\(String(format: "%.4f", t.segmentAccuracy)) (segments), \(String(format: "%.4f", t.trackAccuracy)) (tracks); "
+                + manifest.data.splitSummary
         )
     }
 }

@@ -8,20 +8,27 @@ import Prepare
 struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
-        abstract: "Turn an unpacked GTZAN folder into MFCC tensors (.npz) with a stratified split.",
+        abstract: "Turn an unpacked GTZAN folder into MFCC tensors (.npz) with a stratified split or folds.",
         discussion: """
             Decodes every usable track with libsndfile (tracks validation.json marks corrupt are \
             skipped and listed), cuts the reference pipeline's 10 segments of 3 s, computes MFCCs as \
-            librosa 0.11 does (FFTW), splits by track and genre (no song in two splits), and writes \
-            FEATURES/train.npz, val.npz, test.npz (arrays mfcc float32 [segments, 130, 13], label int64, \
-            track int32, segment int32) and FEATURES/dataset.json. Same inputs and seed, same bytes.
+            librosa 0.11 does (FFTW), splits by artist and genre (no artist in two splits, by Sturm's \
+            index; datasets without an artist index split by track), and writes FEATURES/train.npz, \
+            val.npz, test.npz (arrays mfcc float32 [segments, 130, 13], label int64, track int32, \
+            segment int32) and FEATURES/dataset.json. Same inputs and seed, same bytes.
+
+            With --folds K it deals the tracks into K stratified folds instead (each track, and each \
+            artist with --split-by artist, in exactly one) and writes FEATURES/folds.npz with a fold \
+            int32 array beside the others; train --fold k or genrekit cv train on them.
 
             Only the first of identical tracks is used, so a repeated song cannot sit in train and \
             test at once (--keep-duplicates keeps all).
 
             Examples: genrekit prepare data --out features
                       genrekit prepare data --out features --split 70/15/15 --seed 7
+                      genrekit prepare data --out features --split-by track
                       genrekit prepare data --out features --split-list fault-filtered
+                      genrekit prepare data --out folds --folds 10
             Then in Python: d = numpy.load("features/train.npz"); d["mfcc"].shape
             """)
 
@@ -45,10 +52,12 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "Train/validation/test ratios, like 60/20/20.", transform: Self.ratios)
     var split = Ratios(train: 0.6, val: 0.2, test: 0.2)
     @Option(
-        help:
-            "Split unit: track (no song in two splits), artist (no artist in two splits; GTZAN, by Sturm's index) or segment (the reference notebook's leaky split)."
-    )
-    var splitBy = Preparer.Unit.track
+        help: ArgumentHelp(
+            "Split unit: artist (no artist in two splits, by the dataset's artist index; the default, track where there is none), track (no song in two splits) or segment (the reference notebook's leaky split).",
+            valueName: "unit"))
+    var splitBy: Preparer.Unit?
+    @Option(help: "Deal the tracks into K stratified folds (folds.npz) instead of train/validation/test.")
+    var folds: Int?
     @Option(
         help: "Use a published split: a name from the dataset manifest (fault-filtered) or a JSON file of id lists.")
     var splitList: String?
@@ -73,8 +82,13 @@ struct PrepareCommand: ParsableCommand {
             let flag = ["nMFCC": "--n-mfcc", "nFFT": "--n-fft", "hopLength": "--hop-length", "nMels": "--n-mels"]
             throw ValidationError("\(flag[error.parameter] ?? error.parameter) \(error.message)")
         }
-        if splitList != nil, splitBy != .track {
+        if splitList != nil, let splitBy, splitBy != .track {
             throw ValidationError("--split-list splits by track; drop --split-by")
+        }
+        if let folds {
+            guard (3...100).contains(folds) else { throw ValidationError("--folds must be 3 to 100, not \(folds)") }
+            if splitBy == .segment { throw ValidationError("--folds splits by track or artist, not by segment") }
+            if splitList != nil { throw ValidationError("--folds and --split-list exclude each other: give one") }
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
     }
@@ -110,7 +124,8 @@ struct PrepareCommand: ParsableCommand {
         options.parameters = parameters
         options.segments = segments
         options.split = StratifiedSplit(train: split.train, val: split.val, test: split.test, seed: seed)
-        options.unit = splitBy
+        options.unit = splitBy ?? (splitList != nil ? .track : .artist)
+        options.folds = folds
         options.splitList = splitList
         options.jobs = jobs
         options.alsoJSON = alsoJson
@@ -120,19 +135,35 @@ struct PrepareCommand: ParsableCommand {
         let description = try perform("prepare", progress: progress) {
             try Preparer(options: options, progress: progress).prepare(directory: directory, out: out)
         }
-        let counts = Partition.allCases.map { p in
-            "\(p.rawValue) \(description.splits[p.rawValue]!.segments) (\(description.splits[p.rawValue]!.tracks.count) tracks)"
+        let bins = folds.map { k in (0..<k).map { "fold\($0)" } } ?? Partition.allCases.map(\.rawValue)
+        let counts = bins.map {
+            "\($0) \(description.splits[$0]!.segments) (\(description.splits[$0]!.tracks.count) tracks)"
         }
-        print("prepared \(description.tracks.count) tracks: segments \(counts.joined(separator: ", "))")
+        print(
+            "prepared \(description.tracks.count) tracks, \(description.split.summary()): segments \(counts.joined(separator: ", "))"
+        )
         if let achieved = description.split.achieved {
-            print(GroupedSplit.gapLine(achieved, requested: options.split))
+            let asked =
+                folds.map { k in Dictionary(uniqueKeysWithValues: bins.map { ($0, 1 / Double(k)) }) }
+                ?? ["train": split.train, "val": split.val, "test": split.test]
+            print(
+                GroupedSplit.gapLine(
+                    achieved, requested: asked, label: "\(description.split.unit) \(folds == nil ? "split" : "folds")"))
         }
         if !description.skipped.isEmpty || !description.droppedSegments.isEmpty {
             print(
                 "skipped \(description.skipped.count) tracks and \(description.droppedSegments.count) segments; reasons in \(out)/dataset.json"
             )
         }
-        print("tensors: \(out)/train.npz, \(out)/val.npz, \(out)/test.npz; open with numpy.load(\"\(out)/train.npz\")")
+        if folds != nil {
+            print(
+                "tensors: \(out)/folds.npz (array fold); train with genrekit cv \(out) or genrekit train \(out) --fold k"
+            )
+        } else {
+            print(
+                "tensors: \(out)/train.npz, \(out)/val.npz, \(out)/test.npz; open with numpy.load(\"\(out)/train.npz\")"
+            )
+        }
     }
 }
 

@@ -52,7 +52,8 @@ import Testing
         #expect(partsOfArtist.values.allSatisfy { $0.count == 1 }, "an artist in two partitions")
         #expect(partsOfArtist["Bob Marley"]!.count == 1 && partsOfArtist["Queen"]!.count == 1)
         let shares = GroupedSplit.shares(
-            assigned, genreOf: Dictionary(uniqueKeysWithValues: tracks.map { ($0.id, $0.genre) }))
+            assigned.mapValues(\.rawValue), genreOf: Dictionary(uniqueKeysWithValues: tracks.map { ($0.id, $0.genre) }),
+            names: Partition.allCases.map(\.rawValue))
         for (genre, share) in shares {
             // Artists are lumpy (Bob Marley is 35 % of reggae): the shares approach the ratios.
             #expect(abs(share["train"]! - 0.6) <= 0.15, "\(genre): \(share)")
@@ -90,7 +91,8 @@ import Testing
         for t in d.tracks { splitsOf[try #require(t.group), default: []].insert(try #require(t.split)) }
         #expect(splitsOf.values.allSatisfy { $0.count == 1 })
         #expect(d.tracks.first { $0.id == "blues.00000" }?.group == "John Lee Hooker")
-        let line = GroupedSplit.gapLine(achieved, requested: options.split)
+        let line = GroupedSplit.gapLine(
+            achieved, requested: ["train": 0.6, "val": 0.2, "test": 0.2], label: "artist split")
         #expect(line.hasPrefix("artist split: shares within "))
     }
 

@@ -73,7 +73,7 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
 
     @Test func noTrackInTwoSplitsAndEachGenreWithinOneTrackOfItsShare() throws {
         let dir = TemporaryDirectory()
-        let d = try prepare(try makeDataset(dir), dir.file("f"))
+        let d = try prepare(try makeDataset(dir), dir.file("f")) { $0.unit = .track }
         var seen: [String: String] = [:]
         for (part, summary) in d.splits {
             for id in summary.tracks {
@@ -177,5 +177,26 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("g")))
         #expect(dir.tree().allSatisfy { !$0.hasPrefix(".") }, "no staging folders left")
+    }
+}
+
+/// Without a validation.json, prepare validates and extracts in one decoding pass: its tensors
+/// are byte for byte those of a prepare that reads the report `unpack` would have written.
+@Suite struct SinglePassPrepareTests {
+    @Test func validatingInThePassGivesTheSameBytes() throws {
+        let dir = TemporaryDirectory()
+        let data = try makeDataset(dir, perGenre: 5, seconds: 7)
+        let fresh = try prepare(data, dir.file("fresh")) { $0.unit = .track }
+        #expect(fresh.source.validation == "validated now")
+        let report = try Validator().validate(directory: data)
+        _ = FileManager.default.createFile(
+            atPath: data + "/validation.json", contents: try JSONEncoder.sorted.encodeLine(report))
+        let read = try prepare(data, dir.file("read")) { $0.unit = .track }
+        #expect(read.source.validation == "validation.json")
+        #expect(read.fingerprint == fresh.fingerprint)
+        #expect(read.skipped == fresh.skipped && read.droppedSegments == fresh.droppedSegments)
+        for file in ["train.npz", "val.npz", "test.npz"] {
+            #expect(Fixtures.bytes(dir.file("read/\(file)")) == Fixtures.bytes(dir.file("fresh/\(file)")), "\(file)")
+        }
     }
 }
