@@ -102,7 +102,7 @@ let package = Package(
             name: "FormatsTests", dependencies: ["Basics", "Formats", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "Formats", "NeuralNet", "Prepare", "TestSupport"]),
+            dependencies: ["Basics", "Training", "Formats", "NeuralNet", "Prepare", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Basics", "genrekit", "Archive", "Audio", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Archive", "Audio", "TestSupport"]),
     ]

@@ -1,3 +1,4 @@
+import Basics
 import Formats
 import Foundation
 import Prepare
@@ -84,6 +85,31 @@ import Training
         other.recipe.seed += 1
         #expect(throws: TrainingError.self) {
             try CrossValidation(trainer: other).run(features: folder, runs: runs, resume: true, force: false)
+        }
+    }
+
+    /// A folds.npz whose `fold` array names folds dataset.json does not have, or leaves a
+    /// partition empty, is refused with the reason, even when its SHA-256 is recorded.
+    @Test func hostileFoldArraysAreRefused() throws {
+        let dir = TemporaryDirectory()
+        let (folder, _) = try foldFeatures(dir)
+        let path = folder + "/folds.npz"
+        let arrays = try NPY.readArchive(path: path)
+        let count = try #require(arrays["fold"]).count
+        for (values, reason) in [
+            ([Int32](repeating: 7, count: count), "fold 7 is not one of the 3 folds"),
+            ([Int32](repeating: -1, count: count), "fold -1 is not one of the 3 folds"),
+            ([Int32](repeating: 0, count: count), "the train split of fold 0 is empty"),
+            ([Int32](repeating: 0, count: count - 1), "fold must be an integer array of \(count) rows"),
+        ] {
+            var changed = arrays
+            changed["fold"] = NPYArray(values, shape: [values.count])
+            try NPY.writeArchive(changed.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, to: path)
+            var description = try JSONDecoder().decode(
+                DatasetDescription.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/dataset.json")))
+            description.files["folds.npz"]!.sha256 = sha256Hex(try Data(contentsOf: URL(fileURLWithPath: path)))
+            try JSONEncoder.sorted.encodeLine(description).write(to: URL(fileURLWithPath: folder + "/dataset.json"))
+            #expect { try TrainingData.load(folder, fold: 0) } throws: { "\($0)".contains(reason) }
         }
     }
 
