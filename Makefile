@@ -52,7 +52,7 @@ bench-accuracy: build bench-deps
 	benchmarks/accuracy.sh .build/release/genrekit
 
 # How many points each leak is worth: one recipe under the segment, track, artist and
-# fault-filtered splits (SEEDS="1 2 3") and 10-fold CV by artist (about 25 min on 2 cores;
+# fault-filtered splits (SEEDS="1 2 3") and 10-fold CV by artist (about 35 min on 2 cores;
 # DATA=path/to/unpacked/gtzan runs it on the real dataset). Plot with matplotlib in benchmarks/.venv.
 bench-leakage: build bench-deps
 	@scripts/apt-install.sh python3-venv

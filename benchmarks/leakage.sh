@@ -73,10 +73,12 @@ if venv_has matplotlib matplotlib; then
     && plot="![test accuracy per split](leakage.svg)"
 fi
 
-record_section leakage "## The leak: what each split policy is worth
+record_section leakage "<!-- leakage:begin -->
+## The leak: what each split policy is worth
 
 \`make bench-leakage\` ($(date -u +%Y-%m-%d), $(machine)): \`$recipe\`, $epochs epochs (early stopping as the recipe says), seeds $seeds, on $source_name. Each seed is both the split's and the training's (the fault-filtered list is fixed, so only training varies). The artist split is the honest number; every row above it is inflated by what its split lets through.
 
 $table
 
-$plot"
+$plot
+<!-- leakage:end -->"

@@ -167,54 +167,52 @@ struct ProbeMeter {
     }
 }
 
-/// The probe of a 16-bit file measured from the float blocks another reader decodes
-/// (`MonoStream.tap`), so a file is decoded once for both its features and its probe. libsndfile
-/// hands 16-bit samples out as exactly `int16 / 32768`, so the samples, their blocks and sums are
-/// those `Sndfile.probe` sees, and the result is equal to its.
+/// The probe of a 16-bit file measured from the blocks another reader decodes
+/// (`MonoStream.int16Tap`), so a file is decoded once for both its features and its probe. The
+/// samples are summed in the probe's own blocks of `ProbeMeter.blockFrames` frames, so the result
+/// equals `Sndfile.probe`'s.
 public final class StreamProbe {
     let file: SoundFile
     var meter = ProbeMeter()
     var decoded = 0
-    /// Frames of the block being filled (probes sum in blocks of `ProbeMeter.blockFrames`).
-    var pending: [Int16] = []
+    /// The block being filled.
+    let block: UnsafeMutableBufferPointer<Int16>
+    var filled = 0
 
-    /// Whether `file`'s samples can be measured from float blocks (16-bit integer files).
+    /// Whether `file`'s samples can be measured from a reader's 16-bit blocks.
     public static func canMeasure(_ file: SoundFile) -> Bool { file.sampleKind == .int16 }
 
     public init(_ file: SoundFile) {
-        precondition(Self.canMeasure(file), "only 16-bit files are measured from float blocks")
+        precondition(Self.canMeasure(file), "only 16-bit files are measured from a reader's blocks")
         self.file = file
-        pending.reserveCapacity(ProbeMeter.blockFrames * file.channels)
+        block = .allocate(capacity: ProbeMeter.blockFrames * file.channels)
     }
 
+    deinit { block.deallocate() }
+
     /// Adds interleaved samples as the file's reader decoded them, in order.
-    public func add(_ interleaved: UnsafeBufferPointer<Float>) {
-        let block = ProbeMeter.blockFrames * file.channels
-        for x in interleaved where !inexact {
-            guard let s = Int16(exactly: x * 32768) else {
-                inexact = true
-                return
-            }
-            pending.append(s)
-            if pending.count == block { flush() }
+    public func add(_ interleaved: UnsafeBufferPointer<Int16>) {
+        var start = 0
+        while start < interleaved.count {
+            let take = min(block.count - filled, interleaved.count - start)
+            _ = UnsafeMutableBufferPointer(rebasing: block[filled..<filled + take]).initialize(
+                from: interleaved[start..<start + take])
+            filled += take
+            start += take
+            if filled == block.count { flush() }
         }
     }
 
-    /// A sample that was not `int16 / 32768` arrived: the probe cannot be trusted, probe the
-    /// file itself (never seen with libsndfile; a guard, not a path).
-    public private(set) var inexact = false
-
-    /// The probe, once every frame of the file was added; nil when a sample was inexact.
-    public func probe() -> AudioProbe? {
-        guard !inexact else { return nil }
+    /// The probe, once every frame of the file was added.
+    public func probe() -> AudioProbe {
         flush()
         return meter.probe(of: file, decoded: decoded)
     }
 
     private func flush() {
-        guard !pending.isEmpty else { return }
-        decoded += pending.count / file.channels
-        pending.withUnsafeBufferPointer { meter.accumulate($0, level: ProbeMeter.int16Level) }
-        pending.removeAll(keepingCapacity: true)
+        guard filled > 0 else { return }
+        decoded += filled / file.channels
+        meter.accumulate(UnsafeBufferPointer(rebasing: block[0..<filled]), level: ProbeMeter.int16Level)
+        filled = 0
     }
 }

@@ -14,9 +14,13 @@ public final class MonoStream {
     private var interleaved: [Float]
     private var finished = false
 
-    /// Sees every block of interleaved samples as decoded, before the mix-down (a probe
-    /// measuring the file in the same pass).
-    public var tap: ((UnsafeBufferPointer<Float>) -> Void)?
+    /// Sees every block of a 16-bit file's interleaved samples as decoded, before they become
+    /// floats (a probe measuring the file in the same pass). Set, the stream reads 16-bit
+    /// integers and scales them by 1/32768 itself, which gives the floats libsndfile gives.
+    public var int16Tap: ((UnsafeBufferPointer<Int16>) -> Void)? {
+        didSet { shorts = int16Tap == nil ? [] : [Int16](repeating: 0, count: interleaved.count) }
+    }
+    private var shorts: [Int16] = []
 
     /// Frames decoded per block.
     public static let blockFrames = 65536
@@ -49,12 +53,9 @@ public final class MonoStream {
     public func next() throws(AudioError) -> [Float] {
         while !finished {
             let channels = file.channels
-            let n = interleaved.withUnsafeMutableBufferPointer { file.read($0.baseAddress!, frames: Self.blockFrames) }
+            let n = readBlock()
             finished = n == 0
             sourceFrames += n
-            if let tap {
-                interleaved.withUnsafeBufferPointer { tap(UnsafeBufferPointer(rebasing: $0[0..<n * channels])) }
-            }
             let mono = interleaved.withUnsafeBufferPointer { all in
                 Resampler.mixdown(UnsafeBufferPointer(rebasing: all[0..<n * channels]), channels: channels)
             }
@@ -63,6 +64,22 @@ public final class MonoStream {
             if !out.isEmpty { return out }
         }
         return []
+    }
+
+    /// Reads the next block into `interleaved`; returns the frames read.
+    private func readBlock() -> Int {
+        guard let int16Tap, file.sampleKind == .int16 else {
+            return interleaved.withUnsafeMutableBufferPointer { file.read($0.baseAddress!, frames: Self.blockFrames) }
+        }
+        let n = shorts.withUnsafeMutableBufferPointer { file.read($0.baseAddress!, frames: Self.blockFrames) }
+        let count = n * file.channels
+        shorts.withUnsafeBufferPointer { s in
+            int16Tap(UnsafeBufferPointer(rebasing: s[0..<count]))
+            interleaved.withUnsafeMutableBufferPointer { f in
+                for i in 0..<count { f[i] = Float(s[i]) * (1 / 32768) }
+            }
+        }
+        return n
     }
 
     /// Seconds decoded from the file so far.

@@ -43,8 +43,8 @@ public struct SegmentPipeline: Sendable {
 
     /// `run(path:...)` and the file's `AudioProbe` (every sample measured, as `Sndfile.probe`
     /// does), from one decoding pass where the samples allow: a 16-bit file at the feature rate,
-    /// whose float samples are exactly what the probe measures. Other files are probed in a
-    /// second pass, in their own sample format.
+    /// read as 16-bit integers, measured as they are and scaled to floats as libsndfile would.
+    /// Other files are probed in a second pass, in their own sample format.
     /// - Returns: the features' summary or why there are none, and the probe or why there is none.
     public func runProbing(
         path: String, extractor: MFCCExtractor, maxSegments: Int? = nil, _ body: (Int, [Float]) throws -> Void
@@ -58,14 +58,11 @@ public struct SegmentPipeline: Sendable {
             return (summary, Result { () throws(AudioError) in try Sndfile.probe(path: path) })
         }
         let meter = StreamProbe(file)
-        stream.tap = { meter.add($0) }
+        stream.int16Tap = { meter.add($0) }
         let summary = Result { try run(stream, path: path, extractor: extractor, maxSegments: maxSegments, body) }
         // The probe measures every sample: read what the segments did not need.
         while let block = try? stream.next(), !block.isEmpty {}
-        guard let probe = meter.probe() else {
-            return (summary, Result { () throws(AudioError) in try Sndfile.probe(path: path) })
-        }
-        return (summary, .success(probe))
+        return (summary, .success(meter.probe()))
     }
 
     func run(

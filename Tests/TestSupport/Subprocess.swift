@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// A program run to completion: its exit status (128 + the signal if one killed it), what it
-/// printed, and its peak memory (`wait4`'s resident set size), with a time limit so a hang fails
+/// printed, and its peak memory (its own high-water resident set, sampled), with a time limit so a hang fails
 /// the test instead of stalling the suite.
 public struct Subprocess: Sendable {
     public var status: Int32
@@ -50,20 +50,34 @@ public struct Subprocess: Sendable {
         var usage = rusage()
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
+        var peak = 0
         while wait4(pid, &status, WNOHANG, &usage) == 0 {
+            peak = max(peak, highWaterMark(pid))
             if Date() > deadline {
                 kill(pid, SIGKILL)
                 timedOut = true
                 _ = wait4(pid, &status, 0, &usage)
                 break
             }
-            usleep(20_000)
+            usleep(5_000)
         }
         let signal = status & 0x7F
         return Subprocess(
             status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal,
             stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "",
-            peakBytes: usage.ru_maxrss * 1024, timedOut: timedOut)
+            peakBytes: peak > 0 ? peak : usage.ru_maxrss * 1024, timedOut: timedOut)
+    }
+
+    /// The process's own peak resident set (`VmHWM` in /proc), in bytes, or 0 when unreadable.
+    /// `wait4`'s `ru_maxrss` would not do: posix_spawn shares this process's memory until the
+    /// exec, and Linux carries that high-water mark into the child's, so a test process that once
+    /// held 400 MB made every program it ran look as large.
+    static func highWaterMark(_ pid: pid_t) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kB = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
+        else { return 0 }
+        return kB * 1024
     }
 }
