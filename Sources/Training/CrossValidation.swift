@@ -1,4 +1,5 @@
 import Basics
+import Formats
 import Foundation
 
 /// K-fold cross-validation on a folds folder (`prepare --folds K`): fold k trains into
@@ -41,6 +42,7 @@ public struct CrossValidation {
             let evaluation = try trainer.train(
                 features: features, run: run, resume: carryOn,
                 force: !carryOn && FileManager.default.fileExists(atPath: run))
+            try Self.check(evaluation, of: run, against: description)
             evaluations.append(evaluation)
             onFold(fold, evaluation, done)
         }
@@ -52,6 +54,24 @@ public struct CrossValidation {
     }
 
     static func foldRun(_ runs: String, _ fold: Int) -> String { runs + "/fold-\(fold)" }
+
+    /// A kept fold's `evaluation.json` is read from disk: before it is summed, its genres must be
+    /// the features', its confusion matrix square over them, and every count between 0 and its
+    /// test segments, which the features' size bounds.
+    static func check(_ e: Evaluation, of run: String, against d: DatasetDescription) throws {
+        let g = d.genres.count
+        let segments = d.files.values.reduce(0) { $0 + $1.segments }
+        let matrix = e.test.confusion
+        guard e.genres == d.genres, (0...segments).contains(e.test.segments), matrix.count == g,
+            matrix.allSatisfy({ row in row.count == g && row.allSatisfy { (0...e.test.segments).contains($0) } })
+        else {
+            throw TrainingError.unusableRun(
+                path: run + "/evaluation.json",
+                reason:
+                    "its genres or confusion matrix do not fit the features; start the fold over (remove it, or --force)"
+            )
+        }
+    }
 
     /// Makes `runs` ready: new, or (with `resume`) an existing cross-validation folder, or (with
     /// `force`) one replaced.

@@ -80,6 +80,16 @@ import Training
         #expect(reused == [0, 2])
         #expect(resumed == summary)
         #expect(try Data(contentsOf: URL(fileURLWithPath: runs + "/cv.json")) == written)
+        // A kept fold's evaluation.json that does not fit the features is refused, not summed.
+        let evaluationPath = runs + "/fold-2/evaluation.json"
+        let good = try Data(contentsOf: URL(fileURLWithPath: evaluationPath))
+        var bad = try JSONDecoder().decode(Evaluation.self, from: good)
+        bad.test.confusion.append([Int](repeating: Int.max, count: 11))
+        try JSONEncoder.sorted.encodeLine(bad).write(to: URL(fileURLWithPath: evaluationPath))
+        #expect {
+            try CrossValidation(trainer: trainer).run(features: folder, runs: runs, resume: true, force: false)
+        } throws: { "\($0)".contains("fold-2/evaluation.json: cannot resume it: its genres or confusion matrix") }
+        try good.write(to: URL(fileURLWithPath: evaluationPath))
         // Resumed with another recipe: refused, not mixed.
         var other = trainer
         other.recipe.seed += 1
