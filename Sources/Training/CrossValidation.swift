@@ -56,13 +56,15 @@ public struct CrossValidation {
     static func foldRun(_ runs: String, _ fold: Int) -> String { runs + "/fold-\(fold)" }
 
     /// A kept fold's `evaluation.json` is read from disk: before it is summed, its genres must be
-    /// the features', its confusion matrix square over them, and every count between 0 and its
-    /// test segments, which the features' size bounds.
+    /// the features', its accuracies between 0 and 1, its confusion matrix square over the genres,
+    /// and every count between 0 and its test segments, which the features' size bounds.
     static func check(_ e: Evaluation, of run: String, against d: DatasetDescription) throws {
         let g = d.genres.count
         let segments = d.files.values.reduce(0) { $0 + $1.segments }
         let matrix = e.test.confusion
-        guard e.genres == d.genres, (0...segments).contains(e.test.segments), matrix.count == g,
+        guard e.genres == d.genres, (0...segments).contains(e.test.segments),
+            (0...e.test.segments).contains(e.test.tracks), (0...1).contains(e.test.segmentAccuracy),
+            (0...1).contains(e.test.trackAccuracy), matrix.count == g,
             matrix.allSatisfy({ row in row.count == g && row.allSatisfy { (0...e.test.segments).contains($0) } })
         else {
             throw TrainingError.unusableRun(
