@@ -51,10 +51,13 @@ public struct SegmentPipeline: Sendable {
     ) -> (summary: Result<Summary, any Error>, probe: Result<AudioProbe, AudioError>) {
         let file: SoundFile
         do { file = try SoundFile(path: path) } catch { return (.failure(error), .failure(error)) }
-        guard StreamProbe.canMeasure(file), file.sampleRate == parameters.sampleRate,
-            let stream = try? MonoStream(file, rate: parameters.sampleRate)
-        else {
-            let summary = Result { try run(path: path, extractor: extractor, maxSegments: maxSegments, body) }
+        let stream: MonoStream
+        do { stream = try MonoStream(file, rate: parameters.sampleRate) } catch {
+            return (.failure(error), Result { () throws(AudioError) in try Sndfile.probe(path: path) })
+        }
+        guard StreamProbe.canMeasure(file), file.sampleRate == parameters.sampleRate else {
+            // The file already open gives the features; the probe reads it in its own format.
+            let summary = Result { try run(stream, path: path, extractor: extractor, maxSegments: maxSegments, body) }
             return (summary, Result { () throws(AudioError) in try Sndfile.probe(path: path) })
         }
         let meter = StreamProbe(file)

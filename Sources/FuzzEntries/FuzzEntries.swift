@@ -20,8 +20,24 @@ public enum FuzzEntry: String, CaseIterable, Sendable {
         case .safetensors: (try? Safetensors.decode(bytes)) != nil
         case .manifest: Self.manifest(bytes)
         case .bundle: (try? ModelBundle.open(source: .memory(bytes, name: "fuzz.tar.gz"))) != nil
-        case .audio: (try? Sndfile.probe(bytes: bytes, name: "fuzz")) != nil
+        case .audio: Self.audio(bytes)
         }
+    }
+
+    /// The probe, and (differentially) the one-pass probe `prepare` measures while decoding for
+    /// features: for a 16-bit file the two must agree, or the single pass would report other
+    /// findings than `validate`.
+    static func audio(_ bytes: [UInt8]) -> Bool {
+        guard let probe = try? Sndfile.probe(bytes: bytes, name: "fuzz") else { return false }
+        if let file = try? SoundFile(bytes: bytes, name: "fuzz"), StreamProbe.canMeasure(file),
+            let stream = try? MonoStream(file)
+        {
+            let meter = StreamProbe(file)
+            stream.int16Tap = { meter.add($0) }
+            while let block = try? stream.next(), !block.isEmpty {}
+            precondition(meter.probe() == probe, "StreamProbe and Sndfile.probe disagree")
+        }
+        return true
     }
 
     /// The safe reader with tight limits, every entry read to its end (skipped ones too).
