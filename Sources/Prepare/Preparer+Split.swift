@@ -15,8 +15,21 @@ extension Preparer {
     func group(of id: String) -> String { manifest.artists?.artist(of: id) ?? id }
 
     /// What the split deals units into: train, val and test, or `fold0` to `fold<K-1>`.
-    var bins: [String] {
+    public var bins: [String] {
         options.folds.map { k in (0..<k).map { "fold\($0)" } } ?? Partition.allCases.map(\.rawValue)
+    }
+
+    /// The grouped split for these options: K folds of 1/K, or the three ratios.
+    var groupedSplit: GroupedSplit {
+        options.folds.map { GroupedSplit(folds: $0, seed: options.split.seed) } ?? GroupedSplit(options.split)
+    }
+
+    /// The line prepare prints under a grouped split: how far the shares each genre reached
+    /// (`dataset.json` `split.achieved`) are from those asked for.
+    public func gapLine(_ achieved: [String: [String: Double]]) -> String {
+        GroupedSplit.gapLine(
+            achieved, requested: Dictionary(uniqueKeysWithValues: zip(bins, groupedSplit.shares)),
+            label: "\(unit.rawValue) \(options.folds == nil ? "split" : "folds")")
     }
 
     /// The bin of every unit (an index into `bins`); with a published list, tracks outside it
@@ -33,7 +46,7 @@ extension Preparer {
     public func assignPartitions(_ tracks: [(id: String, genre: String, segments: [Int])]) throws
         -> (partitions: [String: Partition], outsideList: [String])
     {
-        precondition(options.folds == nil, "folds are not partitions")
+        guard options.folds == nil else { throw PrepareError.unsupported("folds are not partitions: use assignBins") }
         let (assigned, outside) = try assignBins(tracks)
         return (assigned.mapValues { Partition.allCases[$0] }, outside)
     }
@@ -57,9 +70,7 @@ extension Preparer {
         }
         let assigned: [String: Int]
         if unit == .artist || options.folds != nil {
-            let grouped =
-                options.folds.map { GroupedSplit(folds: $0, seed: options.split.seed) } ?? GroupedSplit(options.split)
-            assigned = grouped.deal(
+            assigned = groupedSplit.deal(
                 tracks.map { (id: $0.id, genre: $0.genre, group: unit == .artist ? group(of: $0.id) : $0.id) },
                 genres: manifest.genres)
         } else {

@@ -103,8 +103,9 @@ public struct TrainingData: Sendable {
         _ k: Int, of count: Int, folder: String, description: DatasetDescription,
         refuse: (String, String) -> TrainingError
     ) throws -> [Partition: SplitData] {
-        let (all, arrays) = try loadArrays("folds.npz", folder: folder, description: description, refuse: refuse)
-        guard let folds = arrays["fold"]?.integers(), folds.count == all.count else {
+        let (all, foldArray) = try loadArrays(
+            "folds.npz", folder: folder, description: description, refuse: refuse, alsoIntegers: "fold")
+        guard let folds = foldArray, folds.count == all.count else {
             throw refuse("folds.npz", "fold must be an integer array of \(all.count) rows")
         }
         if let bad = folds.first(where: { $0 < 0 || $0 >= Int64(count) }) {
@@ -130,10 +131,13 @@ public struct TrainingData: Sendable {
     /// One tensor file, checked against `dataset.json` before and after reading: its SHA-256,
     /// the size its arrays may inflate to, their shapes, labels below the genre count, track
     /// indices into the track list, finite MFCCs, and at least one segment.
-    /// - Returns: its rows, and every array it holds.
+    /// - Parameter alsoIntegers: another array to return as integers (folds.npz's `fold`); the
+    ///   decoded file itself is not kept, so the MFCCs are not held twice.
+    /// - Returns: its rows, and the other array if asked for and present.
     static func loadArrays(
-        _ name: String, folder: String, description: DatasetDescription, refuse: (String, String) -> TrainingError
-    ) throws -> (split: SplitData, arrays: [String: NPYArray]) {
+        _ name: String, folder: String, description: DatasetDescription, refuse: (String, String) -> TrainingError,
+        alsoIntegers other: String? = nil
+    ) throws -> (split: SplitData, other: [Int64]?) {
         let frames = description.features.framesPerSegment
         let features = description.features.nMFCC
         guard let data = FileManager.default.contents(atPath: folder + "/" + name) else {
@@ -167,7 +171,10 @@ public struct TrainingData: Sendable {
         if let row = x.firstIndex(where: { !$0.isFinite }).map({ $0 / (frames * features) }) {
             throw refuse(name, "segment \(row) holds NaN or infinite MFCCs")
         }
-        return (SplitData(x: x, labels: labels.map { Int($0) }, tracks: tracks.map { Int($0) }), arrays)
+        return (
+            SplitData(x: x, labels: labels.map { Int($0) }, tracks: tracks.map { Int($0) }),
+            other.flatMap { arrays[$0]?.integers() }
+        )
     }
 }
 

@@ -132,24 +132,17 @@ struct PrepareCommand: ParsableCommand {
         options.keepDuplicates = keepDuplicates
         options.force = force
         let progress = ProgressLine(label: "prepare", quiet: output.quiet)
+        let preparer = Preparer(options: options, progress: progress)
         let description = try perform("prepare", progress: progress) {
-            try Preparer(options: options, progress: progress).prepare(directory: directory, out: out)
+            try preparer.prepare(directory: directory, out: out)
         }
-        let bins = folds.map { k in (0..<k).map { "fold\($0)" } } ?? Partition.allCases.map(\.rawValue)
-        let counts = bins.map {
+        let counts = preparer.bins.map {
             "\($0) \(description.splits[$0]!.segments) (\(description.splits[$0]!.tracks.count) tracks)"
         }
         print(
             "prepared \(description.tracks.count) tracks, \(description.split.summary()): segments \(counts.joined(separator: ", "))"
         )
-        if let achieved = description.split.achieved {
-            let asked =
-                folds.map { k in Dictionary(uniqueKeysWithValues: bins.map { ($0, 1 / Double(k)) }) }
-                ?? ["train": split.train, "val": split.val, "test": split.test]
-            print(
-                GroupedSplit.gapLine(
-                    achieved, requested: asked, label: "\(description.split.unit) \(folds == nil ? "split" : "folds")"))
-        }
+        if let achieved = description.split.achieved { print(preparer.gapLine(achieved)) }
         if !description.skipped.isEmpty || !description.droppedSegments.isEmpty {
             print(
                 "skipped \(description.skipped.count) tracks and \(description.droppedSegments.count) segments; reasons in \(out)/dataset.json"
