@@ -51,7 +51,10 @@ let package = Package(
         // Recipes, the trainer, training data and evaluation.
         .target(
             name: "Training", dependencies: ["Basics", "Formats", "NeuralNet"],
-            resources: [.embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json")]),
+            resources: [
+                .embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json"),
+                .embedInCode("Resources/gru-mfcc.json"),
+            ]),
         // Bundles: manifest, packaging, the zoo index, model card, plots, prediction.
         .target(
             name: "ModelZoo",

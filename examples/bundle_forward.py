@@ -58,6 +58,25 @@ def forward(manifest, weights, x):
                 cell = f * cell + i * c
                 state = o * np.tanh(cell)
             h = state                                     # the last hidden state
+        elif kind == "gru":
+            # Keras's default GRU (reset_after=True): the reset gate scales the recurrent
+            # product after it is taken; bias row 0 is the input side's, row 1 the recurrent's.
+            assert layer["gateOrder"] == ["update", "reset", "candidate"]
+            kernel = weights[name + ".kernel"]            # [in, 3H]
+            recurrent = weights[name + ".recurrent_kernel"]  # [H, 3H]
+            bias = weights[name + ".bias"]                # [2, 3H]
+            units = layer["units"]
+            batch, steps, _ = h.shape
+            state = np.zeros((batch, units), np.float32)
+            projected = h @ kernel + bias[0]
+            for t in range(steps):
+                x_t = projected[:, t, :]
+                r_t = state @ recurrent + bias[1]
+                z = sigmoid(x_t[:, :units] + r_t[:, :units])
+                r = sigmoid(x_t[:, units:2 * units] + r_t[:, units:2 * units])
+                c = np.tanh(x_t[:, 2 * units:] + r * r_t[:, 2 * units:])
+                state = z * state + (1 - z) * c
+            h = state
         elif kind == "dense":
             h = h @ weights[name + ".kernel"] + weights[name + ".bias"]
             if layer.get("activation") == "relu":

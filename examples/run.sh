@@ -3,12 +3,17 @@
 # virtual environment with numpy and safetensors only (made on first use in examples/.venv).
 set -eu
 cd "$(dirname "$0")/.."
-bundle=demo-out/zoo/lstm-norm-1.0.0.tar.gz
-[ -f "$bundle" ] || { echo "examples/run.sh: $bundle: missing (run make demo first)" >&2; exit 1; }
+bundles="demo-out/zoo/lstm-norm-1.0.0.tar.gz demo-out/zoo/gru-mfcc-1.0.0.tar.gz"
+for bundle in $bundles; do
+  [ -f "$bundle" ] || { echo "examples/run.sh: $bundle: missing (run make demo first)" >&2; exit 1; }
+done
 venv=examples/.venv
 if [ ! -x "$venv/bin/python" ]; then
   echo "making $venv (numpy, safetensors from PyPI)..."
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet numpy safetensors
 fi
-"$venv/bin/python" examples/bundle_forward.py "$bundle" demo-out/features/test.npz
+for bundle in $bundles; do
+  echo "$bundle:"
+  "$venv/bin/python" examples/bundle_forward.py "$bundle" demo-out/features/test.npz
+done

@@ -28,12 +28,18 @@ echo
 echo "== genrekit train: a short run of lstm-norm (5 epochs; the recipe's full run is up to 150); the split is beside the accuracy"
 "$genrekit" train "$out/features" --recipe lstm-norm --out "$out/run" --epochs 5
 echo
+echo "== genrekit train: the same short run of gru-mfcc (lstm-norm with Keras's default GRU in the LSTM's place), for the zoo's leaderboard"
+"$genrekit" train "$out/features" --recipe gru-mfcc --out "$out/run-gru" --epochs 5 --quiet
+echo
 echo "== genrekit cv: 5-fold cross-validation by artist (prepare --folds 5, then every fold; 3 epochs each to keep it short)"
 "$genrekit" prepare "$out/data" --out "$out/folds" --folds 5 --quiet
 "$genrekit" cv "$out/folds" --recipe lstm-norm --out "$out/cv" --epochs 3 --quiet
 echo
 echo "== genrekit package: a versioned bundle in a zoo (manifest, weights, history, evaluation, plots, model card)"
 "$genrekit" package "$out/run" --model-version 1.0.0 --zoo "$out/zoo"
+"$genrekit" package "$out/run-gru" --model-version 1.0.0 --zoo "$out/zoo"
+echo
+echo "== genrekit zoo list: the leaderboard, best test track accuracy first"
 "$genrekit" zoo list "$out/zoo"
 echo
 echo "== genrekit inspect: every file verified against the manifest, then described"
@@ -47,3 +53,4 @@ echo "== genrekit predict: two new synthetic tracks (another seed, never seen in
 echo
 echo "From Python (numpy + safetensors, nothing from GenreKit), the same accuracy as the manifest's:"
 echo "  python3 examples/bundle_forward.py $out/zoo/lstm-norm-1.0.0.tar.gz $out/features/test.npz"
+echo "  python3 examples/bundle_forward.py $out/zoo/gru-mfcc-1.0.0.tar.gz $out/features/test.npz"

@@ -26,7 +26,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 
     public struct Layer: Codable, Sendable, Equatable {
         public var name: String
-        /// `lstm`, `dense` or `dropout`.
+        /// `lstm`, `gru`, `dense` or `dropout`.
         public var type: LayerKind
         public var inputSize: Int?
         public var units: Int?
@@ -34,9 +34,9 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         public var activation: Activation?
         /// Dropout rate (identity at inference).
         public var rate: Float?
-        /// LSTM only: the order of the four gates along the kernels' last axis.
+        /// Recurrent layers only: the order of the gates along the kernels' last axis.
         public var gateOrder: [String]?
-        /// LSTM only: gate activations and what the layer returns.
+        /// Recurrent layers only: gate activations, bias layout and what the layer returns.
         public var notes: String?
         public var weights: [Weight]
         public var parameters: Int
@@ -57,9 +57,12 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         public var bestEpoch: Int
         /// Model replicas per batch; the same count reproduces the weights bit for bit.
         public var threads: Int
-        /// How the LSTM computed, with the library's version ("oneDNN 2.6.3 LSTM primitive");
+        /// How the recurrent layer computed, with the library's version ("oneDNN 2.6.3 RNN primitive");
         /// absent in bundles made before GenreKit 0.3.
         public var engine: String?
+        /// The median wall-clock seconds of the run's epochs (`RUN/timing.json`); informative
+        /// only, since it depends on the machine. Absent when the run was not timed.
+        public var secondsPerEpoch: Double?
     }
 
     /// The run's evaluation: segment and track accuracy, loss, per-genre scores and the
@@ -112,6 +115,15 @@ public struct BundleManifest: Codable, Sendable, Equatable {
                             "Keras layout: kernel [in, 4H], recurrent_kernel [H, 4H], bias [4H]; sigmoid gates, tanh candidate and output; zero initial state; returns the last hidden state",
                         weights: weights, parameters: count))
                 width = lstm.hiddenSize
+            case let gru as GRU:
+                layers.append(
+                    Layer(
+                        name: spec.name, type: .gru, inputSize: width, units: gru.hiddenSize,
+                        gateOrder: ["update", "reset", "candidate"],
+                        notes:
+                            "Keras layout (GRU, reset_after=True): kernel [in, 3H], recurrent_kernel [H, 3H], bias [2, 3H] (row 0 input side, row 1 recurrent side); z, r = sigmoid(x W + b0 + h U + b1), candidate = tanh(x W + b0 + r * (h U + b1)), h = z * h + (1 - z) * candidate; zero initial state; returns the last hidden state",
+                        weights: weights, parameters: count))
+                width = gru.hiddenSize
             case let dense as Dense:
                 let units = dense.kernel.shape[1]
                 layers.append(

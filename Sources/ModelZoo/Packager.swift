@@ -154,7 +154,8 @@ public struct Packager {
             recipe: f.recipe,
             training: .init(
                 epochs: f.evaluation.epochs, bestEpoch: f.evaluation.bestEpoch, threads: f.info.threads,
-                engine: f.info.engineName),
+                engine: f.info.engineName,
+                secondsPerEpoch: RunTiming.read(run, epochs: f.evaluation.epochs).secondsPerEpoch),
             data: f.info.data,
             metrics: .init(test: f.evaluation.test, validation: f.evaluation.validation),
             files: [])

@@ -18,6 +18,12 @@ public struct ZooIndex: Codable, Sendable, Equatable {
         /// The split the accuracies are on (`artist split 60/20/20, seed 42`); absent in indexes
         /// written before GenreKit 0.4.
         public var split: String?
+        /// The model's input (`mfcc 13`), trainable parameters, and median seconds per training
+        /// epoch on the machine that trained it; absent in older indexes (and the last in
+        /// untimed runs).
+        public var features: String?
+        public var parameters: Int?
+        public var secondsPerEpoch: Double?
     }
 
     /// What `reconciled(with:)` changed: bundles in the folder the index lacked (a `package`
@@ -111,16 +117,31 @@ public struct ZooIndex: Codable, Sendable, Equatable {
     /// The index as `index.json` holds it.
     public func json() throws -> Data { try JSONEncoder.sorted.encodeLine(self) }
 
-    /// The table `genrekit zoo list` prints.
+    /// The bundles best first: by test track accuracy, then test segment accuracy, then name
+    /// and version, so models on the same split compare at a glance.
+    public var leaderboard: [Entry] {
+        bundles.sorted { a, b in
+            if a.testTrackAccuracy != b.testTrackAccuracy { return a.testTrackAccuracy > b.testTrackAccuracy }
+            if a.testSegmentAccuracy != b.testSegmentAccuracy { return a.testSegmentAccuracy > b.testSegmentAccuracy }
+            return a.name != b.name
+                ? a.name < b.name : Self.versionKey(a.version).lexicographicallyPrecedes(Self.versionKey(b.version))
+        }
+    }
+
+    /// The leaderboard `genrekit zoo list` prints.
     public var table: String {
         var rows = [
-            ["NAME", "VERSION", "CREATED", "TEST ACC (SEGMENT)", "TEST ACC (TRACK)", "VAL ACC", "SPLIT", "FILE"]
+            [
+                "RANK", "NAME", "VERSION", "TEST ACC (TRACK)", "TEST ACC (SEGMENT)", "VAL ACC", "SPLIT", "RECIPE",
+                "FEATURES", "PARAMS", "S/EPOCH", "FILE",
+            ]
         ]
-        for b in bundles {
+        for (rank, b) in leaderboard.enumerated() {
             rows.append([
-                b.name, b.version, b.created, String(format: "%.4f", b.testSegmentAccuracy),
-                String(format: "%.4f", b.testTrackAccuracy), String(format: "%.4f", b.validationSegmentAccuracy),
-                b.split ?? "unknown", b.file,
+                "\(rank + 1)", b.name, b.version, String(format: "%.4f", b.testTrackAccuracy),
+                String(format: "%.4f", b.testSegmentAccuracy), String(format: "%.4f", b.validationSegmentAccuracy),
+                b.split ?? "unknown", b.recipe, b.features ?? "-", b.parameters.map { "\($0)" } ?? "-",
+                b.secondsPerEpoch.map { String(format: "%.2f", $0) } ?? "-", b.file,
             ])
         }
         return TextTable.render(rows)
@@ -134,7 +155,9 @@ extension ZooIndex.Entry {
             name: m.name, version: m.version, file: file, sha256: sha256, bytes: bytes,
             created: m.created, recipe: m.recipe.name, testSegmentAccuracy: m.metrics.test.segmentAccuracy,
             testTrackAccuracy: m.metrics.test.trackAccuracy,
-            validationSegmentAccuracy: m.metrics.validation.segmentAccuracy, split: m.data.splitSummary)
+            validationSegmentAccuracy: m.metrics.validation.segmentAccuracy, split: m.data.splitSummary,
+            features: "\(m.features.kind) \(m.architecture.input.last ?? 0)", parameters: m.architecture.parameters,
+            secondsPerEpoch: m.training.secondsPerEpoch)
     }
 }
 

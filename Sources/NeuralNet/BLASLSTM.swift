@@ -5,7 +5,7 @@ import Foundation
 /// functions. The input projection of every step is one matrix product; each step adds one
 /// recurrent product; backward through time likewise, with the weight gradients as one product
 /// each after the loop. Buffers are sized once per shape.
-final class BLASLSTM: LSTMComputation {
+final class BLASLSTM: RecurrentComputation {
     let inputSize: Int
     let hiddenSize: Int
     private var batch = 0
@@ -25,7 +25,7 @@ final class BLASLSTM: LSTMComputation {
 
     @inline(__always) static func sigmoid(_ v: Float) -> Float { 1 / (1 + exp(-v)) }
 
-    func forward(_ input: Tensor, weights: LSTMWeights, training: Bool) -> Tensor {
+    func forward(_ input: Tensor, weights: RecurrentWeights, training: Bool) -> Tensor {
         let (b, t, d, h) = (input.shape[0], input.shape[1], inputSize, hiddenSize)
         let g4 = 4 * h
         if b != batch || t != steps {
@@ -85,7 +85,7 @@ final class BLASLSTM: LSTMComputation {
         return Tensor(shape: [b, h], values: Array(hidden[(t * b * h)...]))
     }
 
-    func backward(_ gradient: Tensor, weights: LSTMWeights, needsInputGradient: Bool) -> Tensor? {
+    func backward(_ gradient: Tensor, weights: RecurrentWeights, needsInputGradient: Bool) -> Tensor? {
         let (b, t, d, h) = (batch, steps, inputSize, hiddenSize)
         let g4 = 4 * h
         var dz = [Float](repeating: 0, count: t * b * g4)

@@ -4,18 +4,21 @@ import Foundation
 /// Keras's default initialisation, from a seeded generator: Glorot-uniform kernels
 /// (`U(-l, l)`, `l = sqrt(6 / (fanIn + fanOut))`), an orthogonal recurrent kernel (Keras's
 /// `Orthogonal`: QR of a standard normal matrix, signs fixed so R's diagonal is positive), zero
-/// biases, and the LSTM's forget-gate bias at 1 (`unit_forget_bias`). The generator is not
+/// biases, and the LSTM's forget-gate bias at 1 (`unit_forget_bias`); a GRU's the same but
+/// with every bias 0. The generator is not
 /// TensorFlow's, so the values differ from Keras's; the distributions are the same.
 public enum KerasInitializer {
     /// Initialises every parameter of `model`; each parameter draws from its own stream, seeded
     /// by `seed` and its name, so adding a layer does not change the others.
     public static func initialize(_ model: Sequential, seed: UInt64) {
         for layer in model.layers {
-            if let lstm = layer as? LSTM {
-                glorotUniform(lstm.kernel, seed: seed)
-                orthogonal(lstm.recurrentKernel, seed: seed)
-                let h = lstm.hiddenSize
-                lstm.bias.value = (0..<(4 * h)).map { $0 >= h && $0 < 2 * h ? 1 : 0 }
+            if let recurrent = layer as? any RecurrentLayer {
+                glorotUniform(recurrent.kernel, seed: seed)
+                orthogonal(recurrent.recurrentKernel, seed: seed)
+                let h = recurrent.hiddenSize
+                // The LSTM's forget gate starts open (Keras's unit_forget_bias); GRU biases are 0.
+                let forget = recurrent is LSTM ? h..<(2 * h) : 0..<0
+                recurrent.bias.value = (0..<recurrent.bias.count).map { forget.contains($0) ? 1 : 0 }
             } else if let dense = layer as? Dense {
                 glorotUniform(dense.kernel, seed: seed)
                 dense.bias.value = [Float](repeating: 0, count: dense.bias.count)

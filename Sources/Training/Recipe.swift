@@ -89,7 +89,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     /// The built-in recipes, by name.
     public static let builtIn: [String: Recipe] = {
         var recipes: [String: Recipe] = [:]
-        for bytes in [PackageResources.lstm_seed_json, PackageResources.lstm_norm_json] {
+        for bytes in [PackageResources.lstm_seed_json, PackageResources.lstm_norm_json, PackageResources.gru_mfcc_json]
+        {
             let recipe = try! JSONDecoder().decode(Recipe.self, from: Data(bytes))
             recipes[recipe.name] = recipe
         }
@@ -129,9 +130,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         public static let epsilon: ClosedRange<Float> = 1e-30...1
     }
 
-    /// Refuses what the trainer cannot build: one LSTM first (it returns its last hidden state,
-    /// so a second one would have no sequence to read), then dense and dropout layers, the last a
-    /// dense softmax; every number within `Bounds`.
+    /// Refuses what the trainer cannot build: one recurrent layer (LSTM or GRU) first (it returns
+    /// its last hidden state, so a second one would have no sequence to read), then dense and
+    /// dropout layers, the last a dense softmax; every number within `Bounds`.
     public func check() throws(RecipeError) {
         func refuse(_ message: String) -> RecipeError { RecipeError(recipe: name, message: message) }
         guard Bounds.layers.contains(layers.count) else {
@@ -139,16 +140,16 @@ public struct Recipe: Codable, Sendable, Equatable {
                 "has \(layers.count) layers; GenreKit builds \(Bounds.layers.lowerBound) to \(Bounds.layers.upperBound)"
             )
         }
-        guard layers.first?.type == .lstm else { throw refuse("the first layer must be an lstm") }
+        guard layers.first?.type.isRecurrent == true else { throw refuse("the first layer must be an lstm or a gru") }
         guard layers.last?.type == .dense, layers.last?.activation == .softmax else {
             throw refuse("the last layer must be a dense softmax layer")
         }
         for (i, layer) in layers.enumerated() {
             switch layer.type {
-            case .lstm:
+            case .lstm, .gru:
                 guard i == 0 else {
                     throw refuse(
-                        "layer \(layer.name): only the first layer can be an lstm (it returns its last state, not a sequence)"
+                        "layer \(layer.name): only the first layer can be an \(layer.type.rawValue) (it returns its last state, not a sequence)"
                     )
                 }
                 try checkUnits(layer)
@@ -204,13 +205,13 @@ public struct Recipe: Codable, Sendable, Equatable {
 
     /// The network for inputs of `inputSize` features per step and `genres` classes. The final
     /// softmax is not a layer: `SoftmaxCrossEntropy` applies it.
-    public func model(inputSize: Int, genres: Int, engine: LSTMEngine = .default) -> Sequential {
+    public func model(inputSize: Int, genres: Int, engine: RecurrentEngine = .default) -> Sequential {
         Sequential(layers(inputSize: inputSize, genres: genres, engine: engine).flatMap(\.built))
     }
 
-    /// Each layer of the recipe with the network layers it becomes: an LSTM, a dense layer
+    /// Each layer of the recipe with the network layers it becomes: an LSTM or GRU, a dense layer
     /// followed by its activation when it has one, a dropout layer.
-    public func layers(inputSize: Int, genres: Int, engine: LSTMEngine = .default) -> [BuiltLayer] {
+    public func layers(inputSize: Int, genres: Int, engine: RecurrentEngine = .default) -> [BuiltLayer] {
         var width = inputSize
         var result: [BuiltLayer] = []
         for (index, spec) in layers.enumerated() {
@@ -224,6 +225,9 @@ public struct Recipe: Codable, Sendable, Equatable {
             switch spec.type {
             case .lstm:
                 built = [LSTM(inputSize: width, hiddenSize: units, name: spec.name, engine: engine)]
+                width = units
+            case .gru:
+                built = [GRU(inputSize: width, hiddenSize: units, name: spec.name, engine: engine)]
                 width = units
             case .dense:
                 built = [Dense(width, units, name: spec.name)]

@@ -28,8 +28,11 @@ extension ClosedChoice {
 
 /// The layer families a recipe stacks.
 public enum LayerKind: String, ClosedChoice {
-    case lstm, dense, dropout
+    case lstm, gru, dense, dropout
     public static let noun = "layer type"
+
+    /// A recurrent layer: it reads the whole sequence and returns its last hidden state.
+    public var isRecurrent: Bool { self == .lstm || self == .gru }
 }
 
 /// A dense layer's activation (`linear` when a recipe names none).

@@ -13,9 +13,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var data: DataSummary
     /// Model replicas that trained each batch (results are reproducible for a given count).
     public var threads: Int
-    /// The LSTM engine (`onednn` or `blas`); absent in runs made before GenreKit 0.3.
-    public var engine: LSTMEngine?
-    /// The engine with its library's version ("oneDNN 2.6.3 LSTM primitive").
+    /// The recurrent engine (`onednn` or `blas`); absent in runs made before GenreKit 0.3.
+    public var engine: RecurrentEngine?
+    /// The engine with its library's version ("oneDNN 2.6.3 RNN primitive").
     public var engineName: String { (engine ?? .blas).summary }
     /// Each time the run was resumed with more epochs than it had: at which epoch, and the new
     /// total (absent when it never was).
@@ -26,7 +26,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
         public var epochs: Int
     }
 
-    init(data: TrainingData, threads: Int, engine: LSTMEngine) {
+    init(data: TrainingData, threads: Int, engine: RecurrentEngine) {
         genres = data.genres
         features = data.description.features
         self.data = DataSummary(data)

@@ -27,9 +27,9 @@ public struct Trainer {
     /// Threads that each run a part of every batch (a model replica each); the gradients are
     /// summed in a fixed order. Results are bit-for-bit reproducible for a given count.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
-    /// How the LSTM layer computes (oneDNN's primitive by default). Reproducibility holds
+    /// How the recurrent layer computes (oneDNN's primitive by default). Reproducibility holds
     /// for a given engine and thread count.
-    public var engine = LSTMEngine.default
+    public var engine = RecurrentEngine.default
     /// The test fold, for features prepared with folds (fold + 1 mod K validates, the rest train).
     public var fold: Int?
     /// Called after every epoch (for a log line when not on a terminal).
@@ -72,9 +72,15 @@ public struct Trainer {
         if !session.isFinished { try RunFolder.unfinish(run) }
         try Self.writeJSON(recipe, to: run + "/recipe.json")
         try Self.writeJSON(info, to: run + "/run.json")
+        var timing = RunTiming.read(run, epochs: resume ? session.state.epoch : 0)
         while !session.isFinished {
+            let start = ContinuousClock.now
             let record = try session.trainEpoch(progress: progress)
             try session.saveCheckpoint(in: run)
+            let elapsed = (ContinuousClock.now - start).components
+            timing.epochSeconds.append(
+                (Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18).rounded(toPlaces: 3))
+            try timing.write(run)
             onEpoch(record)
         }
         progress?.finish()
@@ -122,7 +128,7 @@ public struct Trainer {
         let results = ConcurrentMap.map(
             count: starts.count, threads: models.count,
             setUp: { w in
-                LSTMEngine.setThreadsForCallingThread(threadsEach)
+                RecurrentEngine.setThreadsForCallingThread(threadsEach)
                 if copyWeights {
                     for (mine, theirs) in zip(models[w].parameters, master) { mine.value = theirs.value }
                 }
@@ -186,4 +192,11 @@ struct Prediction {
     var classes: Int
     var loss: Double
     var accuracy: Double
+}
+
+extension Double {
+    fileprivate func rounded(toPlaces places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
 }

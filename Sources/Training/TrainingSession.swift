@@ -27,7 +27,7 @@ final class TrainingSession {
     private var validation: Prediction?
 
     /// Takes the loaded data's splits over, normalising them in place: the MFCCs are not copied.
-    init(recipe: Recipe, data: consuming TrainingData, threads: Int, engine: LSTMEngine) {
+    init(recipe: Recipe, data: consuming TrainingData, threads: Int, engine: RecurrentEngine) {
         self.recipe = recipe
         var splits = data.splits
         data.splits = [:]
@@ -130,7 +130,7 @@ final class TrainingSession {
         let seed = recipe.seed
         let (frames, features) = (data.frames, data.features)
         let results = ConcurrentMap.map(count: parts.count, threads: parts.count) { p in
-            LSTMEngine.setThreadsForCallingThread(1)
+            RecurrentEngine.setThreadsForCallingThread(1)
             let replica = workers[p]
             for (mine, theirs) in zip(replica.parameters, master) { mine.value = theirs.value }
             for case let dropout as Dropout in replica.layers {

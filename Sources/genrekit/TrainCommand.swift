@@ -8,11 +8,12 @@ import Training
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a recipe's LSTM on prepared features into a run folder.",
+        abstract: "Train a recipe's model on prepared features into a run folder.",
         discussion: """
             Recipes: lstm-seed (the reference notebook's model: LSTM(128) and a dense head with \
-            dropout, Adam, batch 20, 150 epochs) and lstm-norm (the same with per-coefficient \
-            standardisation and early stopping on validation loss), or a recipe file \
+            dropout, Adam, batch 20, 150 epochs), lstm-norm (the same with per-coefficient \
+            standardisation and early stopping on validation loss), gru-mfcc (lstm-norm with \
+            Keras's default GRU(128) in place of the LSTM), or a recipe file \
             (manifests/models/*.json shows the format). Flags override the recipe.
 
             Each epoch is appended to RUN/history.csv and checkpointed (RUN/checkpoint.safetensors); \
@@ -22,7 +23,7 @@ struct TrainCommand: ParsableCommand {
             end: RUN/evaluation.json (segment and track accuracy, per-genre precision, recall and F1, \
             confusion matrix on test and validation) and, last, RUN/weights.safetensors.
 
-            The LSTM runs on oneDNN's fused LSTM primitive; --engine blas runs GenreKit's own \
+            The LSTM or GRU runs on oneDNN's fused RNN primitive; --engine blas runs GenreKit's own \
             loop on OpenBLAS instead (about 5x slower, the same numbers to float rounding). The same \
             features, recipe, seed, --engine and --jobs give the same weights bit for bit.
 

@@ -6,7 +6,7 @@ import Training
 
 /// The recipe and how it runs: what `train` and `cv` share.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "A built-in recipe (lstm-seed, lstm-norm) or a recipe file.")
+    @Option(help: "A built-in recipe (lstm-seed, lstm-norm, gru-mfcc) or a recipe file.")
     var recipe = "lstm-seed"
     @Option(help: "Epochs (overrides the recipe).")
     var epochs: Int?
@@ -25,9 +25,9 @@ struct TrainingOptions: ParsableArguments {
     var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Option(
         help: ArgumentHelp(
-            "How the LSTM computes: onednn (oneDNN's fused LSTM primitive, fast) or blas (GenreKit's own loop on OpenBLAS).",
+            "How the LSTM or GRU computes: onednn (oneDNN's fused RNN primitive, fast) or blas (GenreKit's own loop on OpenBLAS).",
             valueName: "engine"))
-    var engine = LSTMEngine.default
+    var engine = RecurrentEngine.default
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, not \(epochs)") }
@@ -76,4 +76,4 @@ struct TrainingOptions: ParsableArguments {
     }
 }
 
-extension LSTMEngine: ExpressibleByArgument {}
+extension RecurrentEngine: ExpressibleByArgument {}

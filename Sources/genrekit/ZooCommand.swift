@@ -10,8 +10,13 @@ struct ZooCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List a zoo's bundles: name, version, creation time and accuracy.",
+            abstract: "List a zoo's bundles as a leaderboard: best test track accuracy first.",
             discussion: """
+                Each row: rank, name and version, test track and segment accuracy, validation \
+                segment accuracy, the split they are on (compare models on the same split only), \
+                the recipe, the input features, trainable parameters, and the median seconds per \
+                training epoch on the machine that trained it.
+
                 Reads ZOO/index.json, which genrekit package keeps, and checks it against the bundles in \
                 the folder: a bundle the index lacks (a package run that was interrupted) is listed, \
                 and an entry whose file is gone is left out, each with a note.

@@ -18,14 +18,28 @@ struct TrainedRun: @unchecked Sendable {
     let run: String
     let evaluation: Evaluation
 
-    static let shared: TrainedRun = {
+    static let shared = TrainedRun(base: "lstm-norm")
+    static let gru = TrainedRun(base: "gru-mfcc")
+
+    /// The shared run of a small `base` recipe (`lstm-norm` or `gru-mfcc`).
+    static func of(_ base: String) -> TrainedRun { base == "gru-mfcc" ? gru : shared }
+
+    private init(base: String) {
         let dir = TemporaryDirectory("genrekit-bundle")
         let features = try! toneFeatures(dir)
-        let evaluation = try! Trainer(recipe: try! smallRecipe(epochs: 6)).train(
+        let evaluation = try! Trainer(recipe: try! smallRecipe(epochs: 6, base: base)).train(
             features: features, run: dir.file("run"), resume: false)
-        return TrainedRun(
+        self.init(
             directory: dir, data: dir.file("data"), features: features, run: dir.file("run"), evaluation: evaluation)
-    }()
+    }
+
+    private init(directory: TemporaryDirectory, data: String, features: String, run: String, evaluation: Evaluation) {
+        self.directory = directory
+        self.data = data
+        self.features = features
+        self.run = run
+        self.evaluation = evaluation
+    }
 
     /// Packages the run into `zoo` with a fixed creation time.
     func package(into zoo: String, version: String = "1.0.0", epoch: String = "1700000000") throws -> String {
@@ -64,7 +78,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         #expect(m.features.nMFCC == 13 && m.features.framesPerSegment == 130 && m.features.matches.hasPrefix("librosa"))
         #expect(m.normalization.tensors == ["normalization.mean", "normalization.std"])
         #expect(m.recipe == (try smallRecipe(epochs: 6)))
-        #expect(m.training.engine == LSTMEngine.onednn.summary)
+        #expect(m.training.engine == RecurrentEngine.onednn.summary)
         #expect(m.training.engine?.hasPrefix("oneDNN 2.") == true)
         #expect(m.generator == "genrekit \(GenreKitVersion.string)")
         #expect(m.architecture.layers.first?.gateOrder == ["input", "forget", "candidate", "output"])
@@ -92,7 +106,8 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
 
     /// The manifest written matches the JSON Schema in manifests/schemas on the points a reader
     /// relies on: every required key present, no key the schema does not describe.
-    @Test func manifestFollowsItsSchema() throws {
+    @Test(arguments: ["lstm-norm", "gru-mfcc"]) func manifestFollowsItsSchema(base: String) throws {
+        let trained = TrainedRun.of(base)
         let dir = TemporaryDirectory()
         let bundle = try ModelBundle.open(try trained.package(into: dir.file("zoo")))
         let schema = try #require(
@@ -110,7 +125,8 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
     }
 
     /// Package, open, then the bundle's model and the predictor give the run's own numbers.
-    @Test func roundTripPredictsWhatTheRunPredicted() throws {
+    @Test(arguments: ["lstm-norm", "gru-mfcc"]) func roundTripPredictsWhatTheRunPredicted(base: String) throws {
+        let trained = TrainedRun.of(base)
         let dir = TemporaryDirectory()
         let bundle = try ModelBundle.open(try trained.package(into: dir.file("zoo")))
         let predictor = try Predictor(bundle: bundle)
@@ -180,12 +196,43 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         #expect(index.bundles[0].testSegmentAccuracy == trained.evaluation.test.segmentAccuracy)
         let table = index.table.split(separator: "\n")
         #expect(table.count == 4)
-        #expect(table[0].hasPrefix("NAME"))
-        #expect(table[3].hasPrefix("small") && table[3].contains("1.10.0"))
+        #expect(table[0].hasPrefix("RANK"))
+        // Equal accuracies: ranked by name, then version.
+        #expect(table[3].hasPrefix("3") && table[3].contains("small") && table[3].contains("1.10.0"))
+        #expect(index.bundles[0].features == "mfcc 13")
+        #expect(
+            index.bundles[0].parameters
+                == (try ModelBundle.open(zoo + "/small-1.2.0.tar.gz")).manifest.architecture.parameters)
+        #expect((index.bundles[0].secondsPerEpoch ?? 0) > 0, "the run was timed")
         #expect(
             Fixtures.tree(zoo) == [
                 ".lock", "index.json", "small-1.10.0.tar.gz", "small-1.2.0.tar.gz", "small-1.9.0.tar.gz",
             ])
+    }
+
+    /// Two recipes in one zoo: the leaderboard ranks them by test track accuracy, whatever
+    /// their names.
+    @Test func zooListRanksByTestTrackAccuracy() throws {
+        let dir = TemporaryDirectory()
+        let zoo = dir.file("zoo")
+        for base in ["lstm-norm", "gru-mfcc"] {
+            _ = try TrainedRun.of(base).package(into: zoo)
+        }
+        var index = try ZooIndex.load(zoo)
+        #expect(index.bundles.map(\.name) == ["small", "small-gru-mfcc"], "the index itself stays by name")
+        let expected = index.bundles.sorted { $0.testTrackAccuracy > $1.testTrackAccuracy }
+        #expect(index.leaderboard.map(\.testTrackAccuracy) == expected.map(\.testTrackAccuracy))
+        // Made-up accuracies, so the order is known: the lower-named bundle ranks second.
+        index.bundles[0].testTrackAccuracy = 0.5
+        index.bundles[1].testTrackAccuracy = 0.9
+        #expect(index.leaderboard.map(\.name) == ["small-gru-mfcc", "small"])
+        index.bundles[1].testTrackAccuracy = 0.5
+        index.bundles[0].testSegmentAccuracy = 0.6
+        index.bundles[1].testSegmentAccuracy = 0.4
+        #expect(index.leaderboard.map(\.name) == ["small", "small-gru-mfcc"], "ties go to segment accuracy")
+        let rows = index.table.split(separator: "\n")
+        #expect(rows[1].hasPrefix("1") && rows[1].contains("small ") && rows[2].contains("small-gru-mfcc"))
+        #expect(rows[2].contains("gru-mfcc") && rows[2].contains("mfcc 13"))
     }
 
     @Test func unfinishedRunsAndBadVersionsAreRefused() throws {

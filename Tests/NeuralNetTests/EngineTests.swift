@@ -5,14 +5,14 @@ import NeuralNet
 import Testing
 
 /// The two LSTM engines against each other, and oneDNN's under concurrent use.
-@Suite struct LSTMEngines {
+@Suite struct RecurrentEngines {
     /// Ten Adam steps on the reference batch from the reference weights: both engines end with
     /// the same weights to float rounding.
     @Test func enginesAgreeOverTrainingSteps() throws {
         let input = try KerasReference.tensor("input")
         let labels = try #require(try KerasReference.array("labels").integers()).map { Int($0) }
-        var trained: [LSTMEngine: [String: [Float]]] = [:]
-        for engine in LSTMEngine.allCases {
+        var trained: [RecurrentEngine: [String: [Float]]] = [:]
+        for engine in RecurrentEngine.allCases {
             let model = try KerasReference.model(engine)
             var adam = Adam()
             for _ in 0..<10 {
@@ -62,7 +62,7 @@ import Testing
         nonisolated(unsafe) let slots = mismatches
         nonisolated(unsafe) let replicas = models
         DispatchQueue.concurrentPerform(iterations: 2) { r in
-            LSTMEngine.setThreadsForCallingThread(1)
+            RecurrentEngine.setThreadsForCallingThread(1)
             for _ in 0..<25 where gradients(replicas[r], replica: r) != expected[r] { slots[r] += 1 }
         }
         #expect(Array(mismatches) == [0, 0])

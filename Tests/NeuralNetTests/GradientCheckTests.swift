@@ -3,12 +3,13 @@ import Foundation
 import NeuralNet
 import Testing
 
-/// An independent double-precision LSTM + dense + softmax cross-entropy, written plainly, for
-/// finite differences.
+/// An independent double-precision LSTM or GRU + dense + softmax cross-entropy, written
+/// plainly, for finite differences.
 struct DoubleModel {
-    var kernel: [Double]  // [d, 4h]
-    var recurrent: [Double]  // [h, 4h]
-    var bias: [Double]  // [4h]
+    let cell: ReferenceCell
+    var kernel: [Double]  // [d, gates * h]
+    var recurrent: [Double]  // [h, gates * h]
+    var bias: [Double]  // LSTM [4h]; GRU [2, 3h]
     var dense: [Double]  // [h, c]
     var denseBias: [Double]  // [c]
     let d: Int, h: Int, c: Int
@@ -18,7 +19,22 @@ struct DoubleModel {
         for r in 0..<batch {
             var hs = [Double](repeating: 0, count: h)
             var cs = [Double](repeating: 0, count: h)
-            for t in 0..<steps {
+            for t in 0..<steps where cell == .gru {
+                let g = 3 * h
+                var input = Array(bias[0..<g])
+                var rec = Array(bias[g...])
+                for j in 0..<g {
+                    for i in 0..<d { input[j] += x[(r * steps + t) * d + i] * kernel[i * g + j] }
+                    for i in 0..<h { rec[j] += hs[i] * recurrent[i * g + j] }
+                }
+                for j in 0..<h {
+                    let z = 1 / (1 + exp(-(input[j] + rec[j])))
+                    let reset = 1 / (1 + exp(-(input[h + j] + rec[h + j])))
+                    let c = tanh(input[2 * h + j] + reset * rec[2 * h + j])
+                    hs[j] = z * hs[j] + (1 - z) * c
+                }
+            }
+            for t in 0..<steps where cell == .lstm {
                 var z = bias
                 for j in 0..<(4 * h) {
                     for i in 0..<d { z[j] += x[(r * steps + t) * d + i] * kernel[i * 4 * h + j] }
@@ -44,29 +60,37 @@ struct DoubleModel {
 }
 
 @Suite struct GradientCheck {
-    /// Our float32 backward against central differences of the double model, on a small LSTM.
-    @Test(arguments: LSTMEngine.allCases) func lstmBackwardMatchesFiniteDifferences(engine: LSTMEngine) throws {
+    /// Our float32 backward against central differences of the double model, on a small LSTM
+    /// or GRU.
+    @Test(arguments: KerasReference.cases) func recurrentBackwardMatchesFiniteDifferences(
+        engine: RecurrentEngine, cell: ReferenceCell
+    ) throws {
         let (batch, steps, d, h, c) = (3, 5, 4, 6, 3)
+        let g = cell == .lstm ? 4 * h : 3 * h
+        let biasShape = cell == .lstm ? [4 * h] : [2, 3 * h]
         var state: UInt64 = 12345
         func random() -> Double {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(Int64(bitPattern: state) >> 11) / Double(1 << 52)  // in [-1, 1)
         }
         var model = DoubleModel(
-            kernel: (0..<(d * 4 * h)).map { _ in random() * 0.5 },
-            recurrent: (0..<(h * 4 * h)).map { _ in random() * 0.5 },
-            bias: (0..<(4 * h)).map { _ in random() * 0.1 }, dense: (0..<(h * c)).map { _ in random() },
+            cell: cell,
+            kernel: (0..<(d * g)).map { _ in random() * 0.5 },
+            recurrent: (0..<(h * g)).map { _ in random() * 0.5 },
+            bias: (0..<biasShape.reduce(1, *)).map { _ in random() * 0.1 }, dense: (0..<(h * c)).map { _ in random() },
             denseBias: (0..<c).map { _ in random() * 0.1 }, d: d, h: h, c: c)
         let x = (0..<(batch * steps * d)).map { _ in random() }
         let labels = [0, 2, 1]
 
-        let ours = Sequential([
-            LSTM(inputSize: d, hiddenSize: h, name: "lstm", engine: engine), Dense(h, c, name: "out"),
-        ])
+        let recurrentLayer: any Layer =
+            cell == .lstm
+            ? LSTM(inputSize: d, hiddenSize: h, name: "rnn", engine: engine)
+            : GRU(inputSize: d, hiddenSize: h, name: "rnn", engine: engine)
+        let ours = Sequential([recurrentLayer, Dense(h, c, name: "out")])
         try ours.load([
-            "lstm.kernel": Tensor(shape: [d, 4 * h], values: model.kernel.map { Float($0) }),
-            "lstm.recurrent_kernel": Tensor(shape: [h, 4 * h], values: model.recurrent.map { Float($0) }),
-            "lstm.bias": Tensor(shape: [4 * h], values: model.bias.map { Float($0) }),
+            "rnn.kernel": Tensor(shape: [d, g], values: model.kernel.map { Float($0) }),
+            "rnn.recurrent_kernel": Tensor(shape: [h, g], values: model.recurrent.map { Float($0) }),
+            "rnn.bias": Tensor(shape: biasShape, values: model.bias.map { Float($0) }),
             "out.kernel": Tensor(shape: [h, c], values: model.dense.map { Float($0) }),
             "out.bias": Tensor(shape: [c], values: model.denseBias.map { Float($0) }),
         ])
@@ -89,12 +113,12 @@ struct DoubleModel {
                 model[keyPath: values][i] = saved
                 worst = max(worst, abs((up - down) / (2 * eps) - Double(analytic[name]![i])))
             }
-            print("\(engine) \(name): finite-difference error \(worst / scale) of the largest gradient")
+            print("\(engine) \(cell) \(name): finite-difference error \(worst / scale) of the largest gradient")
             #expect(worst / scale < 1e-4, "\(name)")
         }
-        check("lstm.kernel", \.kernel)
-        check("lstm.recurrent_kernel", \.recurrent)
-        check("lstm.bias", \.bias)
+        check("rnn.kernel", \.kernel)
+        check("rnn.recurrent_kernel", \.recurrent)
+        check("rnn.bias", \.bias)
         check("out.kernel", \.dense)
         check("out.bias", \.denseBias)
 

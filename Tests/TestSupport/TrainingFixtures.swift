@@ -2,10 +2,11 @@ import Foundation
 import Prepare
 import Training
 
-/// A small recipe (the seed's shape, narrower) so the tests train in seconds.
-public func smallRecipe(epochs: Int, patience: Int? = nil) throws -> Recipe {
-    var recipe = try Recipe.load("lstm-norm")
-    recipe.name = "small"
+/// A small recipe (the seed's shape, narrower) so the tests train in seconds: `base` (lstm-norm
+/// or gru-mfcc) with every layer a quarter as wide.
+public func smallRecipe(epochs: Int, patience: Int? = nil, base: String = "lstm-norm") throws -> Recipe {
+    var recipe = try Recipe.load(base)
+    recipe.name = base == "lstm-norm" ? "small" : "small-\(base)"
     recipe.layers = recipe.layers.map { layer in
         var l = layer
         if case .count(let n)? = l.units { l.units = .count(max(8, n / 4)) }

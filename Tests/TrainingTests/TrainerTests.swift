@@ -14,8 +14,10 @@ import Training
         #expect(
             Fixtures.tree(dir.file("run")) == [
                 "checkpoint.safetensors", "evaluation.json", "history.csv", "recipe.json", "run.json",
-                "weights.safetensors",
+                "timing.json", "weights.safetensors",
             ])
+        let timing = RunTiming.read(dir.file("run"))
+        #expect(timing.epochSeconds.count == 12 && timing.epochSeconds.allSatisfy { $0 > 0 })
         let history = try String(contentsOfFile: dir.file("run/history.csv"), encoding: .utf8).split(separator: "\n")
         #expect(history.first == "epoch,loss,accuracy,val_loss,val_accuracy")
         #expect(history.count == 13)
@@ -33,7 +35,7 @@ import Training
         #expect(metadata["dataset_fingerprint"]?.count == 64)
     }
 
-    @Test(arguments: LSTMEngine.allCases) func resumedRunEndsWithTheSameWeights(engine: LSTMEngine) throws {
+    @Test(arguments: RecurrentEngine.allCases) func resumedRunEndsWithTheSameWeights(engine: RecurrentEngine) throws {
         let dir = TemporaryDirectory()
         let features = try toneFeatures(dir)
         func trainer(epochs: Int) throws -> Trainer {
@@ -49,6 +51,7 @@ import Training
         #expect(weights == Fixtures.bytes(dir.file("again/weights.safetensors")), "same inputs, same bytes")
         #expect(weights == Fixtures.bytes(dir.file("split/weights.safetensors")))
         #expect(Fixtures.bytes(dir.file("straight/history.csv")) == Fixtures.bytes(dir.file("split/history.csv")))
+        #expect(RunTiming.read(dir.file("split")).epochSeconds.count == 4, "a resumed run's timing goes on")
         let info = try JSONDecoder().decode(RunInfo.self, from: Data(Fixtures.bytes(dir.file("split/run.json"))))
         #expect(info.engine == engine)
         #expect(info.threads == min(ProcessInfo.processInfo.activeProcessorCount, try smallRecipe(epochs: 1).batchSize))
@@ -107,6 +110,23 @@ import Training
         }
     }
 
+    /// gru-mfcc trains end to end as lstm-norm does, with Keras's GRU weights in the run.
+    @Test(arguments: RecurrentEngine.allCases) func gruRecipeLearns(engine: RecurrentEngine) throws {
+        let dir = TemporaryDirectory()
+        let features = try toneFeatures(dir)
+        var trainer = Trainer(recipe: try smallRecipe(epochs: 12, base: "gru-mfcc"))
+        trainer.engine = engine
+        let evaluation = try trainer.train(features: features, run: dir.file("run"), resume: false)
+        #expect(
+            evaluation.validation.segmentAccuracy > 0.4,
+            "well above the 0.1 of chance: \(evaluation.validation.segmentAccuracy)")
+        let (weights, _) = try Safetensors.read(path: dir.file("run/weights.safetensors"))
+        #expect(weights["gru.kernel"]?.shape == [13, 96])
+        #expect(weights["gru.recurrent_kernel"]?.shape == [32, 96])
+        #expect(weights["gru.bias"]?.shape == [2, 96])
+        #expect(weights["lstm.kernel"] == nil)
+    }
+
     @Test func builtInRecipes() throws {
         let seed = try Recipe.load("lstm-seed")
         #expect(seed.batchSize == 20 && seed.epochs == 150 && seed.optimizer.learningRate == 0.001)
@@ -117,5 +137,11 @@ import Training
         let norm = try Recipe.load("lstm-norm")
         #expect(norm.earlyStopping?.monitor == "val_loss" && norm.normalization == .perCoefficient)
         #expect(throws: RecipeError.self) { try Recipe.load("no-such-recipe") }
+        // gru-mfcc is lstm-norm with a GRU in the LSTM's place, and nothing else changed.
+        var gru = try Recipe.load("gru-mfcc")
+        #expect(gru.layers.first == Recipe.LayerSpec(type: .gru, name: "gru", units: .count(128)))
+        gru.layers[0] = norm.layers[0]
+        (gru.name, gru.description, gru.initialization) = (norm.name, norm.description, norm.initialization)
+        #expect(gru == norm)
     }
 }

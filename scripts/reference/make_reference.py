@@ -31,9 +31,14 @@ SR = 22050
 SEGMENT = 66150  # 3 s: the seed's 10-way segmentation of a 30 s track
 MFCC_ARGS = dict(sr=SR, n_fft=2048, hop_length=512, n_mels=128)
 CASES = {"music_3s": SEGMENT, "noise_3s": SEGMENT, "quiet_click_3s": SEGMENT, "short_1s": SR, "track_30s": 10 * SEGMENT}
-LSTM_WEIGHTS = ["lstm_kernel", "lstm_recurrent_kernel", "lstm_bias"] + [
-    f"dense{i}_{p}" for i in range(4) for p in ("kernel", "bias")
-]
+PARTS = ("mfcc", "lstm", "gru")
+
+
+def recurrent_weight_names(kind):
+    """The weight files of the `kind` (lstm or gru) reference model, in file order."""
+    return [f"{kind}_kernel", f"{kind}_recurrent_kernel", f"{kind}_bias"] + [
+        f"dense{i}_{p}" for i in range(4) for p in ("kernel", "bias")
+    ]
 
 
 def save(out, relative, array, made):
@@ -60,18 +65,29 @@ def new_audio(name, samples, rng):
     return np.clip(np.round(y * 32767), -32768, 32767).astype(np.int16)
 
 
-def make_inputs(root, seed):
+def make_inputs(root, seed, parts):
     rng = np.random.default_rng(seed)
-    for name, samples in CASES.items():
-        soundfile.write(os.path.join(root, "mfcc", name + ".wav"), new_audio(name, samples, rng), SR, subtype="PCM_16")
-    np.save(os.path.join(root, "lstm", "input.npy"), rng.standard_normal((4, 130, 13)).astype(np.float32))
-    np.save(os.path.join(root, "lstm", "labels.npy"), rng.integers(0, 10, 4).astype(np.int64))
+    if "mfcc" in parts:
+        for name, samples in CASES.items():
+            path = os.path.join(root, "mfcc", name + ".wav")
+            soundfile.write(path, new_audio(name, samples, rng), SR, subtype="PCM_16")
     import keras
 
-    keras.utils.set_random_seed(seed)
-    model = lstm_model(keras)
-    for name, value in lstm_weights(model).items():
-        np.save(os.path.join(root, "lstm", name + ".npy"), value)
+    for kind in ("lstm", "gru"):
+        if kind not in parts:
+            continue
+        os.makedirs(os.path.join(root, kind), exist_ok=True)
+        np.save(os.path.join(root, kind, "input.npy"), rng.standard_normal((4, 130, 13)).astype(np.float32))
+        np.save(os.path.join(root, kind, "labels.npy"), rng.integers(0, 10, 4).astype(np.int64))
+        keras.utils.set_random_seed(seed)
+        model = recurrent_model(keras, kind)
+        if kind == "gru":
+            # Keras starts GRU biases at zero; random ones make the bias gradients and the
+            # folding of the two bias rows into oneDNN's four visible to the tests.
+            bias = model.get_layer("gru").cell.bias
+            bias.assign(0.1 * rng.standard_normal(bias.shape).astype(np.float32))
+        for name, value in recurrent_weights(model, kind).items():
+            np.save(os.path.join(root, kind, name + ".npy"), value)
 
 
 # ---- librosa --------------------------------------------------------------------------------
@@ -88,6 +104,12 @@ def mfcc(y, n):
     return librosa.feature.mfcc(y=y, n_mfcc=n, **MFCC_ARGS)
 
 
+def logmel(y):
+    """GenreKit's `mel` features: the log-mel spectrogram in dB, floor 80 dB below the peak."""
+    power = librosa.feature.melspectrogram(y=y, **MFCC_ARGS)
+    return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=80.0)
+
+
 def make_mfcc(root, out, made, index):
     save(out, "mfcc/hann_2048_periodic.npy", librosa.filters.get_window("hann", 2048, fftbins=True).astype(np.float32), made)
     save(out, "mfcc/mel_filterbank_sr22050_nfft2048_nmels128.npy", librosa.filters.mel(sr=SR, n_fft=2048), made)
@@ -99,11 +121,15 @@ def make_mfcc(root, out, made, index):
             segments = np.stack([mfcc(y[d * SEGMENT : (d + 1) * SEGMENT], 13).T for d in range(10)])
             save(out, f"mfcc/{name}.segments_mfcc13.npy", segments.astype(np.float32), made)
             case["segments_mfcc13"] = f"mfcc/{name}.segments_mfcc13.npy"
+            segments = np.stack([logmel(y[d * SEGMENT : (d + 1) * SEGMENT]).T for d in range(10)])
+            save(out, f"mfcc/{name}.segments_logmel.npy", segments.astype(np.float32), made)
+            case["segments_logmel"] = f"mfcc/{name}.segments_logmel.npy"
         else:
             for n in (13, 20, 40):
                 save(out, f"mfcc/{name}.mfcc{n}.npy", mfcc(y, n).T.astype(np.float32), made)
             mel = librosa.feature.melspectrogram(y=y, **MFCC_ARGS)
             save(out, f"mfcc/{name}.melpower.npy", mel.T.astype(np.float32), made)
+            save(out, f"mfcc/{name}.logmel.npy", logmel(y).T.astype(np.float32), made)
             # How far librosa's own float32 and float64 runs differ: the floor of agreement.
             case["float32_vs_float64_maxabs"] = float(np.abs(mfcc(y, 13) - mfcc(y.astype(np.float64), 13)).max())
             case["mfcc13_frames"] = int(made[f"mfcc/{name}.mfcc13.npy"].shape[0])
@@ -113,35 +139,37 @@ def make_mfcc(root, out, made, index):
 # ---- Keras ----------------------------------------------------------------------------------
 
 
-def lstm_model(keras):
-    """The seed's shape without dropout (dropout is the identity at inference)."""
+def recurrent_model(keras, kind):
+    """The seed's shape without dropout (dropout is the identity at inference), with an LSTM or
+    a GRU (Keras's default GRU: reset_after=True) of 128 units."""
     inputs = keras.Input((130, 13))
-    x = keras.layers.LSTM(128, name="lstm")(inputs)
+    layer = keras.layers.LSTM if kind == "lstm" else keras.layers.GRU
+    x = layer(128, name=kind)(inputs)
     for i, width in enumerate((128, 64, 48)):
         x = keras.layers.Dense(width, activation="relu", name=f"dense{i}")(x)
     outputs = keras.layers.Dense(10, activation="softmax", name="dense3")(x)
     return keras.Model(inputs, outputs)
 
 
-def lstm_weights(model):
+def recurrent_weights(model, kind):
     """Layer name and weight name (kernel, recurrent_kernel, bias) to the value, in file order."""
     values = {f"{layer.name}_{w.name}": w for layer in model.layers for w in layer.trainable_weights}
-    return {name: np.asarray(values[name].numpy(), dtype=np.float32) for name in LSTM_WEIGHTS}
+    return {name: np.asarray(values[name].numpy(), dtype=np.float32) for name in recurrent_weight_names(kind)}
 
 
-def make_lstm(root, out, made, index):
+def make_recurrent(root, out, made, index, kind):
     import keras
     import tensorflow as tf
 
-    read = lambda name: np.load(os.path.join(root, "lstm", name + ".npy"))  # noqa: E731
+    read = lambda name: np.load(os.path.join(root, kind, name + ".npy"))  # noqa: E731
     x, labels = read("input"), read("labels")
-    model = lstm_model(keras)
+    model = recurrent_model(keras, kind)
     for layer in model.layers:
         names = [f"{layer.name}_{w.name}" for w in layer.trainable_weights]
         if names:
             layer.set_weights([read(n) for n in names])
-    hidden = keras.Model(model.inputs, model.get_layer("lstm").output)(x)
-    save(out, "lstm/lstm_last_hidden.npy", np.asarray(hidden, dtype=np.float32), made)
+    hidden = keras.Model(model.inputs, model.get_layer(kind).output)(x)
+    save(out, f"{kind}/{kind}_last_hidden.npy", np.asarray(hidden, dtype=np.float32), made)
 
     variables = [w for layer in model.layers for w in layer.trainable_weights]
     names = [f"{layer.name}_{w.name}" for layer in model.layers for w in layer.trainable_weights]
@@ -151,17 +179,17 @@ def make_lstm(root, out, made, index):
         probabilities = model(inputs, training=False)
         loss = keras.losses.SparseCategoricalCrossentropy()(labels, probabilities)
     gradients = tape.gradient(loss, [v.value for v in variables] + [inputs])
-    save(out, "lstm/probs.npy", np.asarray(probabilities, dtype=np.float32), made)
-    save(out, "lstm/loss.npy", np.asarray(loss, dtype=np.float32), made)
+    save(out, f"{kind}/probs.npy", np.asarray(probabilities, dtype=np.float32), made)
+    save(out, f"{kind}/loss.npy", np.asarray(loss, dtype=np.float32), made)
     for name, g in zip(names + ["input"], gradients):
-        save(out, f"lstm/grad_{name}.npy", np.asarray(g, dtype=np.float32), made)
+        save(out, f"{kind}/grad_{name}.npy", np.asarray(g, dtype=np.float32), made)
 
     adam = keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
     adam.apply_gradients(zip(gradients[:-1], variables))
     for name, v in zip(names, variables):
-        save(out, f"lstm/after_adam_{name}.npy", np.asarray(v.numpy(), dtype=np.float32), made)
-    index["cases"]["lstm"] = {"batch": int(x.shape[0]), "steps": int(x.shape[1]), "features": int(x.shape[2]),
-                              "loss": float(loss)}
+        save(out, f"{kind}/after_adam_{name}.npy", np.asarray(v.numpy(), dtype=np.float32), made)
+    index["cases"][kind] = {"batch": int(x.shape[0]), "steps": int(x.shape[1]), "features": int(x.shape[2]),
+                            "loss": float(loss)}
 
 
 # ---- check ----------------------------------------------------------------------------------
@@ -191,12 +219,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", default="Tests/Reference", help="the reference folder (default %(default)s)")
     parser.add_argument("--check", action="store_true", help="remake in memory and compare; write nothing")
-    parser.add_argument("--new-inputs", type=int, metavar="SEED", help="first make new WAVs, batch and weights")
+    parser.add_argument("--new-inputs", type=int, metavar="SEED", help="first make new WAVs, batches and weights")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="with --new-inputs: which inputs to remake, of %(default)s")
     args = parser.parse_args()
     if args.new_inputs is not None:
         if args.check:
             parser.error("--new-inputs and --check exclude each other")
-        make_inputs(args.root, args.new_inputs)
+        parts = args.parts.split(",")
+        if not set(parts) <= set(PARTS):
+            parser.error(f"--parts: choose from {', '.join(PARTS)}")
+        make_inputs(args.root, args.new_inputs, parts)
     import keras
     import tensorflow as tf
 
@@ -204,7 +237,8 @@ def main():
     made = {}
     out = None if args.check else args.root
     make_mfcc(args.root, out, made, index)
-    make_lstm(args.root, out, made, index)
+    for kind in ("lstm", "gru"):
+        make_recurrent(args.root, out, made, index, kind)
     if args.check:
         return check(args.root, made)
     with open(os.path.join(args.root, "index.json"), "w") as f:
