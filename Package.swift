@@ -79,7 +79,7 @@ let package = Package(
         // test tones, hostile files byte by byte and small training runs.
         .target(
             name: "TestSupport",
-            dependencies: ["Basics", "Archive", "Audio", "Dataset", "Prepare", "Training", "Zlib"],
+            dependencies: ["Basics", "Archive", "Audio", "Dataset", "Features", "Prepare", "Training", "Zlib"],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "CBindingsTests",

@@ -116,7 +116,7 @@ def main():
                 out.write(tar.extractfile("weights.safetensors").read())
         weights = load_file(os.path.join(tmp, "weights.safetensors"))
     test = np.load(features)
-    probabilities = forward(manifest, weights, test["mfcc"])
+    probabilities = forward(manifest, weights, test[manifest["features"]["kind"]])  # "mfcc" or "mel"
     predicted = probabilities.argmax(axis=1)
     segment_accuracy = float((predicted == test["label"]).mean())
     tracks = np.unique(test["track"])

@@ -3,16 +3,18 @@ import Audio
 /// The one path from an audio file to segment features, shared by `prepare` and `predict` so
 /// they cannot drift apart: decode a block at a time (libsndfile), average the channels,
 /// convert to the feature rate (libsamplerate's best sinc converter), cut consecutive segments
-/// from the start, MFCCs of each. Memory stays that of one block and one segment, whatever the
-/// file's length or its header's claims.
+/// from the start, the features of each (MFCCs or the log-mel spectrogram). Memory stays that of
+/// one block and one segment, whatever the file's length or its header's claims.
 public struct SegmentPipeline: Sendable {
     public let parameters: MFCCParameters
     /// Samples per segment, at `parameters.sampleRate`.
     public let segmentLength: Int
+    public let kind: FeatureKind
 
-    public init(parameters: MFCCParameters, segmentLength: Int) {
+    public init(parameters: MFCCParameters, segmentLength: Int, kind: FeatureKind = .mfcc) {
         self.parameters = parameters
         self.segmentLength = segmentLength
+        self.kind = kind
     }
 
     /// What reading a file found.
@@ -28,7 +30,7 @@ public struct SegmentPipeline: Sendable {
         public var segments: Int
     }
 
-    /// Decodes `path` and hands each full segment's MFCCs (`[frames, nMFCC]`) to `body`, in
+    /// Decodes `path` and hands each full segment's features (`[frames, kind.width]`) to `body`, in
     /// order from the start of the file, until `maxSegments` (every one when nil).
     /// - Throws: `AudioError` naming the file: it cannot be opened or decoded, its rate cannot
     ///   be converted, or it holds NaN, infinite or absurdly large samples; whatever `body` throws.
@@ -89,7 +91,7 @@ public struct SegmentPipeline: Sendable {
             var start = 0
             while pending.count - start >= segmentLength {
                 let features = pending.withUnsafeBufferPointer {
-                    extractor.mfcc(samples: UnsafeBufferPointer(rebasing: $0[start..<start + segmentLength]))
+                    extractor.features(kind, samples: UnsafeBufferPointer(rebasing: $0[start..<start + segmentLength]))
                 }
                 try body(count, features)
                 count += 1

@@ -20,7 +20,7 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         }
     }
     public struct FeatureParameters: Codable, Sendable, Equatable {
-        public var kind = "mfcc"
+        public var kind = FeatureKind.mfcc
         public var sampleRate: Int
         public var seconds: Int
         public var segmentsPerTrack: Int
@@ -47,8 +47,10 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         public init(
             sampleRate: Int, seconds: Int, segmentsPerTrack: Int, samplesPerSegment: Int, framesPerSegment: Int,
             nMFCC: Int, nFFT: Int, hopLength: Int, nMels: Int, fMin: Double, fMax: Double, center: Bool,
-            powerToDB: [String: Double]
+            powerToDB: [String: Double], kind: FeatureKind = .mfcc
         ) {
+            self.kind = kind
+            layout = kind.layout
             self.sampleRate = sampleRate
             self.seconds = seconds
             self.segmentsPerTrack = segmentsPerTrack
@@ -210,6 +212,12 @@ extension DatasetDescription.FeatureParameters {
         return p
     }
 
+    /// Values per frame: MFCC coefficients or mel bands.
+    public var width: Int { kind.width(mfccParameters) }
+
+    /// The `.npz` array holding the features (`mfcc` or `mel`).
+    public var arrayName: String { kind.rawValue }
+
     /// Most samples in one segment (ten minutes at 192 kHz).
     public static let maxSamplesPerSegment = 192_000 * 600
 
@@ -222,7 +230,6 @@ extension DatasetDescription.FeatureParameters {
         func refuse(_ name: String, _ message: String) -> FeatureParameterError {
             FeatureParameterError(parameter: name, message: message)
         }
-        guard kind == "mfcc" else { throw refuse("kind", "must be mfcc, not \(kind)") }
         guard (1...Self.maxSamplesPerSegment).contains(samplesPerSegment) else {
             throw refuse("samplesPerSegment", "must be 1 to \(Self.maxSamplesPerSegment), not \(samplesPerSegment)")
         }

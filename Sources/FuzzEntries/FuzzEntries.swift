@@ -74,7 +74,7 @@ public enum FuzzEntry: String, CaseIterable, Sendable {
             return false
         }
         let built = BundleManifest.architecture(
-            recipe: m.recipe, frames: m.features.framesPerSegment, nMFCC: m.features.nMFCC, genres: m.genres.count)
+            recipe: m.recipe, frames: m.features.framesPerSegment, features: m.features.width, genres: m.genres.count)
         return built == m.architecture
     }
 }

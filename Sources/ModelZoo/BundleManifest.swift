@@ -15,7 +15,8 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         /// How the input is transformed before the first layer, e.g.
         /// `(x - normalization.mean) / normalization.std`, per MFCC coefficient.
         public var formula: String?
-        /// The weights-file tensors holding the mean and deviation, `[nMFCC]` each.
+        /// The weights-file tensors holding the mean and deviation, one per MFCC coefficient or
+        /// mel band each.
         public var tensors: [String]?
     }
 
@@ -43,7 +44,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     }
 
     public struct Architecture: Codable, Sendable, Equatable {
-        /// `[frames, nMFCC]`, one segment.
+        /// `[frames, width]`, one segment: MFCC coefficients or mel bands per frame.
         public var input: [Int]
         public var layers: [Layer]
         public var parameters: Int
@@ -97,11 +98,11 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     /// Every other file of the bundle, in bundle order.
     public var files: [File]
 
-    /// The architecture `recipe` builds for `genres` classes and inputs of `[frames, nMFCC]`.
-    public static func architecture(recipe: Recipe, frames: Int, nMFCC: Int, genres: Int) -> Architecture {
-        var width = nMFCC
+    /// The architecture `recipe` builds for `genres` classes and inputs of `[frames, features]`.
+    public static func architecture(recipe: Recipe, frames: Int, features: Int, genres: Int) -> Architecture {
+        var width = features
         var layers: [Layer] = []
-        for built in recipe.layers(inputSize: nMFCC, genres: genres) {
+        for built in recipe.layers(inputSize: features, genres: genres) {
             let (spec, layer) = (built.spec, built.built[0])
             let weights = layer.parameters.map { Weight(name: $0.name, shape: $0.shape) }
             let count = layer.parameters.map(\.count).reduce(0, +)
@@ -136,7 +137,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
             }
         }
         return Architecture(
-            input: [frames, nMFCC], layers: layers, parameters: layers.map(\.parameters).reduce(0, +),
+            input: [frames, features], layers: layers, parameters: layers.map(\.parameters).reduce(0, +),
             output: "softmax probabilities, one per genre, in the order of genres")
     }
 
@@ -145,7 +146,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     public var expectedWeights: [String: [Int]] {
         var all = [String: [Int]]()
         for layer in architecture.layers { for w in layer.weights { all[w.name] = w.shape } }
-        for name in normalization.tensors ?? [] { all[name] = [features.nMFCC] }
+        for name in normalization.tensors ?? [] { all[name] = [features.width] }
         return all
     }
 }

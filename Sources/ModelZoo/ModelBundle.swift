@@ -133,7 +133,7 @@ public struct ModelBundle: Sendable {
     static func checkArchitecture(_ m: BundleManifest, path: String) throws(BundleError) {
         do { try m.recipe.check() } catch { throw BundleError(path, file: "manifest.json", "\(error)") }
         let built = BundleManifest.architecture(
-            recipe: m.recipe, frames: m.features.framesPerSegment, nMFCC: m.features.nMFCC, genres: m.genres.count)
+            recipe: m.recipe, frames: m.features.framesPerSegment, features: m.features.width, genres: m.genres.count)
         guard built == m.architecture else {
             throw BundleError(
                 path, file: "manifest.json", "the architecture does not match the network its recipe builds")
@@ -178,7 +178,7 @@ public struct ModelBundle: Sendable {
 
     /// The network with the bundle's weights loaded, ready for inference.
     public func model() -> Sequential {
-        let model = manifest.recipe.model(inputSize: manifest.features.nMFCC, genres: manifest.genres.count)
+        let model = manifest.recipe.model(inputSize: manifest.features.width, genres: manifest.genres.count)
         try! model.load(weights.filter { !$0.key.hasPrefix("normalization.") })  // checked in `open`
         return model
     }

@@ -93,10 +93,11 @@ public enum ModelCard {
             (
                 "Features",
                 [
-                    "\(f.nMFCC) MFCCs x \(f.framesPerSegment) frames per segment of \(f.samplesPerSegment) samples "
+                    (f.kind == .mel ? "\(f.nMels)-band log-mel spectrogram (dB)" : "\(f.nMFCC) MFCCs")
+                        + " x \(f.framesPerSegment) frames per segment of \(f.samplesPerSegment) samples "
                         + "(\(f.seconds / max(f.segmentsPerTrack, 1)) s) at \(f.sampleRate) Hz",
                     "n_fft \(f.nFFT), hop \(f.hopLength), \(f.nMels) mels (\(f.melScale)), \(f.window), "
-                        + "center \(f.center), DCT \(f.dct); matches \(f.matches)",
+                        + "center \(f.center)" + (f.kind == .mel ? "" : ", DCT \(f.dct)") + "; matches \(f.matches)",
                     "normalisation: "
                         + (m.normalization.kind == .none
                             ? "none" : "\(m.normalization.kind.rawValue): \(m.normalization.formula ?? "")"),

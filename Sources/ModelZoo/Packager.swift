@@ -145,11 +145,11 @@ public struct Packager {
                 ? .init(
                     kind: .perCoefficient,
                     formula:
-                        "(x - normalization.mean) / normalization.std, per MFCC coefficient, before the first layer",
+                        "(x - normalization.mean) / normalization.std, per \(f.info.features.kind == .mel ? "mel band" : "MFCC coefficient"), before the first layer",
                     tensors: ["normalization.mean", "normalization.std"])
                 : .init(kind: .none),
             architecture: BundleManifest.architecture(
-                recipe: f.recipe, frames: f.info.features.framesPerSegment, nMFCC: f.info.features.nMFCC,
+                recipe: f.recipe, frames: f.info.features.framesPerSegment, features: f.info.features.width,
                 genres: f.info.genres.count),
             recipe: f.recipe,
             training: .init(

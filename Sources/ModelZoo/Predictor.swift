@@ -29,7 +29,8 @@ public struct FilePrediction: Codable, Sendable, Equatable {
 
 /// Classifies audio with a verified bundle through the same segment pipeline `prepare` uses
 /// (decode, mix down to mono, resample to the bundle's rate when it differs, every full segment
-/// of the bundle's length, MFCCs with the bundle's parameters), then normalises as the bundle
+/// of the bundle's length, the bundle's features (MFCCs or log-mel) with its parameters), then
+/// normalises as the bundle
 /// says, runs the network on batches of segments as they come, and averages the segments'
 /// probabilities. Memory stays flat however long the file.
 public final class Predictor {
@@ -55,7 +56,7 @@ public final class Predictor {
                 "features: \(f.samplesPerSegment) samples do not give \(f.framesPerSegment) frames")
         }
         extractor = MFCCExtractor(parameters: p)
-        pipeline = SegmentPipeline(parameters: p, segmentLength: f.samplesPerSegment)
+        pipeline = SegmentPipeline(parameters: p, segmentLength: f.samplesPerSegment, kind: f.kind)
     }
 
     /// Classifies one file.
@@ -72,8 +73,8 @@ public final class Predictor {
             batch.removeAll(keepingCapacity: true)
             inBatch = 0
         }
-        let summary = try pipeline.run(path: path, extractor: extractor) { _, mfcc in
-            batch += mfcc
+        let summary = try pipeline.run(path: path, extractor: extractor) { _, features in
+            batch += features
             inBatch += 1
             if inBatch == Self.batchSize { flush() }
         }
@@ -92,16 +93,16 @@ public final class Predictor {
             ranking: rank(sums.map { $0 / Double(summary.segments) }))
     }
 
-    /// Softmax probabilities of segments' MFCCs.
+    /// Softmax probabilities of segments' features.
     /// - Parameters:
-    ///   - mfcc: `[count, frames, nMFCC]`, as `prepare` writes them (not normalised).
+    ///   - features: `[count, frames, width]`, as `prepare` writes them (not normalised).
     ///   - count: segments.
     /// - Returns: `[count, genres]`.
-    public func segmentProbabilities(_ mfcc: [Float], count: Int) -> [Float] {
-        var x = mfcc
+    public func segmentProbabilities(_ features: [Float], count: Int) -> [Float] {
+        var x = features
         normalization?.apply(&x)
         let f = bundle.manifest.features
-        let logits = model.forward(Tensor(shape: [count, f.framesPerSegment, f.nMFCC], values: x), training: false)
+        let logits = model.forward(Tensor(shape: [count, f.framesPerSegment, f.width], values: x), training: false)
         return SoftmaxCrossEntropy.evaluate(logits: logits, labels: [Int](repeating: 0, count: count)).probabilities
             .values
     }

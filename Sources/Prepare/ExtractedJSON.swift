@@ -1,13 +1,16 @@
+import Features
 import Foundation
 
 /// The reference notebook's `extracted_data.json`: `{"mapping": [genres], "labels": [label per
-/// segment], "mfcc": [[[coefficients] per frame] per segment]}`, for existing Keras notebooks.
+/// segment], "mfcc": [[[coefficients] per frame] per segment]}`, for existing Keras notebooks
+/// (with `mel` features, the key is `mel` and each frame holds its bands).
 /// Numbers are written as Python's `json.dump` writes them (the shortest text that reads back as
 /// the same double), streamed to the file, so memory stays flat however large it is.
 enum ExtractedJSON {
     /// - Parameter segment: puts segment `d` (counted within the track) of track `t` into the buffer.
     static func write(
-        genres: [String], tracks: [Preparer.Chosen], perSegment: Int, nMFCC: Int, to path: String,
+        genres: [String], tracks: [Preparer.Chosen], perSegment: Int, kind: FeatureKind, width: Int,
+        to path: String,
         segment: (_ t: Int, _ d: Int, UnsafeMutableBufferPointer<Float>) throws -> Void
     ) throws {
         guard let file = fopen(path, "w") else {
@@ -32,7 +35,7 @@ enum ExtractedJSON {
                 first = false
             }
         }
-        emit("], \"mfcc\": [")
+        emit("], \"\(kind.rawValue)\": [")
         first = true
         var values = [Float](repeating: 0, count: perSegment)
         for (t, track) in tracks.enumerated() {
@@ -40,8 +43,8 @@ enum ExtractedJSON {
                 try values.withUnsafeMutableBufferPointer { try segment(t, d, $0) }
                 emit(first ? "[" : ", [")
                 first = false
-                for frame in stride(from: 0, to: perSegment, by: nMFCC) {
-                    let row = values[frame..<frame + nMFCC].map { Double($0).description }.joined(separator: ", ")
+                for frame in stride(from: 0, to: perSegment, by: width) {
+                    let row = values[frame..<frame + width].map { Double($0).description }.joined(separator: ", ")
                     emit(frame == 0 ? "[\(row)]" : ", [\(row)]")
                 }
                 emit("]")

@@ -21,7 +21,8 @@ extension Preparer {
     func validateAndExtract(_ directory: String, into store: FeatureStore) throws -> (
         ValidationReport, [String: Stored]
     ) {
-        let pipeline = SegmentPipeline(parameters: options.parameters, segmentLength: segmenter.length)
+        let pipeline = SegmentPipeline(
+            parameters: options.parameters, segmentLength: segmenter.length, kind: options.features)
         let extractors = ExtractorPool(parameters: options.parameters)
         let outcome = PrefetchOutcome()
         let maxSegments = options.segments
@@ -59,7 +60,8 @@ extension Preparer {
         _ tracks: [Chosen], root: String, into store: FeatureStore, prefetched: [String: Stored],
         skipped: inout [DatasetDescription.Skipped], dropped: inout [DatasetDescription.DroppedSegment]
     ) throws -> [Stored?] {
-        let pipeline = SegmentPipeline(parameters: options.parameters, segmentLength: segmenter.length)
+        let pipeline = SegmentPipeline(
+            parameters: options.parameters, segmentLength: segmenter.length, kind: options.features)
         let progress = self.progress
         let standardRoot = URL(fileURLWithPath: root).standardizedFileURL.path
         let ready = tracks.map { prefetched[standardRoot + "/" + $0.path] }

@@ -45,13 +45,14 @@ extension Preparer {
         return ([TensorFile(name: "folds.npz", members: members, segments: rows.count)], summaries)
     }
 
-    /// The arrays of `rows`: `mfcc` (streamed from the store), `label`, `track`, `segment`.
+    /// The arrays of `rows`: the features (`mfcc` or `mel`, streamed from the store), `label`,
+    /// `track`, `segment`.
     func arrays(_ rows: [(track: Int, segment: Int)], _ kept: [Chosen], keys: [Int], store: FeatureStore)
         -> [NPY.Member]
     {
         let positions = rows.map { (key: keys[$0.track], at: kept[$0.track].segments.firstIndex(of: $0.segment)!) }
-        let mfcc = NPY.Member.streamed(
-            "mfcc", dtype: .float32, shape: [rows.count, frames, options.parameters.nMFCC]
+        let features = NPY.Member.streamed(
+            options.features.rawValue, dtype: .float32, shape: [rows.count, frames, width]
         ) { write in
             var segment = [Float](repeating: 0, count: store.perSegment)
             for row in positions {
@@ -62,7 +63,7 @@ extension Preparer {
             }
         }
         return [
-            mfcc,
+            features,
             .encoded("label", NPY.encode(NPYArray(rows.map { Int64(kept[$0.track].label) }, shape: [rows.count]))),
             .encoded("track", NPY.encode(NPYArray(rows.map { Int32($0.track) }, shape: [rows.count]))),
             .encoded("segment", NPY.encode(NPYArray(rows.map { Int32($0.segment) }, shape: [rows.count]))),

@@ -24,6 +24,8 @@ public struct Preparer {
 
     public struct Options: Sendable {
         public var parameters = MFCCParameters()
+        /// What each segment becomes: MFCCs (the reference notebook's) or the log-mel spectrogram.
+        public var features = FeatureKind.mfcc
         public var segments = 10
         public var jobs = ProcessInfo.processInfo.activeProcessorCount
         public var split = StratifiedSplit()
@@ -116,7 +118,8 @@ public struct Preparer {
         let (tensors, summaries) = tensorFiles(kept, keys: keys, store: store, bins: bins)
         if options.alsoJSON {
             try ExtractedJSON.write(
-                genres: manifest.genres, tracks: kept, perSegment: perSegment, nMFCC: options.parameters.nMFCC,
+                genres: manifest.genres, tracks: kept, perSegment: perSegment, kind: options.features,
+                width: width,
                 to: output.path("extracted_data.json")
             ) { t, d, buffer in try store.read(track: keys[t], segment: d, into: buffer) }
         }
@@ -127,7 +130,9 @@ public struct Preparer {
     }
 
     var frames: Int { options.parameters.frames(samples: segmenter.length) }
-    var perSegment: Int { frames * options.parameters.nMFCC }
+    /// Values per frame: MFCC coefficients or mel bands.
+    var width: Int { options.features.width(options.parameters) }
+    var perSegment: Int { frames * width }
 
     /// Every bin must hold a track: a model cannot be validated or tested on nothing.
     func checkBins(_ kept: [Chosen], _ bins: [String: Int]) throws {
@@ -176,7 +181,7 @@ public struct Preparer {
             sampleRate: p.sampleRate, seconds: manifest.audio.seconds, segmentsPerTrack: options.segments,
             samplesPerSegment: segmenter.length, framesPerSegment: frames, nMFCC: p.nMFCC, nFFT: p.nFFT,
             hopLength: p.hopLength, nMels: p.nMels, fMin: p.fMin, fMax: p.fMax ?? Double(p.sampleRate) / 2,
-            center: p.center, powerToDB: ["ref": 1, "amin": p.amin, "topDB": p.topDB])
+            center: p.center, powerToDB: ["ref": 1, "amin": p.amin, "topDB": p.topDB], kind: options.features)
     }
 
     func splitPolicy() -> DatasetDescription.SplitPolicy {

@@ -64,7 +64,7 @@ public struct TrainingData: Sendable {
         }
         return TrainingData(
             description: description, frames: description.features.framesPerSegment,
-            features: description.features.nMFCC, splits: splits, fold: fold, counts: counts)
+            features: description.features.width, splits: splits, fold: fold, counts: counts)
     }
 
     /// A features folder's `dataset.json`, checked: the feature parameters GenreKit can compute
@@ -112,7 +112,7 @@ public struct TrainingData: Sendable {
             throw refuse("folds.npz", "fold \(bad) is not one of the \(count) folds dataset.json names")
         }
         func part(_ fold: Int64) -> Partition { fold == k ? .test : fold == (k + 1) % count ? .val : .train }
-        let step = description.features.framesPerSegment * description.features.nMFCC
+        let step = description.features.framesPerSegment * description.features.width
         var splits: [Partition: SplitData] = [:]
         for p in Partition.allCases {
             let rows = folds.indices.filter { part(folds[$0]) == p }
@@ -139,7 +139,8 @@ public struct TrainingData: Sendable {
         alsoIntegers other: String? = nil
     ) throws -> (split: SplitData, other: [Int64]?) {
         let frames = description.features.framesPerSegment
-        let features = description.features.nMFCC
+        let features = description.features.width
+        let array = description.features.arrayName
         guard let data = FileManager.default.contents(atPath: folder + "/" + name) else {
             throw refuse(name, "missing")
         }
@@ -155,8 +156,8 @@ public struct TrainingData: Sendable {
         var limits = NPY.archiveLimits
         limits.maxEntryBytes = Int64(mfccBytes) + 4096
         let arrays = try NPY.readArchive(source: .memory(Array(data), name: folder + "/" + name), limits: limits)
-        guard let mfcc = arrays["mfcc"], mfcc.dtype == .float32, mfcc.shape == [rows, frames, features] else {
-            throw refuse(name, "mfcc is not float32 [\(rows), \(frames), \(features)] as dataset.json says")
+        guard let mfcc = arrays[array], mfcc.dtype == .float32, mfcc.shape == [rows, frames, features] else {
+            throw refuse(name, "\(array) is not float32 [\(rows), \(frames), \(features)] as dataset.json says")
         }
         guard let labels = arrays["label"]?.integers(), let tracks = arrays["track"]?.integers(),
             labels.count == rows, tracks.count == rows

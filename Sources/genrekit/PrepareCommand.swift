@@ -8,7 +8,8 @@ import Prepare
 struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
-        abstract: "Turn an unpacked GTZAN folder into MFCC tensors (.npz) with a stratified split or folds.",
+        abstract:
+            "Turn an unpacked GTZAN folder into MFCC or log-mel tensors (.npz) with a stratified split or folds.",
         discussion: """
             Decodes every usable track with libsndfile (tracks validation.json marks corrupt are \
             skipped and listed), cuts the reference pipeline's 10 segments of 3 s, computes MFCCs as \
@@ -16,6 +17,11 @@ struct PrepareCommand: ParsableCommand {
             index; datasets without an artist index split by track), and writes FEATURES/train.npz, \
             val.npz, test.npz (arrays mfcc float32 [segments, 130, 13], label int64, track int32, \
             segment int32) and FEATURES/dataset.json. Same inputs and seed, same bytes.
+
+            --features mel writes the log-mel spectrogram instead, as librosa's \
+            power_to_db(melspectrogram(y, n_fft=2048, hop_length=512, n_mels=128), ref=1.0, \
+            amin=1e-10, top_db=80) per segment: array mel float32 [segments, 130, 128] (frames, \
+            bands), for the CNN recipes. dataset.json says which.
 
             With --folds K it deals the tracks into K stratified folds instead (each track, and each \
             artist with --split-by artist, in exactly one) and writes FEATURES/folds.npz with a fold \
@@ -29,6 +35,7 @@ struct PrepareCommand: ParsableCommand {
                       genrekit prepare data --out features --split-by track
                       genrekit prepare data --out features --split-list fault-filtered
                       genrekit prepare data --out folds --folds 10
+                      genrekit prepare data --out mel-features --features mel
             Then in Python: d = numpy.load("features/train.npz"); d["mfcc"].shape
             """)
 
@@ -38,6 +45,11 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The features folder to create.", valueName: "features"))
     var out: String
 
+    @Option(
+        help: ArgumentHelp(
+            "What each segment becomes: mfcc (MFCCs, [frames, n-mfcc]) or mel (the log-mel spectrogram in dB, [frames, n-mels]).",
+            valueName: "kind"))
+    var features = FeatureKind.mfcc
     @Option(help: "Segments per track (of 30 s).")
     var segments = 10
     @Option(help: "MFCC coefficients per frame.")
@@ -66,7 +78,7 @@ struct PrepareCommand: ParsableCommand {
 
     @Option(help: "Worker threads (default: all cores).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "Also write the reference notebook's extracted_data.json (mapping, labels, mfcc).")
+    @Flag(help: "Also write the reference notebook's extracted_data.json (mapping, labels, mfcc or mel).")
     var alsoJson = false
     @Flag(help: "Use every copy of identical tracks (they can then leak across splits).")
     var keepDuplicates = false
@@ -122,6 +134,7 @@ struct PrepareCommand: ParsableCommand {
     func run() throws {
         var options = Preparer.Options()
         options.parameters = parameters
+        options.features = features
         options.segments = segments
         options.split = StratifiedSplit(train: split.train, val: split.val, test: split.test, seed: seed)
         options.unit = splitBy ?? (splitList != nil ? .track : .artist)
@@ -161,3 +174,5 @@ struct PrepareCommand: ParsableCommand {
 }
 
 extension Preparer.Unit: ExpressibleByArgument {}
+
+extension FeatureKind: ExpressibleByArgument {}

@@ -89,6 +89,47 @@ let cases = ["music_3s", "noise_3s", "quiet_click_3s", "short_1s"]
     }
 }
 
+/// The `mel` features: librosa's `power_to_db(melspectrogram(y), ref=1.0, amin=1e-10,
+/// top_db=80)`, held to 0.01 dB.
+@Suite struct LogMelParity {
+    @Test(arguments: cases)
+    func logMel(name: String) throws {
+        let samples = try monoSamples("\(name).wav")
+        let expected = try reference("\(name).logmel.npy")
+        let extractor = MFCCExtractor()
+        let ours = samples.withUnsafeBufferPointer { extractor.features(.mel, samples: $0) }
+        #expect(expected.shape == [ours.count / 128, 128])
+        let diff = maxAbsDifference(ours, expected.floats())
+        print("\(name) log-mel max abs difference \(diff) dB")
+        #expect(diff <= 0.01, "\(name)")
+        // The stages compose to it: melPower, then powerToDB.
+        var mel = samples.withUnsafeBufferPointer { extractor.melPower($0) }
+        extractor.powerToDB(&mel)
+        #expect(mel == ours)
+        // The 80 dB floor is there: nothing lies more than top_db below the peak.
+        #expect(ours.max()! - ours.min()! <= 80.0001)
+    }
+
+    /// The 10-way segmentation of a whole track through the pipeline prepare and predict
+    /// share, `mel` kind: each segment's floor is its own peak's, as librosa's per-segment call.
+    @Test func trackOf30sInTenSegments() throws {
+        let expected = try reference("track_30s.segments_logmel.npy")
+        #expect(expected.shape == [10, 130, 128])
+        let pipeline = SegmentPipeline(parameters: MFCCParameters(), segmentLength: 66150, kind: .mel)
+        var ours: [Float] = []
+        let summary = try pipeline.run(
+            path: Fixtures.reference + "/mfcc/track_30s.wav", extractor: MFCCExtractor(), maxSegments: 10
+        ) { _, features in
+            #expect(features.count == 130 * 128)
+            ours += features
+        }
+        #expect(summary.segments == 10)
+        let diff = maxAbsDifference(ours, expected.floats())
+        print("track_30s log-mel segments max abs difference \(diff) dB")
+        #expect(diff <= 0.01)
+    }
+}
+
 @Suite struct SegmentParity {
     /// The seed's 10-way segmentation of a whole track, each segment through MFCC separately.
     @Test func trackOf30sInTenSegments() throws {

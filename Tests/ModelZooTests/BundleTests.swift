@@ -2,6 +2,7 @@ import Archive
 import Audio
 import Basics
 import Dataset
+import Features
 import Formats
 import Foundation
 import ModelZoo
@@ -20,13 +21,22 @@ struct TrainedRun: @unchecked Sendable {
 
     static let shared = TrainedRun(base: "lstm-norm")
     static let gru = TrainedRun(base: "gru-mfcc")
+    static let mel = TrainedRun(base: "lstm-norm", kind: .mel)
 
-    /// The shared run of a small `base` recipe (`lstm-norm` or `gru-mfcc`).
-    static func of(_ base: String) -> TrainedRun { base == "gru-mfcc" ? gru : shared }
+    /// The runs the bundle tests share, by name: a small `lstm-norm` or `gru-mfcc` on MFCCs, or
+    /// `lstm-norm-mel`, the small `lstm-norm` on log-mel features.
+    static func of(_ name: String) -> TrainedRun {
+        switch name {
+        case "gru-mfcc": gru
+        case "lstm-norm-mel": mel
+        default: shared
+        }
+    }
+    static let all = ["lstm-norm", "gru-mfcc", "lstm-norm-mel"]
 
-    private init(base: String) {
+    private init(base: String, kind: FeatureKind = .mfcc) {
         let dir = TemporaryDirectory("genrekit-bundle")
-        let features = try! toneFeatures(dir)
+        let features = try! toneFeatures(dir, kind: kind)
         let evaluation = try! Trainer(recipe: try! smallRecipe(epochs: 6, base: base)).train(
             features: features, run: dir.file("run"), resume: false)
         self.init(
@@ -106,7 +116,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
 
     /// The manifest written matches the JSON Schema in manifests/schemas on the points a reader
     /// relies on: every required key present, no key the schema does not describe.
-    @Test(arguments: ["lstm-norm", "gru-mfcc"]) func manifestFollowsItsSchema(base: String) throws {
+    @Test(arguments: TrainedRun.all) func manifestFollowsItsSchema(base: String) throws {
         let trained = TrainedRun.of(base)
         let dir = TemporaryDirectory()
         let bundle = try ModelBundle.open(try trained.package(into: dir.file("zoo")))
@@ -125,13 +135,15 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
     }
 
     /// Package, open, then the bundle's model and the predictor give the run's own numbers.
-    @Test(arguments: ["lstm-norm", "gru-mfcc"]) func roundTripPredictsWhatTheRunPredicted(base: String) throws {
+    @Test(arguments: TrainedRun.all) func roundTripPredictsWhatTheRunPredicted(base: String) throws {
         let trained = TrainedRun.of(base)
         let dir = TemporaryDirectory()
         let bundle = try ModelBundle.open(try trained.package(into: dir.file("zoo")))
         let predictor = try Predictor(bundle: bundle)
         let test = try NPY.readArchive(path: trained.features + "/test.npz")
-        let x = try #require(test["mfcc"]).floats()
+        let kind = bundle.manifest.features.kind
+        #expect(kind == (base == "lstm-norm-mel" ? .mel : .mfcc), "the bundle says which features it takes")
+        let x = try #require(test[kind.rawValue]).floats()
         let labels = try #require(test["label"]?.integers()).map(Int.init)
         let tracks = try #require(test["track"]?.integers()).map(Int.init)
         let probabilities = predictor.segmentProbabilities(x, count: labels.count)
@@ -142,8 +154,9 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         }
         #expect(confusion == trained.evaluation.test.confusion, "the bundle's model predicts what the run's did")
 
-        // Predict from the audio file of the first test track: its segments' MFCCs are the
-        // prepared rows, so the ranking is the mean of those rows' probabilities.
+        // Predict from the audio file of the first test track: its segments' features are the
+        // prepared rows, so the ranking is the mean of those rows' probabilities (predict takes
+        // the feature kind from the bundle).
         let description = try JSONDecoder().decode(
             DatasetDescription.self, from: Data(Fixtures.bytes(trained.features + "/dataset.json")))
         let track = description.tracks[tracks[0]]

@@ -71,6 +71,36 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
         #expect(Array(try #require(train["mfcc"]).floats()[0..<130 * 13]) == expected)
     }
 
+    /// `--features mel`: the log-mel spectrogram in a `mel` array, `[segments, 130, 128]`, each
+    /// row what the Features module computes for its segment; dataset.json says which, and the
+    /// split is the one MFCCs get (the features do not move tracks).
+    @Test func melFeatures() throws {
+        let dir = TemporaryDirectory()
+        let data = try makeDataset(dir)
+        let mfcc = try prepare(data, dir.file("mfcc")) { $0.unit = .track }
+        let d = try prepare(data, dir.file("mel")) {
+            $0.unit = .track
+            $0.features = .mel
+        }
+        #expect(d.features.kind == .mel && d.features.layout == "mel[segment, frame, band]")
+        #expect(d.features.width == 128 && d.features.arrayName == "mel")
+        #expect(d.tracks == mfcc.tracks && d.splits == mfcc.splits)
+        #expect(d.fingerprint != mfcc.fingerprint)
+        let train = try NPY.readArchive(path: dir.file("mel/train.npz"))
+        #expect(Set(train.keys) == ["mel", "label", "track", "segment"])
+        let n = try #require(train["label"]).count
+        #expect(train["mel"]?.dtype == .float32 && train["mel"]?.shape == [n, 130, 128])
+        let track = d.tracks[Int(try #require(train["track"]?.integers())[0])]
+        let segment = Int(try #require(train["segment"]?.integers())[0])
+        let samples = try Sndfile.decodeFloat(path: "\(data)/genres/\(track.genre)/\(track.id).wav").samples
+        let expected = Array(samples[segment * 66150..<(segment + 1) * 66150]).withUnsafeBufferPointer {
+            MFCCExtractor().logMel(samples: $0)
+        }
+        #expect(Array(try #require(train["mel"]).floats()[0..<130 * 128]) == expected)
+        let json = try String(contentsOfFile: dir.file("mel/dataset.json"), encoding: .utf8)
+        #expect(json.contains("\"kind\" : \"mel\""))
+    }
+
     @Test func noTrackInTwoSplitsAndEachGenreWithinOneTrackOfItsShare() throws {
         let dir = TemporaryDirectory()
         let d = try prepare(try makeDataset(dir), dir.file("f")) { $0.unit = .track }

@@ -1,3 +1,4 @@
+import Features
 import Foundation
 import Prepare
 import Training
@@ -19,11 +20,13 @@ public func smallRecipe(epochs: Int, patience: Int? = nil, base: String = "lstm-
     return recipe
 }
 
-/// Features from the tone dataset: 10 genres x 4 tracks x 3 segments, split by track.
-public func toneFeatures(_ dir: TemporaryDirectory) throws -> String {
+/// Features (MFCCs, or log-mel with `kind: .mel`) from the tone dataset: 10 genres x 4 tracks x
+/// 3 segments, split by track.
+public func toneFeatures(_ dir: TemporaryDirectory, kind: FeatureKind = .mfcc) throws -> String {
     let data = try Fixtures.toneDataset(in: dir, perGenre: 4, seconds: 9)
     var options = Preparer.Options()
     options.unit = .track  // tones have no artists; keep every genre in every split
+    options.features = kind
     _ = try Preparer(options: options).prepare(directory: data, out: dir.file("features"))
     return dir.file("features")
 }
