@@ -1,4 +1,5 @@
 internal import CSndfile
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -87,8 +88,9 @@ public enum Sndfile {
         info.format = container.format(encoding)
         var virtualIO = VirtualFile.callbacks
         let user = Unmanaged.passUnretained(file).toOpaque()
-        guard let handle = sf_open_virtual(&virtualIO, Int32(SFM_WRITE), &info, user) else {
-            throw .encodeFailed(format: container.rawValue, message: String(cString: sf_strerror(nil)))
+        let opened = SndfileOpen.open { sf_open_virtual(&virtualIO, Int32(SFM_WRITE), &info, user) }
+        guard case .success(let handle) = opened else {
+            throw .encodeFailed(format: container.rawValue, message: opened.failureMessage)
         }
         // Float data is written as it is, not clipped to full scale.
         sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_FALSE))
@@ -144,9 +146,10 @@ public final class SoundFile {
         }
         _ = fcntl(fd, F_SETFL, 0)
         var info = SF_INFO()
-        guard let handle = sf_open_fd(fd, Int32(SFM_READ), &info, Int32(SF_TRUE)) else {
+        let opened = SndfileOpen.open { sf_open_fd(fd, Int32(SFM_READ), &info, Int32(SF_TRUE)) }
+        guard case .success(let handle) = opened else {
             close(fd)
-            throw .undecodable(path: path, message: String(cString: sf_strerror(nil)))
+            throw .undecodable(path: path, message: opened.failureMessage)
         }
         try self.init(handle: handle, info: info, name: path, memory: nil)
     }
@@ -157,8 +160,9 @@ public final class SoundFile {
         var info = SF_INFO()
         var virtualIO = VirtualFile.callbacks
         let user = Unmanaged.passUnretained(file).toOpaque()
-        guard let handle = sf_open_virtual(&virtualIO, Int32(SFM_READ), &info, user) else {
-            throw .undecodable(path: name, message: String(cString: sf_strerror(nil)))
+        let opened = SndfileOpen.open { sf_open_virtual(&virtualIO, Int32(SFM_READ), &info, user) }
+        guard case .success(let handle) = opened else {
+            throw .undecodable(path: name, message: opened.failureMessage)
         }
         try self.init(handle: handle, info: info, name: name, memory: file)
     }
@@ -351,4 +355,29 @@ final class VirtualFile {
         },
         tell: { user in sf_count_t(VirtualFile.from(user).position) }
     )
+}
+
+/// libsndfile keeps why an open failed in one process-wide error (`sf_strerror(NULL)`), which any
+/// other thread's open overwrites ("No Error."): every open and the reading of its error go
+/// through one lock, so a failed open's message is its own, the same run to run.
+enum SndfileOpen {
+    private static let lock = Mutex(())
+
+    struct Failure: Error {
+        let message: String
+    }
+
+    static func open(_ body: () -> OpaquePointer?) -> Result<OpaquePointer, Failure> {
+        lock.withLock { _ in
+            guard let handle = body() else { return .failure(Failure(message: String(cString: sf_strerror(nil)))) }
+            return .success(handle)
+        }
+    }
+}
+
+extension Result where Failure == SndfileOpen.Failure {
+    var failureMessage: String {
+        if case .failure(let f) = self { return f.message }
+        return ""
+    }
 }

@@ -1,5 +1,6 @@
 import Audio
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -8,6 +9,28 @@ import Testing
 /// sample format.
 @Suite struct HostileAudioTests {
     let tone = Fixtures.tone(seconds: 4)
+
+    /// libsndfile keeps a failed open's reason in one process-wide error that other threads'
+    /// opens overwrite: without the lock, a garbage file opened beside good ones was reported as
+    /// "cannot decode it: No Error." now and then, so two validations of one folder differed.
+    @Test func aFailedOpenReportsItsOwnReasonWhileOtherThreadsOpenFiles() throws {
+        let good = try Sndfile.encode(samples: tone, sampleRate: 22050)
+        let garbage = [UInt8](repeating: 0x5A, count: 4096)
+        @Sendable func reason() -> String {
+            do {
+                _ = try SoundFile(bytes: garbage, name: "garbage.wav")
+                return "opened"
+            } catch { return "\(error)" }
+        }
+        let expected = reason()
+        #expect(expected.hasPrefix("garbage.wav: cannot decode audio") && !expected.contains("No Error"))
+        let reasons = concurrentResults(count: 400) { i in
+            if i % 2 == 0 { return reason() }
+            _ = try? SoundFile(bytes: good, name: "good.wav")
+            return expected
+        }
+        #expect(reasons.allSatisfy { $0 == expected }, "\(Set(reasons))")
+    }
 
     /// An RF64 `ds64` size of 2^63 - 1 overflowed the in-memory seek (SIGILL).
     @Test func rf64WithAHugeDataSizeDoesNotTrap() throws {
@@ -124,4 +147,16 @@ import Testing
             "\($0)" == dir.file("pipe.wav") + ": cannot read it (not a regular file)"
         }
     }
+}
+
+/// `count` results of `body`, computed on four threads at once.
+func concurrentResults(count: Int, _ body: @escaping @Sendable (Int) -> String) -> [String] {
+    let results = Mutex([String](repeating: "", count: count))
+    DispatchQueue.concurrentPerform(iterations: 4) { worker in
+        for i in stride(from: worker, to: count, by: 4) {
+            let r = body(i)
+            results.withLock { $0[i] = r }
+        }
+    }
+    return results.withLock { $0 }
 }
