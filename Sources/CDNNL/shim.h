@@ -21,3 +21,9 @@ static const int GK_ARG_FROM = DNNL_ARG_FROM;
 static const int GK_ARG_TO = DNNL_ARG_TO;
 
 static inline void *gk_dnnl_allocate(void) { return DNNL_MEMORY_ALLOCATE; }
+static const int GK_ARG_SRC = DNNL_ARG_SRC;
+static const int GK_ARG_WEIGHTS = DNNL_ARG_WEIGHTS;
+static const int GK_ARG_DST = DNNL_ARG_DST;
+static const int GK_ARG_DIFF_SRC = DNNL_ARG_DIFF_SRC;
+static const int GK_ARG_DIFF_WEIGHTS = DNNL_ARG_DIFF_WEIGHTS;
+static const int GK_ARG_DIFF_DST = DNNL_ARG_DIFF_DST;

@@ -4,7 +4,7 @@ import Foundation
 
 /// oneDNN's fused RNN primitives (forward training, backward, forward inference) for one `LSTM`
 /// or `GRU` layer: `lstm` and `lbr_gru` (the linear-before-reset GRU, Keras's default). The
-/// only file that imports `CDNNL`.
+/// handles it uses are in `OneDNN.swift`.
 ///
 /// Layouts need little conversion: the input is `ntc` (`[batch, steps, inputSize]`, GenreKit's
 /// tensor), the weights are `ldigo` with one layer and one direction, which is Keras's
@@ -144,7 +144,7 @@ final class OneDNNRecurrent: RecurrentComputation {
             let biasMD = MemoryDesc([1, 1, 4, hidden], dnnl_ldgo)  // the GRU's: three gates and b'_h
             let stateMD = MemoryDesc([1, 1, batch, hidden], dnnl_ldnc)
             var desc = dnnl_rnn_desc_t()
-            check(
+            checkDNNL(
                 withPointers(srcMD, layerMD, iterMD, biasMD, dstMD, stateMD) { s, l, i, b, d, st in
                     let kind = training ? dnnl_forward_training : dnnl_forward_inference
                     return switch cell {
@@ -156,7 +156,7 @@ final class OneDNNRecurrent: RecurrentComputation {
                             &desc, kind, dnnl_unidirectional_left2right, s, nil, l, i, b, d, st, 0)
                     }
                 }, "\(cell) forward descriptor")
-            let forwardPD = PrimitiveDesc(&desc, engine: engine, hint: nil)
+            let forwardPD = PrimitiveDesc(&desc, engine: engine, hint: nil, what: "\(cell)")
             forward = Primitive(forwardPD)
             src = Memory(srcMD, engine)
             weightsLayer = Memory(layerMD, engine)
@@ -184,7 +184,7 @@ final class OneDNNRecurrent: RecurrentComputation {
             let anyLayer = MemoryDesc([1, 1, input, gates, hidden], dnnl_format_tag_any)
             let anyIter = MemoryDesc([1, 1, hidden, gates, hidden], dnnl_format_tag_any)
             var backwardDesc = dnnl_rnn_desc_t()
-            check(
+            checkDNNL(
                 withPointers(srcMD, anyLayer, anyIter, biasMD, dstMD, stateMD) { s, l, i, b, d, st in
                     withPointers(layerMD, iterMD) { dl, di in
                         switch cell {
@@ -199,7 +199,7 @@ final class OneDNNRecurrent: RecurrentComputation {
                         }
                     }
                 }, "\(cell) backward descriptor")
-            let backwardPD = PrimitiveDesc(&backwardDesc, engine: engine, hint: forwardPD)
+            let backwardPD = PrimitiveDesc(&backwardDesc, engine: engine, hint: forwardPD, what: "\(cell) backward")
             let bWeightsLayer = Memory(backwardPD.query(dnnl_query_weights_md, 0), engine)
             let bWeightsIter = Memory(backwardPD.query(dnnl_query_weights_md, 1), engine)
             let diffSrc = Memory(srcMD, engine)
@@ -256,159 +256,4 @@ enum GRUBias {
             keras[5 * h + j] += diff[3 * h + j]
         }
     }
-}
-
-// MARK: - Thin owners of oneDNN handles
-
-/// A failed oneDNN call on fixed, valid shapes is a programming error (or memory exhaustion).
-private func check(_ status: dnnl_status_t, _ what: String) {
-    precondition(status == dnnl_success, "oneDNN: \(what) failed with status \(status.rawValue)")
-}
-
-private struct MemoryDesc {
-    var desc = dnnl_memory_desc_t()
-    init(_ dims: [Int], _ tag: dnnl_format_tag_t) {
-        let d = dims.map(Int64.init)
-        check(dnnl_memory_desc_init_by_tag(&desc, Int32(d.count), d, dnnl_f32, tag), "memory descriptor \(dims)")
-    }
-    init(_ desc: dnnl_memory_desc_t) { self.desc = desc }
-}
-
-private func withPointers<R>(
-    _ a: MemoryDesc, _ b: MemoryDesc,
-    _ body: (UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>) -> R
-) -> R {
-    withUnsafePointer(to: a.desc) { pa in withUnsafePointer(to: b.desc) { pb in body(pa, pb) } }
-}
-
-private func withPointers<R>(
-    _ a: MemoryDesc, _ b: MemoryDesc, _ c: MemoryDesc, _ d: MemoryDesc, _ e: MemoryDesc, _ f: MemoryDesc,
-    _ body: (
-        UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>,
-        UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>
-    ) -> R
-) -> R {
-    withPointers(a, b) { pa, pb in
-        withPointers(c, d) { pc, pd in withPointers(e, f) { pe, pf in body(pa, pb, pc, pd, pe, pf) } }
-    }
-}
-
-/// The CPU engine, made once and shared (engines are thread-safe).
-private final class Engine: @unchecked Sendable {
-    static let cpu = Engine()
-    let handle: dnnl_engine_t
-    private init() {
-        var e: dnnl_engine_t?
-        check(dnnl_engine_create(&e, dnnl_cpu, 0), "CPU engine")
-        handle = e!
-    }
-}
-
-private final class Stream {
-    let handle: dnnl_stream_t
-    init(_ engine: Engine) {
-        var s: dnnl_stream_t?
-        check(dnnl_stream_create(&s, engine.handle, dnnl_stream_default_flags.rawValue), "stream")
-        handle = s!
-    }
-    deinit { dnnl_stream_destroy(handle) }
-}
-
-/// Primitive attributes asking for a scratchpad the caller provides.
-private final class UserScratchpad: @unchecked Sendable {
-    static let attributes = UserScratchpad()
-    let handle: dnnl_primitive_attr_t
-    private init() {
-        var a: dnnl_primitive_attr_t?
-        check(dnnl_primitive_attr_create(&a), "attributes")
-        check(dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user), "scratchpad mode")
-        handle = a!
-    }
-}
-
-private final class PrimitiveDesc {
-    let handle: dnnl_primitive_desc_t
-    init(_ desc: UnsafeMutablePointer<dnnl_rnn_desc_t>, engine: Engine, hint: PrimitiveDesc?) {
-        var pd: dnnl_primitive_desc_t?
-        check(
-            dnnl_primitive_desc_create(&pd, desc, UserScratchpad.attributes.handle, engine.handle, hint?.handle),
-            "RNN primitive descriptor")
-        handle = pd!
-    }
-    func query(_ what: dnnl_query_t, _ index: Int32 = 0) -> MemoryDesc {
-        MemoryDesc(dnnl_primitive_desc_query_md(handle, what, index)!.pointee)
-    }
-    deinit { dnnl_primitive_desc_destroy(handle) }
-}
-
-private final class Primitive {
-    let handle: dnnl_primitive_t
-    /// This primitive's own scratchpad, if it needs one.
-    let scratchpad: Memory?
-
-    convenience init(_ pd: PrimitiveDesc) {
-        self.init(pd.handle, engine: Engine.cpu)
-    }
-
-    convenience init(reorderFrom source: Memory, to destination: Memory, engine: Engine) {
-        var pd: dnnl_primitive_desc_t?
-        check(
-            withPointers(source.md, destination.md) { s, d in
-                dnnl_reorder_primitive_desc_create(
-                    &pd, s, engine.handle, d, engine.handle, UserScratchpad.attributes.handle)
-            }, "reorder descriptor")
-        self.init(pd!, engine: engine)
-        dnnl_primitive_desc_destroy(pd)
-    }
-
-    private init(_ pd: dnnl_primitive_desc_t, engine: Engine) {
-        var p: dnnl_primitive_t?
-        check(dnnl_primitive_create(&p, pd), "primitive")
-        handle = p!
-        let md = MemoryDesc(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)!.pointee)
-        scratchpad = withUnsafePointer(to: md.desc) { dnnl_memory_desc_get_size($0) } > 0 ? Memory(md, engine) : nil
-    }
-
-    func execute(_ args: [(Int32, Memory)], on stream: Stream) {
-        var args = args
-        if let scratchpad { args.append((GK_ARG_SCRATCHPAD, scratchpad)) }
-        let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
-        check(dnnl_primitive_execute(handle, stream.handle, Int32(list.count), list), "execute")
-        check(dnnl_stream_wait(stream.handle), "stream wait")
-    }
-    deinit { dnnl_primitive_destroy(handle) }
-}
-
-/// A buffer oneDNN allocated, described by `md`.
-private final class Memory {
-    let handle: dnnl_memory_t
-    let md: MemoryDesc
-    let data: UnsafeMutablePointer<Float>
-    let count: Int
-
-    init(_ md: MemoryDesc, _ engine: Engine) {
-        self.md = md
-        var m: dnnl_memory_t?
-        check(
-            withUnsafePointer(to: md.desc) { dnnl_memory_create(&m, $0, engine.handle, gk_dnnl_allocate()) },
-            "memory")
-        handle = m!
-        var p: UnsafeMutableRawPointer?
-        check(dnnl_memory_get_data_handle(handle, &p), "data handle")
-        // (A scratchpad's size need not be a whole number of floats; it is never read as floats.)
-        count = withUnsafePointer(to: md.desc) { dnnl_memory_desc_get_size($0) } / MemoryLayout<Float>.size
-        data = p!.bindMemory(to: Float.self, capacity: count)
-    }
-
-    func write(_ values: [Float]) {
-        precondition(values.count <= count, "\(values.count) values for a buffer of \(count)")
-        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
-    }
-    func read(count n: Int) -> [Float] { Array(UnsafeBufferPointer(start: data, count: n)) }
-    func zero() { data.update(repeating: 0, count: count) }
-    func add(into values: inout [Float]) {
-        precondition(values.count == count)
-        for i in 0..<count { values[i] += data[i] }
-    }
-    deinit { dnnl_memory_destroy(handle) }
 }

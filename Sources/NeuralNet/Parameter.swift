@@ -1,13 +1,17 @@
-/// A trainable array and its gradient, named as the weights file names it (`lstm.kernel`).
+/// An array of a model's weights and its gradient, named as the weights file names it
+/// (`lstm.kernel`). Not every weight is trained: BatchNormalization's moving statistics are
+/// updated by the layer itself and keep a zero gradient (so Adam leaves them alone).
 public final class Parameter {
     public let name: String
     public let shape: [Int]
+    public let trainable: Bool
     public var value: [Float]
     public var gradient: [Float]
 
-    public init(_ name: String, shape: [Int], value: [Float]? = nil) {
+    public init(_ name: String, shape: [Int], value: [Float]? = nil, trainable: Bool = true) {
         self.name = name
         self.shape = shape
+        self.trainable = trainable
         let count = shape.reduce(1, *)
         self.value = value ?? [Float](repeating: 0, count: count)
         gradient = [Float](repeating: 0, count: count)

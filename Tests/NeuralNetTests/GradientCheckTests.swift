@@ -138,3 +138,50 @@ struct DoubleModel {
         #expect(worst / scale < 1e-4, "input: \(worst / scale)")
     }
 }
+
+@Suite struct ConvGradientCheck {
+    /// Conv2D -> BatchNormalization (batch statistics) -> ReLU -> MaxPooling2D -> Conv2D (with
+    /// bias) -> GlobalAveragePooling2D -> Dense against central differences of the same float
+    /// model's loss (eps 1e-3: float32 rounding limits agreement to about 1e-3 of the largest
+    /// gradient, far below what a wrong formula gives).
+    @Test func convolutionalBackwardMatchesFiniteDifferences() throws {
+        var state: UInt64 = 99
+        func random() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Double(Int64(bitPattern: state) >> 11) / Double(1 << 52))
+        }
+        let model = Sequential([
+            Conv2D(inputChannels: 1, filters: 3, useBias: false, name: "c0"),
+            BatchNormalization(channels: 3, name: "bn"),
+            ReLU(), MaxPooling2D(name: "pool"), Conv2D(inputChannels: 3, filters: 4, useBias: true, name: "c1"),
+            GlobalAveragePooling2D(name: "gap"), Dense(4, 3, name: "out"),
+        ])
+        for p in model.parameters where p.trainable { p.value = p.value.indices.map { _ in random() * 0.8 } }
+        let x = Tensor(shape: [3, 6, 4], values: (0..<72).map { _ in random() })
+        let labels = [2, 0, 1]
+        func loss() -> Double {
+            let (_, l, _) = SoftmaxCrossEntropy.evaluate(logits: model.forward(x, training: true), labels: labels)
+            return Double(l)
+        }
+        model.zeroGradients()
+        let (_, _, gradient) = SoftmaxCrossEntropy.evaluate(logits: model.forward(x, training: true), labels: labels)
+        model.backward(gradient)
+        let eps: Float = 1e-3
+        for p in model.parameters where p.trainable {
+            let analytic = p.gradient
+            var worst: Float = 0
+            for i in p.value.indices {
+                let saved = p.value[i]
+                p.value[i] = saved + eps
+                let up = loss()
+                p.value[i] = saved - eps
+                let down = loss()
+                p.value[i] = saved
+                worst = max(worst, abs(Float((up - down) / Double(2 * eps)) - analytic[i]))
+            }
+            let scale = analytic.map(abs).max()!
+            print("\(p.name): finite-difference error \(worst / scale) of the largest gradient \(scale)")
+            #expect(scale > 1e-4 && worst / scale < 2e-2, "\(p.name)")
+        }
+    }
+}

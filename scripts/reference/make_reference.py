@@ -31,7 +31,10 @@ SR = 22050
 SEGMENT = 66150  # 3 s: the seed's 10-way segmentation of a 30 s track
 MFCC_ARGS = dict(sr=SR, n_fft=2048, hop_length=512, n_mels=128)
 CASES = {"music_3s": SEGMENT, "noise_3s": SEGMENT, "quiet_click_3s": SEGMENT, "short_1s": SR, "track_30s": 10 * SEGMENT}
-PARTS = ("mfcc", "lstm", "gru")
+PARTS = ("mfcc", "lstm", "gru", "cnn", "crnn")
+# The convolutional reference models: cnn-mel's and crnn-mel's layers on small log-mel-shaped
+# inputs (frames x bands x 1), so the files stay small.
+CONV_INPUT = {"cnn": (24, 20, 1), "crnn": (24, 16, 1)}
 
 
 def recurrent_weight_names(kind):
@@ -73,6 +76,24 @@ def make_inputs(root, seed, parts):
             soundfile.write(path, new_audio(name, samples, rng), SR, subtype="PCM_16")
     import keras
 
+    for kind in ("cnn", "crnn"):
+        if kind not in parts:
+            continue
+        os.makedirs(os.path.join(root, kind), exist_ok=True)
+        np.save(os.path.join(root, kind, "input.npy"), rng.standard_normal((4,) + CONV_INPUT[kind]).astype(np.float32))
+        np.save(os.path.join(root, kind, "labels.npy"), rng.integers(0, 10, 4).astype(np.int64))
+        keras.utils.set_random_seed(seed)
+        model = conv_model(keras, kind)
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                # Away from Keras's 1, 0, 0, 1 so every term of the layer is exercised.
+                for w, loc in ((layer.gamma, 1.0), (layer.beta, 0.0), (layer.moving_mean, 0.0)):
+                    w.assign(loc + 0.1 * rng.standard_normal(w.shape).astype(np.float32))
+                layer.moving_variance.assign(rng.uniform(0.5, 1.5, layer.moving_variance.shape).astype(np.float32))
+            if isinstance(layer, keras.layers.GRU):
+                layer.cell.bias.assign(0.1 * rng.standard_normal(layer.cell.bias.shape).astype(np.float32))
+        for name, value in conv_weights(model).items():
+            np.save(os.path.join(root, kind, name + ".npy"), value)
     for kind in ("lstm", "gru"):
         if kind not in parts:
             continue
@@ -192,6 +213,77 @@ def make_recurrent(root, out, made, index, kind):
                             "loss": float(loss)}
 
 
+def conv_model(keras, kind):
+    """cnn-mel's layers (four Conv2D(c, 3x3, same, no bias) -> BatchNormalization -> ReLU blocks,
+    c = 16, 32, 64, 64, the first three followed by MaxPooling2D(2x2), the fourth by
+    GlobalAveragePooling2D, then Dense(10, softmax)), or crnn-mel's (the first three blocks,
+    Reshape to (frames, bands x channels), GRU(64), Dense(10, softmax)); dropout is left out
+    (the identity at inference, and its masks are not Keras's to share)."""
+    inputs = keras.Input(CONV_INPUT[kind])
+    x = inputs
+    widths = (16, 32, 64, 64) if kind == "cnn" else (16, 32, 64)
+    for i, c in enumerate(widths):
+        x = keras.layers.Conv2D(c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = keras.layers.BatchNormalization(momentum=0.99, epsilon=1e-3, name=f"bn{i}")(x)
+        x = keras.layers.ReLU(name=f"relu{i}")(x)
+        if i < 3:
+            x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    if kind == "cnn":
+        x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    else:
+        frames, bands, channels = x.shape[1], x.shape[2], x.shape[3]
+        x = keras.layers.Reshape((frames, bands * channels), name="reshape")(x)
+        x = keras.layers.GRU(64, name="gru")(x)
+    outputs = keras.layers.Dense(10, activation="softmax", name="dense")(x)
+    return keras.Model(inputs, outputs)
+
+
+def conv_weights(model):
+    """Every weight, trainable or not (BatchNormalization's moving statistics), as
+    LAYER_WEIGHT in model order."""
+    return {f"{layer.name}_{w.name}": np.asarray(w.numpy(), dtype=np.float32)
+            for layer in model.layers for w in layer.weights}
+
+
+def make_conv(root, out, made, index, kind):
+    """Inference probabilities (moving statistics); then one training step as Keras's `fit`
+    takes it: a training-mode forward (batch statistics), its loss and every gradient, the
+    moving statistics that forward left, and the weights after one Adam step."""
+    import keras
+    import tensorflow as tf
+
+    read = lambda name: np.load(os.path.join(root, kind, name + ".npy"))  # noqa: E731
+    x, labels = read("input"), read("labels")
+    model = conv_model(keras, kind)
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights([read(f"{layer.name}_{w.name}") for w in layer.weights])
+    save(out, f"{kind}/probs_inference.npy", np.asarray(model(x, training=False), dtype=np.float32), made)
+
+    variables = [w for layer in model.layers for w in layer.trainable_weights]
+    names = [f"{layer.name}_{w.name}" for layer in model.layers for w in layer.trainable_weights]
+    inputs = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        probabilities = model(inputs, training=True)
+        loss = keras.losses.SparseCategoricalCrossentropy()(labels, probabilities)
+    gradients = tape.gradient(loss, [v.value for v in variables] + [inputs])
+    save(out, f"{kind}/probs_training.npy", np.asarray(probabilities, dtype=np.float32), made)
+    save(out, f"{kind}/loss.npy", np.asarray(loss, dtype=np.float32), made)
+    for name, g in zip(names + ["input"], gradients):
+        save(out, f"{kind}/grad_{name}.npy", np.asarray(g, dtype=np.float32), made)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            for w in (layer.moving_mean, layer.moving_variance):
+                save(out, f"{kind}/after_training_{layer.name}_{w.name}.npy", np.asarray(w.numpy(), np.float32), made)
+    adam = keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    adam.apply_gradients(zip(gradients[:-1], variables))
+    for name, v in zip(names, variables):
+        save(out, f"{kind}/after_adam_{name}.npy", np.asarray(v.numpy(), dtype=np.float32), made)
+    index["cases"][kind] = {"batch": int(x.shape[0]), "input": list(x.shape[1:]), "loss": float(loss),
+                            "weights": sorted(conv_weights(model))}
+
+
 # ---- check ----------------------------------------------------------------------------------
 
 
@@ -239,6 +331,8 @@ def main():
     make_mfcc(args.root, out, made, index)
     for kind in ("lstm", "gru"):
         make_recurrent(args.root, out, made, index, kind)
+    for kind in ("cnn", "crnn"):
+        make_conv(args.root, out, made, index, kind)
     if args.check:
         return check(args.root, made)
     with open(os.path.join(args.root, "index.json"), "w") as f:
