@@ -53,7 +53,8 @@ let package = Package(
             name: "Training", dependencies: ["Basics", "Formats", "NeuralNet"],
             resources: [
                 .embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json"),
-                .embedInCode("Resources/gru-mfcc.json"),
+                .embedInCode("Resources/gru-mfcc.json"), .embedInCode("Resources/cnn-mel.json"),
+                .embedInCode("Resources/crnn-mel.json"),
             ]),
         // Bundles: manifest, packaging, the zoo index, model card, plots, prediction.
         .target(

@@ -73,7 +73,7 @@ public enum FuzzEntry: String, CaseIterable, Sendable {
         guard let m = try? JSONDecoder().decode(BundleManifest.self, from: Data(bytes)), (try? m.check()) != nil else {
             return false
         }
-        let built = BundleManifest.architecture(
+        let built = try? BundleManifest.architecture(
             recipe: m.recipe, frames: m.features.framesPerSegment, features: m.features.width, genres: m.genres.count)
         return built == m.architecture
     }

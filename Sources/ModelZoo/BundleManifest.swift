@@ -27,7 +27,8 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 
     public struct Layer: Codable, Sendable, Equatable {
         public var name: String
-        /// `lstm`, `gru`, `dense` or `dropout`.
+        /// A recipe layer type: `lstm`, `gru`, `dense`, `dropout`, `conv2d`, `batchnorm`, `relu`,
+        /// `maxpool2d`, `globalavgpool2d`, `reshape`.
         public var type: LayerKind
         public var inputSize: Int?
         public var units: Int?
@@ -39,8 +40,32 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         public var gateOrder: [String]?
         /// Recurrent layers only: gate activations, bias layout and what the layer returns.
         public var notes: String?
+        /// Conv2D: output channels and the kernel's height and width.
+        public var filters: Int?
+        public var kernelSize: Int?
+        /// BatchNormalization's momentum and epsilon.
+        public var momentum: Float?
+        public var epsilon: Float?
+        /// The shape of one example after the layer (the convolutional layers and reshapes).
+        public var outputShape: [Int]?
         public var weights: [Weight]
         public var parameters: Int
+
+        public init(
+            name: String, type: LayerKind, inputSize: Int? = nil, units: Int? = nil, activation: Activation? = nil,
+            rate: Float? = nil, gateOrder: [String]? = nil, notes: String? = nil, weights: [Weight], parameters: Int
+        ) {
+            self.name = name
+            self.type = type
+            self.inputSize = inputSize
+            self.units = units
+            self.activation = activation
+            self.rate = rate
+            self.gateOrder = gateOrder
+            self.notes = notes
+            self.weights = weights
+            self.parameters = parameters
+        }
     }
 
     public struct Architecture: Codable, Sendable, Equatable {
@@ -99,42 +124,48 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     public var files: [File]
 
     /// The architecture `recipe` builds for `genres` classes and inputs of `[frames, features]`.
-    public static func architecture(recipe: Recipe, frames: Int, features: Int, genres: Int) -> Architecture {
-        var width = features
+    /// - Throws: `RecipeError` when the recipe's layers do not fit that input.
+    public static func architecture(recipe: Recipe, frames: Int, features: Int, genres: Int) throws(RecipeError)
+        -> Architecture
+    {
         var layers: [Layer] = []
-        for built in recipe.layers(inputSize: features, genres: genres) {
+        for built in try recipe.layers(inputShape: [frames, features], genres: genres) {
             let (spec, layer) = (built.spec, built.built[0])
             let weights = layer.parameters.map { Weight(name: $0.name, shape: $0.shape) }
             let count = layer.parameters.map(\.count).reduce(0, +)
+            var entry = Layer(name: spec.name, type: spec.type, weights: weights, parameters: count)
             switch layer {
             case let lstm as LSTM:
-                layers.append(
-                    Layer(
-                        name: spec.name, type: .lstm, inputSize: width, units: lstm.hiddenSize,
-                        gateOrder: ["input", "forget", "candidate", "output"],
-                        notes:
-                            "Keras layout: kernel [in, 4H], recurrent_kernel [H, 4H], bias [4H]; sigmoid gates, tanh candidate and output; zero initial state; returns the last hidden state",
-                        weights: weights, parameters: count))
-                width = lstm.hiddenSize
+                (entry.inputSize, entry.units) = (lstm.inputSize, lstm.hiddenSize)
+                entry.gateOrder = ["input", "forget", "candidate", "output"]
+                entry.notes =
+                    "Keras layout: kernel [in, 4H], recurrent_kernel [H, 4H], bias [4H]; sigmoid gates, tanh candidate and output; zero initial state; returns the last hidden state"
             case let gru as GRU:
-                layers.append(
-                    Layer(
-                        name: spec.name, type: .gru, inputSize: width, units: gru.hiddenSize,
-                        gateOrder: ["update", "reset", "candidate"],
-                        notes:
-                            "Keras layout (GRU, reset_after=True): kernel [in, 3H], recurrent_kernel [H, 3H], bias [2, 3H] (row 0 input side, row 1 recurrent side); z, r = sigmoid(x W + b0 + h U + b1), candidate = tanh(x W + b0 + r * (h U + b1)), h = z * h + (1 - z) * candidate; zero initial state; returns the last hidden state",
-                        weights: weights, parameters: count))
-                width = gru.hiddenSize
+                (entry.inputSize, entry.units) = (gru.inputSize, gru.hiddenSize)
+                entry.gateOrder = ["update", "reset", "candidate"]
+                entry.notes =
+                    "Keras layout (GRU, reset_after=True): kernel [in, 3H], recurrent_kernel [H, 3H], bias [2, 3H] (row 0 input side, row 1 recurrent side); z, r = sigmoid(x W + b0 + h U + b1), candidate = tanh(x W + b0 + r * (h U + b1)), h = z * h + (1 - z) * candidate; zero initial state; returns the last hidden state"
             case let dense as Dense:
-                let units = dense.kernel.shape[1]
-                layers.append(
-                    Layer(
-                        name: spec.name, type: .dense, inputSize: width, units: units, activation: spec.activation,
-                        weights: weights, parameters: count))
-                width = units
+                (entry.inputSize, entry.units, entry.activation) = (
+                    dense.kernel.shape[0], dense.kernel.shape[1], spec.activation
+                )
+            case is Dropout:
+                entry.rate = spec.rate
+            case let conv as Conv2D:
+                (entry.filters, entry.kernelSize) = (conv.filters, conv.kernelSize)
+                entry.outputShape = built.outputShape
+                entry.notes =
+                    "Keras layout: kernel [k, k, in, out] (height, width, input channels, filters); channels last; stride 1, 'same' zero padding of k / 2; a [frames, features] input is one channel"
+            case let bn as BatchNormalization:
+                (entry.momentum, entry.epsilon) = (bn.momentum, bn.epsilon)
+                entry.outputShape = built.outputShape
+                entry.notes =
+                    "over the last axis; inference: gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta"
             default:
-                layers.append(Layer(name: spec.name, type: .dropout, rate: spec.rate, weights: [], parameters: 0))
+                // relu, maxpool2d (2 x 2, stride 2, valid), globalavgpool2d, reshape: no weights.
+                entry.outputShape = built.outputShape
             }
+            layers.append(entry)
         }
         return Architecture(
             input: [frames, features], layers: layers, parameters: layers.map(\.parameters).reduce(0, +),

@@ -132,8 +132,12 @@ public struct ModelBundle: Sendable {
     /// The manifest's architecture must be the one its recipe builds.
     static func checkArchitecture(_ m: BundleManifest, path: String) throws(BundleError) {
         do { try m.recipe.check() } catch { throw BundleError(path, file: "manifest.json", "\(error)") }
-        let built = BundleManifest.architecture(
-            recipe: m.recipe, frames: m.features.framesPerSegment, features: m.features.width, genres: m.genres.count)
+        let built: BundleManifest.Architecture
+        do {
+            built = try BundleManifest.architecture(
+                recipe: m.recipe, frames: m.features.framesPerSegment, features: m.features.width,
+                genres: m.genres.count)
+        } catch { throw BundleError(path, file: "manifest.json", "\(error)") }
         guard built == m.architecture else {
             throw BundleError(
                 path, file: "manifest.json", "the architecture does not match the network its recipe builds")
@@ -170,6 +174,10 @@ public struct ModelBundle: Sendable {
         for (name, tensor) in weights.sorted(by: { $0.key < $1.key }) where !tensor.values.allSatisfy(\.isFinite) {
             throw BundleError(path, file: "weights.safetensors", "\(name) holds NaN or infinite values")
         }
+        for (name, tensor) in weights.sorted(by: { $0.key < $1.key })
+        where name.hasSuffix(".moving_variance") && !tensor.values.allSatisfy({ $0 >= 0 }) {
+            throw BundleError(path, file: "weights.safetensors", "\(name) holds a negative variance")
+        }
         if let std = weights["normalization.std"], !std.values.allSatisfy({ $0 > 0 }) {
             throw BundleError(
                 path, file: "weights.safetensors", "normalization.std holds a deviation that is not positive")
@@ -178,7 +186,8 @@ public struct ModelBundle: Sendable {
 
     /// The network with the bundle's weights loaded, ready for inference.
     public func model() -> Sequential {
-        let model = manifest.recipe.model(inputSize: manifest.features.width, genres: manifest.genres.count)
+        let model = try! manifest.recipe.model(  // its architecture was built in `open`
+            inputShape: [manifest.features.framesPerSegment, manifest.features.width], genres: manifest.genres.count)
         try! model.load(weights.filter { !$0.key.hasPrefix("normalization.") })  // checked in `open`
         return model
     }

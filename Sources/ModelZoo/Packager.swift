@@ -61,7 +61,7 @@ public struct Packager {
         guard Self.isSemanticVersion(version) else {
             throw BundleError(run, "the version '\(version)' is not MAJOR.MINOR.PATCH")
         }
-        var manifest = makeManifest(files, name: name, created: try creationTime())
+        var manifest = try makeManifest(files, name: name, created: try creationTime())
         try ModelBundle.checkWeights(files.weights, against: manifest, path: run, file: "weights.safetensors")
         let contents = members(files, manifest: manifest)
         manifest.files = ModelBundle.memberOrder.map {
@@ -135,8 +135,14 @@ public struct Packager {
             weightsBytes: weightsBytes, weights: decoded.tensors, historyBytes: historyBytes, history: history)
     }
 
-    func makeManifest(_ f: RunFiles, name: String, created: Int64) -> BundleManifest {
+    func makeManifest(_ f: RunFiles, name: String, created: Int64) throws(BundleError) -> BundleManifest {
         let normalized = f.recipe.normalization == .perCoefficient
+        let architecture: BundleManifest.Architecture
+        do {
+            architecture = try BundleManifest.architecture(
+                recipe: f.recipe, frames: f.info.features.framesPerSegment, features: f.info.features.width,
+                genres: f.info.genres.count)
+        } catch { throw BundleError(run, file: "recipe.json", "\(error)") }
         return BundleManifest(
             schemaVersion: BundleManifest.currentSchemaVersion, name: name, version: version,
             created: Self.iso8601(created), generator: "genrekit \(GenreKitVersion.string)", genres: f.info.genres,
@@ -148,9 +154,7 @@ public struct Packager {
                         "(x - normalization.mean) / normalization.std, per \(f.info.features.kind == .mel ? "mel band" : "MFCC coefficient"), before the first layer",
                     tensors: ["normalization.mean", "normalization.std"])
                 : .init(kind: .none),
-            architecture: BundleManifest.architecture(
-                recipe: f.recipe, frames: f.info.features.framesPerSegment, features: f.info.features.width,
-                genres: f.info.genres.count),
+            architecture: architecture,
             recipe: f.recipe,
             training: .init(
                 epochs: f.evaluation.epochs, bestEpoch: f.evaluation.bestEpoch, threads: f.info.threads,

@@ -11,7 +11,7 @@ public final class ReLU: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var y = x.values
-        for i in y.indices where y[i] < 0 { y[i] = 0 }
+        y.withUnsafeMutableBufferPointer { y in for i in 0..<y.count where y[i] < 0 { y[i] = 0 } }
         output = Tensor(shape: x.shape, values: y)
         return output
     }
@@ -19,7 +19,9 @@ public final class ReLU: Layer {
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         var dy = gradient.values
-        for i in dy.indices where output.values[i] <= 0 { dy[i] = 0 }
+        output.values.withUnsafeBufferPointer { out in
+            dy.withUnsafeMutableBufferPointer { dy in for i in 0..<dy.count where out[i] <= 0 { dy[i] = 0 } }
+        }
         return Tensor(shape: gradient.shape, values: dy)
     }
 }

@@ -44,31 +44,48 @@ public final class BatchNormalization: Layer {
         let rows = x.values.count / c
         var y = [Float](repeating: 0, count: x.values.count)
         guard training else {
-            for j in 0..<c {
-                let scale = gamma.value[j] / (movingVariance.value[j] + epsilon).squareRoot()
-                let shift = beta.value[j] - movingMean.value[j] * scale
-                for r in 0..<rows { y[r * c + j] = x.values[r * c + j] * scale + shift }
+            let scale = (0..<c).map { gamma.value[$0] / (movingVariance.value[$0] + epsilon).squareRoot() }
+            let shift = (0..<c).map { beta.value[$0] - movingMean.value[$0] * scale[$0] }
+            x.values.withUnsafeBufferPointer { x in
+                y.withUnsafeMutableBufferPointer { y in
+                    for r in 0..<rows { for j in 0..<c { y[r * c + j] = x[r * c + j] * scale[j] + shift[j] } }
+                }
             }
             return Tensor(shape: x.shape, values: y)
         }
         var sum = [Double](repeating: 0, count: c)
-        for r in 0..<rows { for j in 0..<c { sum[j] += Double(x.values[r * c + j]) } }
-        let mean = sum.map { $0 / Double(rows) }
         var squares = [Double](repeating: 0, count: c)
-        for r in 0..<rows {
-            for j in 0..<c {
-                let d = Double(x.values[r * c + j]) - mean[j]
-                squares[j] += d * d
+        x.values.withUnsafeBufferPointer { x in
+            sum.withUnsafeMutableBufferPointer { sum in
+                for r in 0..<rows { for j in 0..<c { sum[j] += Double(x[r * c + j]) } }
+            }
+            let mean = sum
+            squares.withUnsafeMutableBufferPointer { squares in
+                for r in 0..<rows {
+                    for j in 0..<c {
+                        let d = Double(x[r * c + j]) - mean[j] / Double(rows)
+                        squares[j] += d * d
+                    }
+                }
             }
         }
+        let mean = sum.map { $0 / Double(rows) }
         let variance = squares.map { $0 / Double(rows) }
         inverseDeviation = variance.map { Float(1 / ($0 + Double(epsilon)).squareRoot()) }
         normalized = [Float](repeating: 0, count: x.values.count)
-        for r in 0..<rows {
-            for j in 0..<c {
-                let n = (x.values[r * c + j] - Float(mean[j])) * inverseDeviation[j]
-                normalized[r * c + j] = n
-                y[r * c + j] = n * gamma.value[j] + beta.value[j]
+        let meanF = mean.map { Float($0) }
+        let (g, b, inv) = (gamma.value, beta.value, inverseDeviation)
+        x.values.withUnsafeBufferPointer { x in
+            normalized.withUnsafeMutableBufferPointer { normalized in
+                y.withUnsafeMutableBufferPointer { y in
+                    for r in 0..<rows {
+                        for j in 0..<c {
+                            let n = (x[r * c + j] - meanF[j]) * inv[j]
+                            normalized[r * c + j] = n
+                            y[r * c + j] = n * g[j] + b[j]
+                        }
+                    }
+                }
             }
         }
         for j in 0..<c {
@@ -86,11 +103,19 @@ public final class BatchNormalization: Layer {
         let rows = gradient.values.count / c
         var dBeta = [Double](repeating: 0, count: c)
         var dGamma = [Double](repeating: 0, count: c)
-        for r in 0..<rows {
-            for j in 0..<c {
-                let dy = Double(gradient.values[r * c + j])
-                dBeta[j] += dy
-                dGamma[j] += dy * Double(normalized[r * c + j])
+        gradient.values.withUnsafeBufferPointer { dy in
+            normalized.withUnsafeBufferPointer { normalized in
+                dBeta.withUnsafeMutableBufferPointer { dBeta in
+                    dGamma.withUnsafeMutableBufferPointer { dGamma in
+                        for r in 0..<rows {
+                            for j in 0..<c {
+                                let v = Double(dy[r * c + j])
+                                dBeta[j] += v
+                                dGamma[j] += v * Double(normalized[r * c + j])
+                            }
+                        }
+                    }
+                }
             }
         }
         for j in 0..<c {
@@ -100,13 +125,19 @@ public final class BatchNormalization: Layer {
         guard needsInputGradient else { return nil }
         var dx = [Float](repeating: 0, count: gradient.values.count)
         let n = Double(rows)
-        for j in 0..<c {
-            let scale = gamma.value[j] * inverseDeviation[j]
-            let meanDy = Float(dBeta[j] / n)
-            let meanDyX = Float(dGamma[j] / n)
-            for r in 0..<rows {
-                let i = r * c + j
-                dx[i] = scale * (gradient.values[i] - meanDy - normalized[i] * meanDyX)
+        let scale = (0..<c).map { gamma.value[$0] * inverseDeviation[$0] }
+        let meanDy = dBeta.map { Float($0 / n) }
+        let meanDyX = dGamma.map { Float($0 / n) }
+        gradient.values.withUnsafeBufferPointer { dy in
+            normalized.withUnsafeBufferPointer { normalized in
+                dx.withUnsafeMutableBufferPointer { dx in
+                    for r in 0..<rows {
+                        for j in 0..<c {
+                            let i = r * c + j
+                            dx[i] = scale[j] * (dy[i] - meanDy[j] - normalized[i] * meanDyX[j])
+                        }
+                    }
+                }
             }
         }
         return Tensor(shape: shape, values: dx)

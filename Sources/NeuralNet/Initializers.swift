@@ -19,6 +19,11 @@ public enum KerasInitializer {
                 // The LSTM's forget gate starts open (Keras's unit_forget_bias); GRU biases are 0.
                 let forget = recurrent is LSTM ? h..<(2 * h) : 0..<0
                 recurrent.bias.value = (0..<recurrent.bias.count).map { forget.contains($0) ? 1 : 0 }
+            } else if let conv = layer as? Conv2D {
+                // Keras's fans for a kernel [k, k, in, out]: k * k * in and k * k * out.
+                let area = conv.kernelSize * conv.kernelSize
+                glorotUniform(conv.kernel, seed: seed, fanIn: area * conv.inputChannels, fanOut: area * conv.filters)
+                if let bias = conv.bias { bias.value = [Float](repeating: 0, count: bias.count) }
             } else if let dense = layer as? Dense {
                 glorotUniform(dense.kernel, seed: seed)
                 dense.bias.value = [Float](repeating: 0, count: dense.bias.count)
@@ -30,8 +35,8 @@ public enum KerasInitializer {
         Generator(seed: seed ^ FNV1a.hash64(name))
     }
 
-    static func glorotUniform(_ p: Parameter, seed: UInt64) {
-        let (fanIn, fanOut) = (p.shape[0], p.shape[1])
+    static func glorotUniform(_ p: Parameter, seed: UInt64, fanIn: Int? = nil, fanOut: Int? = nil) {
+        let (fanIn, fanOut) = (fanIn ?? p.shape[0], fanOut ?? p.shape[1])
         let limit = (6 / Double(fanIn + fanOut)).squareRoot()
         var g = stream(seed, p.name)
         p.value = (0..<p.count).map { _ in Float((2 * g.unit() - 1) * limit) }

@@ -30,18 +30,38 @@ public struct Recipe: Codable, Sendable, Equatable {
         }
         public var type: LayerKind
         public var name: String
+        /// Dense, LSTM and GRU layers.
         public var units: Units?
         public var activation: Activation?
+        /// Dropout.
         public var rate: Float?
+        /// Conv2D: output channels, the (odd) kernel's height and width, whether it adds a bias
+        /// (Keras's default, true); padding is always "same", stride 1.
+        public var filters: Int?
+        public var kernelSize: Int?
+        public var useBias: Bool?
+        /// BatchNormalization (Keras's defaults 0.99 and 1e-3 when absent).
+        public var momentum: Float?
+        public var epsilon: Float?
+        /// Reshape: the shape of one example after it, e.g. `[16, 1024]`.
+        public var shape: [Int]?
 
         public init(
-            type: LayerKind, name: String, units: Units? = nil, activation: Activation? = nil, rate: Float? = nil
+            type: LayerKind, name: String, units: Units? = nil, activation: Activation? = nil, rate: Float? = nil,
+            filters: Int? = nil, kernelSize: Int? = nil, useBias: Bool? = nil, momentum: Float? = nil,
+            epsilon: Float? = nil, shape: [Int]? = nil
         ) {
             self.type = type
             self.name = name
             self.units = units
             self.activation = activation
             self.rate = rate
+            self.filters = filters
+            self.kernelSize = kernelSize
+            self.useBias = useBias
+            self.momentum = momentum
+            self.epsilon = epsilon
+            self.shape = shape
         }
     }
     /// The optimizer and its hyperparameters; those not given take Keras's Adam defaults.
@@ -89,8 +109,10 @@ public struct Recipe: Codable, Sendable, Equatable {
     /// The built-in recipes, by name.
     public static let builtIn: [String: Recipe] = {
         var recipes: [String: Recipe] = [:]
-        for bytes in [PackageResources.lstm_seed_json, PackageResources.lstm_norm_json, PackageResources.gru_mfcc_json]
-        {
+        for bytes in [
+            PackageResources.lstm_seed_json, PackageResources.lstm_norm_json, PackageResources.gru_mfcc_json,
+            PackageResources.cnn_mel_json, PackageResources.crnn_mel_json,
+        ] {
             let recipe = try! JSONDecoder().decode(Recipe.self, from: Data(bytes))
             recipes[recipe.name] = recipe
         }
@@ -122,129 +144,17 @@ public struct Recipe: Codable, Sendable, Equatable {
     /// Schema states the same.
     public enum Bounds {
         public static let units = 1...4096
-        public static let layers = 2...16
+        public static let layers = 2...32
+        public static let kernelSizes = [1, 3, 5, 7]
+        /// Values in one example anywhere in the network (a 130 x 128 x 64 activation is 1.1 M).
+        public static let exampleValues = 1...(1 << 24)
+        /// Weights in one network (512 MB of float32, as much again for gradients).
+        public static let parameters = 1...(1 << 27)
         public static let batchSize = 1...65536
         public static let epochs = 1...1_000_000
         public static let patience = 1...1_000_000
         public static let learningRate: ClosedRange<Float> = 1e-12...10
         public static let epsilon: ClosedRange<Float> = 1e-30...1
-    }
-
-    /// Refuses what the trainer cannot build: one recurrent layer (LSTM or GRU) first (it returns
-    /// its last hidden state, so a second one would have no sequence to read), then dense and
-    /// dropout layers, the last a dense softmax; every number within `Bounds`.
-    public func check() throws(RecipeError) {
-        func refuse(_ message: String) -> RecipeError { RecipeError(recipe: name, message: message) }
-        guard Bounds.layers.contains(layers.count) else {
-            throw refuse(
-                "has \(layers.count) layers; GenreKit builds \(Bounds.layers.lowerBound) to \(Bounds.layers.upperBound)"
-            )
-        }
-        guard layers.first?.type.isRecurrent == true else { throw refuse("the first layer must be an lstm or a gru") }
-        guard layers.last?.type == .dense, layers.last?.activation == .softmax else {
-            throw refuse("the last layer must be a dense softmax layer")
-        }
-        for (i, layer) in layers.enumerated() {
-            switch layer.type {
-            case .lstm, .gru:
-                guard i == 0 else {
-                    throw refuse(
-                        "layer \(layer.name): only the first layer can be an \(layer.type.rawValue) (it returns its last state, not a sequence)"
-                    )
-                }
-                try checkUnits(layer)
-            case .dense:
-                try checkUnits(layer)
-                guard layer.activation != .softmax || i == layers.count - 1 else {
-                    throw refuse("layer \(layer.name): only the last layer can be softmax")
-                }
-            case .dropout:
-                guard let rate = layer.rate, rate >= 0, rate < 1 else {
-                    throw refuse("layer \(layer.name) needs a rate in [0, 1)")
-                }
-            }
-        }
-        try checkTraining()
-    }
-
-    private func checkUnits(_ layer: LayerSpec) throws(RecipeError) {
-        switch layer.units {
-        case .count(let n)?:
-            guard Bounds.units.contains(n) else {
-                throw RecipeError(
-                    recipe: name,
-                    message:
-                        "layer \(layer.name) has \(n) units; GenreKit builds \(Bounds.units.lowerBound) to \(Bounds.units.upperBound)"
-                )
-            }
-        case .genres?: break
-        case nil: throw RecipeError(recipe: name, message: "layer \(layer.name) has no units")
-        }
-    }
-
-    private func checkTraining() throws(RecipeError) {
-        func refuse(_ message: String) -> RecipeError { RecipeError(recipe: name, message: message) }
-        guard Bounds.learningRate.contains(optimizer.learningRate), (0..<1).contains(optimizer.beta1),
-            (0..<1).contains(optimizer.beta2), Bounds.epsilon.contains(optimizer.epsilon)
-        else {
-            throw refuse("adam needs learningRate in (0, 10], beta1 and beta2 in [0, 1), epsilon in (0, 1]")
-        }
-        guard Bounds.batchSize.contains(batchSize) else {
-            throw refuse("batchSize must be 1 to 65536, not \(batchSize)")
-        }
-        guard Bounds.epochs.contains(epochs) else { throw refuse("epochs must be 1 to 1000000, not \(epochs)") }
-        if let stopping = earlyStopping {
-            guard Bounds.patience.contains(stopping.patience) else {
-                throw refuse("earlyStopping.patience must be at least 1, not \(stopping.patience)")
-            }
-            guard stopping.monitor == "val_loss" else {
-                throw refuse("earlyStopping.monitor must be val_loss, not \(stopping.monitor)")
-            }
-        }
-    }
-
-    /// The network for inputs of `inputSize` features per step and `genres` classes. The final
-    /// softmax is not a layer: `SoftmaxCrossEntropy` applies it.
-    public func model(inputSize: Int, genres: Int, engine: RecurrentEngine = .default) -> Sequential {
-        Sequential(layers(inputSize: inputSize, genres: genres, engine: engine).flatMap(\.built))
-    }
-
-    /// Each layer of the recipe with the network layers it becomes: an LSTM or GRU, a dense layer
-    /// followed by its activation when it has one, a dropout layer.
-    public func layers(inputSize: Int, genres: Int, engine: RecurrentEngine = .default) -> [BuiltLayer] {
-        var width = inputSize
-        var result: [BuiltLayer] = []
-        for (index, spec) in layers.enumerated() {
-            let units: Int =
-                switch spec.units {
-                case .count(let n)?: n
-                case .genres?: genres
-                case nil: 0
-                }
-            var built: [any NeuralNet.Layer] = []
-            switch spec.type {
-            case .lstm:
-                built = [LSTM(inputSize: width, hiddenSize: units, name: spec.name, engine: engine)]
-                width = units
-            case .gru:
-                built = [GRU(inputSize: width, hiddenSize: units, name: spec.name, engine: engine)]
-                width = units
-            case .dense:
-                built = [Dense(width, units, name: spec.name)]
-                if spec.activation == .relu { built.append(ReLU(name: spec.name + ".relu")) }
-                width = units
-            case .dropout:
-                built = [Dropout(spec.rate ?? 0, seed: seed, name: spec.name, stream: UInt64(index))]
-            }
-            result.append(BuiltLayer(spec: spec, built: built))
-        }
-        return result
-    }
-
-    /// A recipe layer and the network layers made from it (the first holds its weights).
-    public struct BuiltLayer {
-        public let spec: LayerSpec
-        public let built: [any NeuralNet.Layer]
     }
 }
 

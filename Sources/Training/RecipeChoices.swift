@@ -28,7 +28,7 @@ extension ClosedChoice {
 
 /// The layer families a recipe stacks.
 public enum LayerKind: String, ClosedChoice {
-    case lstm, gru, dense, dropout
+    case lstm, gru, dense, dropout, conv2d, batchnorm, relu, maxpool2d, globalavgpool2d, reshape
     public static let noun = "layer type"
 
     /// A recurrent layer: it reads the whole sequence and returns its last hidden state.

@@ -55,8 +55,8 @@ public struct Trainer {
         let data = try TrainingData.load(features, fold: fold)
         try RunFolder.prepare(run, features: features, resume: resume, force: force)
         Interruption.shared.install()
-        let session = TrainingSession(recipe: recipe, data: consume data, threads: threads, engine: engine)
-        var info = RunInfo(data: session.data, threads: session.replicas.count, engine: engine)
+        let session = try TrainingSession(recipe: recipe, data: consume data, threads: threads, engine: engine)
+        var info = RunInfo(data: session.data, threads: session.threads, engine: engine)
         if resume {
             try session.restore(from: run)
             info = try RunFolder.checkResume(run, recipe: recipe, info: info, state: session.state)

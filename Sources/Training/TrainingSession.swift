@@ -9,13 +9,17 @@ import NeuralNet
 ///
 /// Deterministic: the batch order of epoch e and the dropout masks of batch b are drawn from
 /// generators seeded by (seed, e, b); each batch is split into contiguous parts, one per
-/// replica, and their gradients are summed in replica order.
+/// replica, and their gradients are summed in replica order. A network with batch statistics
+/// (BatchNormalization) trains each batch whole on one model, as Keras does, with oneDNN's
+/// primitives spread over the threads instead.
 final class TrainingSession {
     let recipe: Recipe
     /// What was loaded, without its splits (`splits` holds them as the network sees them).
     let data: TrainingData
     let model: Sequential
     let replicas: [Sequential]
+    /// Threads a batch runs on: one per replica, or oneDNN's threads on the one model.
+    let threads: Int
     let normalization: Standardization?
     /// The splits as the network sees them (normalised when the recipe says so).
     let splits: [Partition: SplitData]
@@ -27,16 +31,20 @@ final class TrainingSession {
     private var validation: Prediction?
 
     /// Takes the loaded data's splits over, normalising them in place: the MFCCs are not copied.
-    init(recipe: Recipe, data: consuming TrainingData, threads: Int, engine: RecurrentEngine) {
+    /// - Throws: `RecipeError` when the recipe's layers do not fit the features' shape.
+    init(recipe: Recipe, data: consuming TrainingData, threads: Int, engine: RecurrentEngine) throws {
         self.recipe = recipe
         var splits = data.splits
         data.splits = [:]
         self.data = data
-        model = recipe.model(inputSize: data.features, genres: data.genres.count, engine: engine)
+        let shape = [data.frames, data.features]
+        model = try recipe.model(inputShape: shape, genres: data.genres.count, engine: engine)
         KerasInitializer.initialize(model, seed: recipe.seed)
-        replicas = (0..<max(1, min(threads, recipe.batchSize))).map { _ in
-            recipe.model(inputSize: data.features, genres: data.genres.count, engine: engine)
+        let count = recipe.usesBatchStatistics ? 1 : max(1, min(threads, recipe.batchSize))
+        replicas = try (0..<count).map { _ in
+            try recipe.model(inputShape: shape, genres: data.genres.count, engine: engine)
         }
+        self.threads = recipe.usesBatchStatistics ? max(1, threads) : count
         // Each replica runs on one core of its own: neither library may start threads of its own.
         BLASThreads.count = 1
         adam = Adam(
@@ -129,8 +137,9 @@ final class TrainingSession {
         let batchCount = rows.count
         let seed = recipe.seed
         let (frames, features) = (data.frames, data.features)
+        let threadsEach = parts.count > 1 ? 1 : threads
         let results = ConcurrentMap.map(count: parts.count, threads: parts.count) { p in
-            RecurrentEngine.setThreadsForCallingThread(1)
+            RecurrentEngine.setThreadsForCallingThread(threadsEach)
             let replica = workers[p]
             for (mine, theirs) in zip(replica.parameters, master) { mine.value = theirs.value }
             for case let dropout as Dropout in replica.layers {
@@ -162,6 +171,9 @@ final class TrainingSession {
             p.gradient = sum
         }
         adam.step(master)
+        // Moving statistics are the model's own updates, not Adam's: taken from the one replica
+        // that trained the whole batch.
+        for (i, p) in master.enumerated() where !p.trainable { p.value = workers[0].parameters[i].value }
         return results
     }
 

@@ -3,15 +3,22 @@ import Foundation
 import Prepare
 import Training
 
-/// A small recipe (the seed's shape, narrower) so the tests train in seconds: `base` (lstm-norm
-/// or gru-mfcc) with every layer a quarter as wide.
+/// A small recipe (the seed's shape, narrower) so the tests train in seconds: `base` (lstm-norm,
+/// gru-mfcc, cnn-mel or crnn-mel) with every layer a quarter as wide (and a reshape to match).
 public func smallRecipe(epochs: Int, patience: Int? = nil, base: String = "lstm-norm") throws -> Recipe {
     var recipe = try Recipe.load(base)
     recipe.name = base == "lstm-norm" ? "small" : "small-\(base)"
     recipe.layers = recipe.layers.map { layer in
         var l = layer
         if case .count(let n)? = l.units { l.units = .count(max(8, n / 4)) }
+        if let filters = l.filters { l.filters = max(4, filters / 4) }
         return l
+    }
+    if let r = recipe.layers.firstIndex(where: { $0.type == .reshape }),
+        let filters = recipe.layers[..<r].last(where: { $0.type == .conv2d })?.filters,
+        let shape = recipe.layers[r].shape
+    {
+        recipe.layers[r].shape = [shape[0], shape[1] / 64 * filters]
     }
     recipe.epochs = epochs
     recipe.batchSize = 10

@@ -127,6 +127,54 @@ import Training
         #expect(weights["lstm.kernel"] == nil)
     }
 
+    /// cnn-mel and crnn-mel train end to end on log-mel features, the same bytes twice, with
+    /// the moving statistics in the weights; a recipe whose shapes do not fit the features is
+    /// refused with the layer's name before anything is written.
+    @Test(arguments: ["cnn-mel", "crnn-mel"]) func convolutionalRecipesLearn(base: String) throws {
+        let dir = TemporaryDirectory()
+        let features = try toneFeatures(dir, kind: .mel)
+        let recipe = try smallRecipe(epochs: 8, base: base)
+        let evaluation = try Trainer(recipe: recipe).train(features: features, run: dir.file("run"), resume: false)
+        // Tones told apart by pitch alone are hard for a network that pools position away, so
+        // the bar is learning, not solving: the training loss falls and accuracy beats chance.
+        let history = Trainer.readHistory(dir.file("run/history.csv"))
+        #expect(history.last!.loss < history.first!.loss * 0.8, "the training loss falls: \(history.map(\.loss))")
+        #expect(
+            evaluation.validation.segmentAccuracy > 0.2,
+            "above the 0.1 of chance: \(evaluation.validation.segmentAccuracy)")
+        let (weights, _) = try Safetensors.read(path: dir.file("run/weights.safetensors"))
+        #expect(weights["conv0.kernel"]?.shape == [3, 3, 1, 4])
+        #expect(weights["bn0.moving_variance"]?.shape == [4])
+        #expect(weights["bn0.moving_mean"]?.values.contains { $0 != 0 } == true, "the moving statistics moved")
+        #expect(weights["normalization.mean"]?.shape == [128], "standardised per mel band")
+        var short = recipe
+        short.epochs = 1
+        _ = try Trainer(recipe: short).train(features: features, run: dir.file("a"), resume: false)
+        _ = try Trainer(recipe: short).train(features: features, run: dir.file("b"), resume: false)
+        #expect(Fixtures.bytes(dir.file("a/weights.safetensors")) == Fixtures.bytes(dir.file("b/weights.safetensors")))
+
+        // MFCCs are 13 wide: a fourth pooling has no 2 x 2 left to pool (130 x 13 -> 16 x 1).
+        let other = TemporaryDirectory()
+        let mfcc = try toneFeatures(other, kind: .mfcc)
+        var wrong = recipe
+        if let r = wrong.layers.firstIndex(where: { $0.type == .reshape }) {
+            wrong.layers[r].shape = [16, 3]
+        } else {
+            let gap = try #require(wrong.layers.firstIndex { $0.type == .globalavgpool2d })
+            wrong.layers.insert(.init(type: .maxpool2d, name: "extra_pool"), at: gap)
+        }
+        #expect {
+            try Trainer(recipe: wrong).train(
+                features: base == "crnn-mel" ? features : mfcc, run: dir.file("c"), resume: false)
+        } throws: { error in
+            "\(error)".contains(
+                base == "crnn-mel"
+                    ? "layer to_sequence (reshape) cannot hold [16, 16, 16] (4096 values) as [16, 3]"
+                    : "layer extra_pool (maxpool2d) reads [height, width, channels] of at least 2 x 2, not [16, 1, 16]")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("c/run.json")), "nothing of the refused run written")
+    }
+
     @Test func builtInRecipes() throws {
         let seed = try Recipe.load("lstm-seed")
         #expect(seed.batchSize == 20 && seed.epochs == 150 && seed.optimizer.learningRate == 0.001)
