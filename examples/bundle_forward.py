@@ -86,6 +86,37 @@ def forward(manifest, weights, x):
                 h = h / h.sum(axis=1, keepdims=True)
         elif kind == "dropout":
             pass                                          # identity at inference
+        elif kind == "conv2d":
+            # Keras's Conv2D, channels last, stride 1, "same" zero padding; kernel [k, k, in, out].
+            kernel = weights[name + ".kernel"]
+            if h.ndim == 3:
+                h = h[..., None]                          # [segments, frames, bands] is one channel
+            k = kernel.shape[0]
+            pad = k // 2
+            padded = np.pad(h, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+            rows, cols = h.shape[1], h.shape[2]
+            out = np.zeros(h.shape[:3] + (kernel.shape[3],), np.float32)
+            for di in range(k):
+                for dj in range(k):
+                    out += padded[:, di:di + rows, dj:dj + cols, :] @ kernel[di, dj]
+            if name + ".bias" in weights:
+                out += weights[name + ".bias"]
+            h = out
+        elif kind == "batchnorm":
+            # Inference: the moving statistics the run left in the weights.
+            scale = weights[name + ".gamma"] / np.sqrt(weights[name + ".moving_variance"] + layer["epsilon"])
+            h = (h - weights[name + ".moving_mean"]) * scale + weights[name + ".beta"]
+        elif kind == "relu":
+            h = np.maximum(h, 0)
+        elif kind == "maxpool2d":
+            # 2 x 2, stride 2, "valid": an odd last row or column is dropped.
+            rows, cols = h.shape[1] // 2 * 2, h.shape[2] // 2 * 2
+            t = h[:, :rows, :cols, :]
+            h = t.reshape(t.shape[0], rows // 2, 2, cols // 2, 2, t.shape[3]).max(axis=(2, 4))
+        elif kind == "globalavgpool2d":
+            h = h.mean(axis=(1, 2))
+        elif kind == "reshape":
+            h = h.reshape((h.shape[0],) + tuple(layer["outputShape"]))
         else:
             raise ValueError(f"unknown layer type {kind}")
     return h

@@ -50,7 +50,8 @@ public enum ModelCard {
         let r = m.recipe
         let o = r.optimizer
         var architecture = [
-            "input: one segment, [\(m.architecture.input.map(String.init).joined(separator: ", "))] (frames, MFCC coefficients)"
+            "input: one segment, [\(m.architecture.input.map(String.init).joined(separator: ", "))] (frames, "
+                + (m.features.kind == .mel ? "mel bands)" : "MFCC coefficients)")
         ]
         for layer in m.architecture.layers {
             var line = "\(layer.name): \(layer.type)"
@@ -58,6 +59,11 @@ public enum ModelCard {
             if let a = layer.activation { line += ", \(a)" }
             if let rate = layer.rate { line += " \(rate) (training only)" }
             if let gates = layer.gateOrder { line += ", gates \(gates.joined(separator: "/"))" }
+            if let f = layer.filters, let k = layer.kernelSize { line += " \(k)x\(k), \(f) filters" }
+            if let momentum = layer.momentum, let epsilon = layer.epsilon {
+                line += " (momentum \(momentum), epsilon \(epsilon))"
+            }
+            if let shape = layer.outputShape { line += " -> \(shape)" }
             if !layer.weights.isEmpty {
                 line += "; " + layer.weights.map { "\($0.name) \($0.shape)" }.joined(separator: ", ")
                 line += "; \(grouped(layer.parameters)) parameters"

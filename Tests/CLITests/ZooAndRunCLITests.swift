@@ -120,7 +120,8 @@ extension HostileRunCLITests {
             atPath: dir.file("stacked.json"), contents: try JSONSerialization.data(withJSONObject: recipe))
         let stacked = try Run("train", tiny.features, "--recipe", "stacked.json", "--out", "r1", in: dir.path)
         #expect(stacked.status == 1)
-        #expect(stacked.stderr.contains("only the first layer can be an lstm"), "\(stacked.stderr)")
+        #expect(
+            stacked.stderr.contains("an lstm comes first or right after a reshape, and only once"), "\(stacked.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("r1")))
         recipe = try JSONSerialization.jsonObject(with: Data(Fixtures.bytes(tiny.recipe))) as! [String: Any]
         recipe["optimizer"] = ["type": "sgd", "learningRate": 0.01]

@@ -22,17 +22,22 @@ struct TrainedRun: @unchecked Sendable {
     static let shared = TrainedRun(base: "lstm-norm")
     static let gru = TrainedRun(base: "gru-mfcc")
     static let mel = TrainedRun(base: "lstm-norm", kind: .mel)
+    static let cnn = TrainedRun(base: "cnn-mel", kind: .mel)
+    static let crnn = TrainedRun(base: "crnn-mel", kind: .mel)
 
-    /// The runs the bundle tests share, by name: a small `lstm-norm` or `gru-mfcc` on MFCCs, or
-    /// `lstm-norm-mel`, the small `lstm-norm` on log-mel features.
+    /// The runs the bundle tests share, by name: a small `lstm-norm` or `gru-mfcc` on MFCCs,
+    /// `lstm-norm-mel` (the small `lstm-norm` on log-mel features), or a small `cnn-mel` or
+    /// `crnn-mel` on log-mel features.
     static func of(_ name: String) -> TrainedRun {
         switch name {
         case "gru-mfcc": gru
         case "lstm-norm-mel": mel
+        case "cnn-mel": cnn
+        case "crnn-mel": crnn
         default: shared
         }
     }
-    static let all = ["lstm-norm", "gru-mfcc", "lstm-norm-mel"]
+    static let all = ["lstm-norm", "gru-mfcc", "lstm-norm-mel", "cnn-mel", "crnn-mel"]
 
     private init(base: String, kind: FeatureKind = .mfcc) {
         let dir = TemporaryDirectory("genrekit-bundle")
@@ -142,7 +147,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         let predictor = try Predictor(bundle: bundle)
         let test = try NPY.readArchive(path: trained.features + "/test.npz")
         let kind = bundle.manifest.features.kind
-        #expect(kind == (base == "lstm-norm-mel" ? .mel : .mfcc), "the bundle says which features it takes")
+        #expect(kind == (base.hasSuffix("mel") ? .mel : .mfcc), "the bundle says which features it takes")
         let x = try #require(test[kind.rawValue]).floats()
         let labels = try #require(test["label"]?.integers()).map(Int.init)
         let tracks = try #require(test["track"]?.integers()).map(Int.init)
@@ -265,6 +270,56 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         #expect(throws: BundleError.self) { try trained.package(into: dir.file("zoo"), epoch: "yesterday") }
         #expect(!FileManager.default.fileExists(atPath: dir.file("zoo/index.json")))
         #expect(Packager.isSemanticVersion("1.0.0-rc.1") && !Packager.isSemanticVersion("01.0.0"))
+    }
+
+    /// What a convolutional bundle adds to check: moving variances (inference divides by their
+    /// square root) and a recipe asking for a network too large to allocate, refused before any
+    /// weight is made.
+    @Test func convolutionalBundleTamperingIsCaught() throws {
+        let dir = TemporaryDirectory()
+        let good = try members(of: try TrainedRun.cnn.package(into: dir.file("zoo")))
+        func member(_ name: String) -> [UInt8] { good.first { $0.0 == name }!.1 }
+        let original = try #require(
+            try JSONSerialization.jsonObject(with: Data(member("manifest.json"))) as? [String: Any])
+        var manifest = original
+        var (tensors, metadata) = try Safetensors.decode(member("weights.safetensors"))
+        tensors["bn1.moving_variance"]!.values[0] = -1
+        let weights = Safetensors.encode(tensors, metadata: metadata)
+        manifest["files"] = (manifest["files"] as! [[String: Any]]).map { file -> [String: Any] in
+            guard file["path"] as? String == "weights.safetensors" else { return file }
+            return ["path": "weights.safetensors", "sha256": sha256Hex(weights), "bytes": weights.count]
+        }
+        var recipe = original["recipe"] as! [String: Any]
+        recipe["layers"] = (recipe["layers"] as! [[String: Any]]).map { layer -> [String: Any] in
+            var l = layer
+            // Activations stay within bounds (conv2's are 32 x 32 x 4096); conv3's weights do not.
+            if ["conv2", "conv3"].contains(l["name"] as? String) { (l["filters"], l["kernelSize"]) = (4096, 7) }
+            return l
+        }
+        var huge = original
+        huge["recipe"] = recipe
+        func json(_ object: Any) -> [UInt8] {
+            Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        }
+        let cases: [(String, [(String, [UInt8])], String)] = [
+            (
+                "negative variance",
+                good.map {
+                    $0.0 == "weights.safetensors"
+                        ? ($0.0, weights) : $0.0 == "manifest.json" ? ($0.0, json(manifest)) : $0
+                },
+                "weights.safetensors: bn1.moving_variance holds a negative variance"
+            ),
+            (
+                "huge network", good.map { $0.0 == "manifest.json" ? ($0.0, json(huge)) : $0 },
+                "manifest.json: recipe small-cnn-mel: layer conv3 (conv2d) would take the network past 134217728 weights"
+            ),
+        ]
+        for (label, members, expected) in cases {
+            let path = dir.file("\(label.replacingOccurrences(of: " ", with: "-")).tar.gz")
+            try writeBundle(members, to: path)
+            #expect(performing: { try ModelBundle.open(path) }, throws: { "\($0)" == path + ": " + expected })
+        }
     }
 
     /// Every kind of tampering: a one-line error naming the file.

@@ -6,7 +6,9 @@ import Training
     @Test func recipesTheTrainerCannotBuildAreRefused() throws {
         var stacked = try Recipe.load("lstm-seed")
         stacked.layers.insert(.init(type: .lstm, name: "lstm2", units: .count(8)), at: 1)
-        #expect { try stacked.check() } throws: { "\($0)".contains("only the first layer can be an lstm") }
+        #expect { try stacked.check() } throws: {
+            "\($0)".contains("layer lstm2: an lstm comes first or right after a reshape, and only once")
+        }
         var huge = try Recipe.load("lstm-seed")
         huge.layers[0].units = .count(100_000)
         #expect { try huge.check() } throws: { "\($0)".contains("100000 units; GenreKit builds 1 to 4096") }

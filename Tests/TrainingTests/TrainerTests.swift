@@ -191,5 +191,19 @@ import Training
         gru.layers[0] = norm.layers[0]
         (gru.name, gru.description, gru.initialization) = (norm.name, norm.description, norm.initialization)
         #expect(gru == norm)
+        // The convolutional recipes state the numbers.
+        let cnn = try Recipe.load("cnn-mel")
+        #expect(cnn.layers.compactMap(\.filters) == [16, 32, 64, 64])
+        #expect(cnn.layers.filter { $0.type == .maxpool2d }.count == 3 && cnn.usesBatchStatistics)
+        #expect(cnn.layers.map(\.type).suffix(3) == [.globalavgpool2d, .dropout, .dense])
+        #expect(cnn.layers.first { $0.type == .dropout }?.rate == 0.3)
+        #expect(cnn.batchSize == 32 && cnn.epochs == 60 && cnn.earlyStopping?.patience == 10)
+        #expect(cnn.normalization == .perCoefficient)
+        let crnn = try Recipe.load("crnn-mel")
+        #expect(crnn.layers.compactMap(\.filters) == [16, 32, 64])
+        #expect(crnn.layers.first { $0.type == .reshape }?.shape == [16, 1024])
+        #expect(crnn.layers.first { $0.type == .gru }?.units == .count(64))
+        let built = try crnn.layers(inputShape: [130, 128], genres: 10)
+        #expect(built.map(\.outputShape).first { $0 == [16, 16, 64] } != nil, "130 x 128 pooled three times")
     }
 }
