@@ -41,7 +41,7 @@ bench: build bench-deps
 	benchmarks/unpack.sh .build/release/genrekit
 	benchmarks/prepare.sh .build/release/genrekit
 	benchmarks/train.sh .build/release/genrekit
-	benchmarks/train_gru.sh .build/release/genrekit
+	benchmarks/train_zoo.sh .build/release/genrekit
 
 # Exit statuses and peak memory of validate, unpack, predict and inspect on every hostile input
 # the tests and fuzzing tried, and the fuzzing totals (run `make fuzz` first for a corpus).

@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Zlib", dependencies: ["CZlib"]),
         .target(name: "Archive", dependencies: ["Basics", "CArchive"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),
-        .target(name: "Features", dependencies: ["CFFTW", "Audio"]),
+        .target(name: "Features", dependencies: ["Basics", "CFFTW", "Audio"]),
         .target(name: "NeuralNet", dependencies: ["Basics", "CBLAS", "CDNNL"]),
         // The file formats GenreKit reads and writes: NPY/NPZ, safetensors, dataset.json.
         .target(name: "Formats", dependencies: ["Basics", "Archive", "Features"]),

@@ -25,7 +25,7 @@ machine() {
 
 # venv_has "IMPORTS" "PIP SPECS": true when benchmarks/.venv imports IMPORTS (a Python import
 # list), after making the venv and installing PIP SPECS into it on first use.
-venv="$root/benchmarks/.venv"
+venv="${BENCH_VENV:-$root/benchmarks/.venv}"
 venv_has() {
   command -v python3 >/dev/null || return 1
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1 || return 1

@@ -1,11 +1,14 @@
 """The identical Keras model (lstm-seed, or gru-mfcc) trained on the same arrays, for `make
 bench`: prints the seconds of every epoch and the test accuracy.
 
-usage: python keras_train.py FEATURES EPOCHS [SEED [RECIPE]]   (RECIPE: lstm-seed or gru-mfcc)
+usage: python keras_train.py FEATURES EPOCHS [SEED [RECIPE]]
+    RECIPE: lstm-seed or gru-mfcc (FEATURES from prepare), cnn-mel or crnn-mel (prepare --features mel)
 
-gru-mfcc is lstm-seed's head on Keras's default GRU(128) (reset_after=True), with each MFCC
-coefficient standardised by the train split's mean and deviation (as GenreKit stores them with
-the model); early stopping (patience 10) cannot trigger in a few epochs, so it is left out.
+gru-mfcc is lstm-seed's head on Keras's default GRU(128) (reset_after=True); cnn-mel and crnn-mel
+are manifests/models/*.json layer for layer. Every recipe but lstm-seed standardises each input
+column (MFCC coefficient or mel band) by the train split's mean and deviation, as GenreKit stores
+them with the model; early stopping (patience 10) cannot trigger in a few epochs, so it is left
+out.
 """
 import json
 import os
@@ -26,35 +29,57 @@ class Timer(keras.callbacks.Callback):
               f"loss {logs['loss']:.4f} val_accuracy {logs['val_accuracy']:.4f}", flush=True)
 
 
+def build(recipe, shape, genres):
+    """The recipe's network in Keras for inputs of `shape` ([frames, features])."""
+    layers = keras.layers
+    if recipe in ("lstm-seed", "gru-mfcc"):
+        return keras.Sequential([
+            keras.Input(shape),
+            layers.LSTM(128) if recipe == "lstm-seed" else layers.GRU(128),
+            layers.Dropout(0.2),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(64, activation="relu"),
+            layers.Dropout(0.4),
+            layers.Dense(48, activation="relu"),
+            layers.Dropout(0.4),
+            layers.Dense(genres, activation="softmax"),
+        ])
+    stack = [keras.Input(shape), layers.Reshape(tuple(shape) + (1,))]
+    widths = (16, 32, 64, 64) if recipe == "cnn-mel" else (16, 32, 64)
+    for i, c in enumerate(widths):
+        stack += [layers.Conv2D(c, 3, padding="same", use_bias=False),
+                  layers.BatchNormalization(momentum=0.99, epsilon=1e-3), layers.ReLU()]
+        if i < 3:
+            stack.append(layers.MaxPooling2D(2))
+    if recipe == "cnn-mel":
+        stack.append(layers.GlobalAveragePooling2D())
+    else:
+        stack += [layers.Reshape((16, 16 * 64)), layers.GRU(64)]
+    stack += [layers.Dropout(0.3), layers.Dense(genres, activation="softmax")]
+    return keras.Sequential(stack)
+
+
 def main():
     folder, epochs = sys.argv[1], int(sys.argv[2])
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 42
     recipe = sys.argv[4] if len(sys.argv) > 4 else "lstm-seed"
-    assert recipe in ("lstm-seed", "gru-mfcc"), recipe
+    assert recipe in ("lstm-seed", "gru-mfcc", "cnn-mel", "crnn-mel"), recipe
+    key = "mel" if recipe.endswith("-mel") else "mfcc"
     genres = json.load(open(os.path.join(folder, "dataset.json")))["genres"]
     train, val, test = ({k: d[k] for k in d.files} for d in (np.load(os.path.join(folder, f"{s}.npz"))
                                                               for s in ("train", "val", "test")))
-    if recipe == "gru-mfcc":
-        mean, std = train["mfcc"].mean(axis=(0, 1)), train["mfcc"].std(axis=(0, 1))
+    if recipe != "lstm-seed":
+        mean, std = train[key].mean(axis=(0, 1)), train[key].std(axis=(0, 1))
         for split in (train, val, test):
-            split["mfcc"] = ((split["mfcc"] - mean) / std).astype(np.float32)
+            split[key] = ((split[key] - mean) / std).astype(np.float32)
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([
-        keras.Input((train["mfcc"].shape[1], train["mfcc"].shape[2])),
-        keras.layers.LSTM(128) if recipe == "lstm-seed" else keras.layers.GRU(128),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dropout(0.4),
-        keras.layers.Dense(48, activation="relu"),
-        keras.layers.Dropout(0.4),
-        keras.layers.Dense(len(genres), activation="softmax"),
-    ])
+    model = build(recipe, train[key].shape[1:], len(genres))
+    batch = 32 if key == "mel" else 20
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(train["mfcc"], train["label"], validation_data=(val["mfcc"], val["label"]),
-              batch_size=20, epochs=epochs, shuffle=True, verbose=0, callbacks=[Timer()])
-    _, accuracy = model.evaluate(test["mfcc"], test["label"], verbose=0)
+    model.fit(train[key], train["label"], validation_data=(val[key], val["label"]),
+              batch_size=batch, epochs=epochs, shuffle=True, verbose=0, callbacks=[Timer()])
+    _, accuracy = model.evaluate(test[key], test["label"], verbose=0)
     print(f"test accuracy {accuracy:.4f} keras {keras.__version__}")
 
 

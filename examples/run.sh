@@ -1,10 +1,12 @@
 #!/bin/sh
-# Runs examples/bundle_forward.py on the bundle and test features `make demo` wrote, in a
+# Runs examples/bundle_forward.py on the bundles and test features `make demo` wrote, in a
 # virtual environment with numpy and safetensors only (made on first use in examples/.venv).
 set -eu
 cd "$(dirname "$0")/.."
-bundles="demo-out/zoo/lstm-norm-1.0.0.tar.gz demo-out/zoo/gru-mfcc-1.0.0.tar.gz"
-for bundle in $bundles; do
+# Each bundle with the test split of the features it was trained on.
+pairs="lstm-norm:features gru-mfcc:features cnn-mel:features-mel"
+for pair in $pairs; do
+  bundle="demo-out/zoo/${pair%%:*}-1.0.0.tar.gz"
   [ -f "$bundle" ] || { echo "examples/run.sh: $bundle: missing (run make demo first)" >&2; exit 1; }
 done
 venv=examples/.venv
@@ -13,7 +15,8 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet numpy safetensors
 fi
-for bundle in $bundles; do
+for pair in $pairs; do
+  bundle="demo-out/zoo/${pair%%:*}-1.0.0.tar.gz"
   echo "$bundle:"
-  "$venv/bin/python" examples/bundle_forward.py "$bundle" demo-out/features/test.npz
+  "$venv/bin/python" examples/bundle_forward.py "$bundle" "demo-out/${pair#*:}/test.npz"
 done

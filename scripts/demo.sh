@@ -1,7 +1,8 @@
 #!/bin/sh
 # The main job end to end on the built-in synthetic dataset: synth (with the faults real
-# downloads have) -> unpack -> validate -> prepare -> a short training run -> package -> inspect
-# -> predict. Everything goes to demo-out/.
+# downloads have) -> unpack -> validate -> prepare -> short training runs (lstm-norm, gru-mfcc,
+# and cnn-mel on log-mel features) -> cross-validation -> package -> the zoo's leaderboard ->
+# inspect -> predict. Everything goes to demo-out/.
 set -eu
 genrekit=${1:-.build/release/genrekit}
 out=demo-out
@@ -31,6 +32,10 @@ echo
 echo "== genrekit train: the same short run of gru-mfcc (lstm-norm with Keras's default GRU in the LSTM's place), for the zoo's leaderboard"
 "$genrekit" train "$out/features" --recipe gru-mfcc --out "$out/run-gru" --epochs 5 --quiet
 echo
+echo "== genrekit prepare --features mel, then train cnn-mel: log-mel spectrograms [130, 128] and a small CNN (2 epochs here; the recipe's run is up to 60)"
+"$genrekit" prepare "$out/data" --out "$out/features-mel" --features mel --quiet
+"$genrekit" train "$out/features-mel" --recipe cnn-mel --out "$out/run-cnn" --epochs 2 --quiet
+echo
 echo "== genrekit cv: 5-fold cross-validation by artist (prepare --folds 5, then every fold; 3 epochs each to keep it short)"
 "$genrekit" prepare "$out/data" --out "$out/folds" --folds 5 --quiet
 "$genrekit" cv "$out/folds" --recipe lstm-norm --out "$out/cv" --epochs 3 --quiet
@@ -38,6 +43,7 @@ echo
 echo "== genrekit package: a versioned bundle in a zoo (manifest, weights, history, evaluation, plots, model card)"
 "$genrekit" package "$out/run" --model-version 1.0.0 --zoo "$out/zoo"
 "$genrekit" package "$out/run-gru" --model-version 1.0.0 --zoo "$out/zoo"
+"$genrekit" package "$out/run-cnn" --model-version 1.0.0 --zoo "$out/zoo"
 echo
 echo "== genrekit zoo list: the leaderboard, best test track accuracy first"
 "$genrekit" zoo list "$out/zoo"
@@ -54,3 +60,4 @@ echo
 echo "From Python (numpy + safetensors, nothing from GenreKit), the same accuracy as the manifest's:"
 echo "  python3 examples/bundle_forward.py $out/zoo/lstm-norm-1.0.0.tar.gz $out/features/test.npz"
 echo "  python3 examples/bundle_forward.py $out/zoo/gru-mfcc-1.0.0.tar.gz $out/features/test.npz"
+echo "  python3 examples/bundle_forward.py $out/zoo/cnn-mel-1.0.0.tar.gz $out/features-mel/test.npz"

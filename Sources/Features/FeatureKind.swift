@@ -1,24 +1,15 @@
+import Basics
+
 /// What a segment becomes: `[frames, width]` values per segment, named as the `.npz` array that
 /// holds them.
-public enum FeatureKind: String, Sendable, CaseIterable, Codable {
+public enum FeatureKind: String, ClosedChoice {
     /// `librosa.feature.mfcc`: `nMFCC` coefficients per frame.
     case mfcc
     /// The log-mel spectrogram, `power_to_db(melspectrogram(y), ref=1.0, amin, top_db)`:
     /// `nMels` bands per frame, in dB.
     case mel
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let raw = try container.decode(String.self)
-        guard let kind = Self(rawValue: raw) else {
-            throw DecodingError.dataCorruptedError(
-                in: container,
-                debugDescription:
-                    "feature kind \(raw) is not supported (supported: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))"
-            )
-        }
-        self = kind
-    }
+    public static let noun = "feature kind"
 
     /// Values per frame under `parameters`.
     public func width(_ parameters: MFCCParameters) -> Int {
