@@ -40,8 +40,21 @@ public final class Predictor {
     let extractor: MFCCExtractor
     let pipeline: SegmentPipeline
 
-    /// Segments run through the network at once.
-    static let batchSize = 64
+    /// Segments run through the network at once: 64, fewer when one segment's widest
+    /// activation is large, so no activation of a batch passes `activationBudget` values
+    /// whatever the bundle's manifest asks for (a wide convolution would otherwise take
+    /// gigabytes at 64 segments).
+    let batchSize: Int
+    static let activationBudget = 1 << 24
+
+    /// The batch for `a`: its widest per-segment array is the input, a convolutional layer's
+    /// output, or a recurrent layer's gates over every step (bounded by the input's frames).
+    public static func batchSize(for a: BundleManifest.Architecture) -> Int {
+        let steps = a.input.first ?? 1
+        let gates = a.layers.map { ($0.units ?? 0) * ($0.gateOrder?.count ?? 0) * steps }
+        let widest = ([a.input] + a.layers.compactMap(\.outputShape)).map { $0.reduce(1, *) } + gates
+        return max(1, min(64, activationBudget / max(widest.max() ?? 1, 1)))
+    }
 
     /// - Throws: `BundleError` when the bundle's feature parameters do not give its frame count.
     public init(bundle: ModelBundle) throws(BundleError) {
@@ -55,6 +68,7 @@ public final class Predictor {
                 bundle.path, file: "manifest.json",
                 "features: \(f.samplesPerSegment) samples do not give \(f.framesPerSegment) frames")
         }
+        batchSize = Self.batchSize(for: bundle.manifest.architecture)
         extractor = MFCCExtractor(parameters: p)
         pipeline = SegmentPipeline(parameters: p, segmentLength: f.samplesPerSegment, kind: f.kind)
     }
@@ -76,7 +90,7 @@ public final class Predictor {
         let summary = try pipeline.run(path: path, extractor: extractor) { _, features in
             batch += features
             inBatch += 1
-            if inBatch == Self.batchSize { flush() }
+            if inBatch == batchSize { flush() }
         }
         if inBatch > 0 { flush() }
         guard summary.segments > 0 else {

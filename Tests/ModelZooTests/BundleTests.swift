@@ -272,6 +272,22 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         #expect(Packager.isSemanticVersion("1.0.0-rc.1") && !Packager.isSemanticVersion("01.0.0"))
     }
 
+    /// predict's batch shrinks with the widest array of one segment, so a wide network from a
+    /// bundle cannot take gigabytes: 64 segments for the recipes as they are, fewer for wider.
+    @Test func predictBatchesStayWithinTheActivationBudget() throws {
+        func batch(_ name: String, _ edit: (inout Recipe) -> Void = { _ in }, features: Int = 128) throws -> Int {
+            var recipe = try Recipe.load(name)
+            edit(&recipe)
+            return Predictor.batchSize(
+                for: try BundleManifest.architecture(recipe: recipe, frames: 130, features: features, genres: 10))
+        }
+        #expect(try batch("lstm-norm", features: 13) == 64)
+        #expect(try batch("cnn-mel") == 63, "conv0's 130 x 128 x 16 values: 2^24 / 266,240")
+        #expect(try batch("cnn-mel") { $0.layers[0].filters = 1000 } == 1, "16.6 M values a segment: one at a time")
+        // An LSTM of 4096 units keeps 130 steps of 4 x 4096 gates per segment.
+        #expect(try batch("lstm-norm", { $0.layers[0].units = .count(4096) }, features: 13) == 7)
+    }
+
     /// What a convolutional bundle adds to check: moving variances (inference divides by their
     /// square root) and a recipe asking for a network too large to allocate, refused before any
     /// weight is made.
