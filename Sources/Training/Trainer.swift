@@ -53,9 +53,11 @@ public struct Trainer {
     /// - Returns: the test evaluation, also written to `run/evaluation.json`.
     public func train(features: String, run: String, resume: Bool, force: Bool = false) throws -> Evaluation {
         let data = try TrainingData.load(features, fold: fold)
+        // Built first: a recipe whose layers do not fit the features is refused before the run
+        // folder is touched.
+        let session = try TrainingSession(recipe: recipe, data: consume data, threads: threads, engine: engine)
         try RunFolder.prepare(run, features: features, resume: resume, force: force)
         Interruption.shared.install()
-        let session = try TrainingSession(recipe: recipe, data: consume data, threads: threads, engine: engine)
         var info = RunInfo(data: session.data, threads: session.threads, engine: engine)
         if resume {
             try session.restore(from: run)
