@@ -39,8 +39,10 @@ import Testing
         let pipeline = SegmentPipeline(parameters: MFCCParameters(), segmentLength: 22050)
         let extractor = MFCCExtractor()
         let paths = try files(dir)
-        // The 16-bit files at the feature rate are the ones measured in the same pass.
-        #expect(try paths.prefix(5).allSatisfy { StreamProbe.canMeasure(try SoundFile(path: $0)) })
+        // The 16-bit PCM files are the ones measured in the same pass; FLAC is probed in a pass
+        // of its own (a damaged FLAC stream decodes differently by read size).
+        let measured = try paths.prefix(5).map { StreamProbe.canMeasure(try SoundFile(path: $0)) }
+        #expect(measured == [true, true, false, true, true])
         for path in paths {
             var once: [Float] = []
             let (summary, probe) = pipeline.runProbing(path: path, extractor: extractor, maxSegments: 3) {
