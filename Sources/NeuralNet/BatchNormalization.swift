@@ -59,11 +59,11 @@ public final class BatchNormalization: Layer {
             sum.withUnsafeMutableBufferPointer { sum in
                 for r in 0..<rows { for j in 0..<c { sum[j] += Double(x[r * c + j]) } }
             }
-            let mean = sum
+            let mean = sum.map { $0 / Double(rows) }
             squares.withUnsafeMutableBufferPointer { squares in
                 for r in 0..<rows {
                     for j in 0..<c {
-                        let d = Double(x[r * c + j]) - mean[j] / Double(rows)
+                        let d = Double(x[r * c + j]) - mean[j]
                         squares[j] += d * d
                     }
                 }
