@@ -48,7 +48,8 @@ bench: build bench-deps
 bench-hostile: build bench-deps
 	benchmarks/hostile.sh .build/release/genrekit
 
-# The 150-epoch accuracy comparison with Keras (about 20 min per seed; SEEDS="1 2 3" for more).
+# The full-recipe accuracy comparison with Keras (lstm-seed: about 20 min per seed; SEEDS="1 2 3"
+# for more, RECIPES="lstm-seed gru-mfcc cnn-mel crnn-mel" for the zoo).
 bench-accuracy: build bench-deps
 	benchmarks/accuracy.sh .build/release/genrekit
 

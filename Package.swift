@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries, one module map each (Sources/C*/module.modulemap).
@@ -60,6 +61,10 @@ let package = Package(
         .target(
             name: "ModelZoo",
             dependencies: ["Basics", "Formats", "Training", "NeuralNet", "Archive", "Audio", "Features"]),
+        // ONNX's messages, generated once from onnx.proto by scripts/onnx/generate.sh and committed.
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Bundles in other tools' formats: ONNX.
+        .target(name: "Export", dependencies: ["Basics", "ModelZoo", "ONNXProto"]),
         .target(name: "Synth", dependencies: ["Basics", "Archive", "Audio", "Dataset", "Zlib"]),
         .target(
             name: "Prepare",
@@ -71,7 +76,7 @@ let package = Package(
             name: "genrekit",
             dependencies: [
                 "Basics", "Archive", "Dataset", "Features", "Formats", "NeuralNet", "Synth", "Prepare", "Training",
-                "ModelZoo",
+                "ModelZoo", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,7 +85,9 @@ let package = Package(
         // test tones, hostile files byte by byte and small training runs.
         .target(
             name: "TestSupport",
-            dependencies: ["Basics", "Archive", "Audio", "Dataset", "Features", "Prepare", "Training", "Zlib"],
+            dependencies: [
+                "Basics", "Archive", "Audio", "Dataset", "Features", "Prepare", "Training", "ModelZoo", "Zlib",
+            ],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "CBindingsTests",
@@ -108,6 +115,12 @@ let package = Package(
             name: "TrainingTests",
             dependencies: ["Basics", "Training", "Formats", "NeuralNet", "Prepare", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Basics", "genrekit", "Archive", "Audio", "TestSupport"]),
+        .testTarget(
+            name: "ExportTests",
+            dependencies: [
+                "Basics", "Export", "ModelZoo", "ONNXProto", "Training", "TestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Archive", "Audio", "TestSupport"]),
     ]
 )

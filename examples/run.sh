@@ -1,22 +1,37 @@
 #!/bin/sh
-# Runs examples/bundle_forward.py on the bundles and test features `make demo` wrote, in a
-# virtual environment with numpy and safetensors only (made on first use in examples/.venv).
+# `make example`: the bundles `make demo` wrote, used from Python as a user would, in a virtual
+# environment (examples/.venv, made on first use) with numpy, safetensors and onnxruntime only:
+#   1. examples/bundle_forward.py rebuilds each bundle's forward pass in NumPy from its manifest
+#      and weights and must reach the manifest's test accuracy;
+#   2. each bundle is exported to ONNX (genrekit export) and run in ONNX Runtime on the same
+#      test.npz (examples/onnx_check.py): every probability within 1e-5 of genrekit's own
+#      (genrekit predict --features --json) and the manifest's test accuracy.
 set -eu
 cd "$(dirname "$0")/.."
-# Each bundle with the test split of the features it was trained on.
+genrekit=${GENREKIT:-.build/release/genrekit}
+# Each bundle with the features it was trained on.
 pairs="lstm-norm:features gru-mfcc:features cnn-mel:features-mel"
 for pair in $pairs; do
   bundle="demo-out/zoo/${pair%%:*}-1.0.0.tar.gz"
   [ -f "$bundle" ] || { echo "examples/run.sh: $bundle: missing (run make demo first)" >&2; exit 1; }
 done
 venv=examples/.venv
-if [ ! -x "$venv/bin/python" ]; then
-  echo "making $venv (numpy, safetensors from PyPI)..."
+if ! "$venv/bin/python" -c "import numpy, safetensors, onnxruntime" 2>/dev/null; then
+  echo "making $venv (numpy, safetensors, onnxruntime from PyPI)..."
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet numpy safetensors
+  "$venv/bin/pip" install --quiet numpy safetensors onnxruntime
 fi
+out=demo-out/example
+mkdir -p "$out"
 for pair in $pairs; do
-  bundle="demo-out/zoo/${pair%%:*}-1.0.0.tar.gz"
+  name=${pair%%:*}
+  bundle="demo-out/zoo/$name-1.0.0.tar.gz"
+  features="demo-out/${pair#*:}"
   echo "$bundle:"
-  "$venv/bin/python" examples/bundle_forward.py "$bundle" "demo-out/${pair#*:}/test.npz"
+  "$venv/bin/python" examples/bundle_forward.py "$bundle" "$features/test.npz"
+  "$genrekit" export "$bundle" --format onnx --out "$out/$name.onnx"
+  "$genrekit" predict "$bundle" --features "$features" --json > "$out/$name.genrekit.json"
+  "$genrekit" inspect "$bundle" --json > "$out/$name.manifest.json"
+  "$venv/bin/python" examples/onnx_check.py "$out/$name.onnx" "$features/test.npz" "$out/$name.genrekit.json" \
+    "$out/$name.manifest.json"
 done

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-SYSTEM = {"Foundation", "Testing", "Glibc", "Dispatch", "XCTest", "PackageDescription", "Synchronization"}
+SYSTEM = {"Foundation", "Testing", "Glibc", "Dispatch", "XCTest", "PackageDescription", "Synchronization", "FoundationEssentials"}
 PRODUCTS = {"ArgumentParser": "ArgumentParser", "Crypto": "Crypto"}
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")

@@ -57,7 +57,11 @@ echo "== genrekit predict: two new synthetic tracks (another seed, never seen in
 "$genrekit" predict "$out/zoo/lstm-norm-1.0.0.tar.gz" "$out/new/genres/metal/metal.00000.wav" \
   "$out/new/genres/classical/classical.00000.wav" --top 3
 echo
+echo "== genrekit export: the cnn-mel bundle as an ONNX model (features in, genre probabilities out)"
+"$genrekit" export "$out/zoo/cnn-mel-1.0.0.tar.gz" --format onnx --out "$out/cnn-mel.onnx"
+echo
 echo "From Python (numpy + safetensors, nothing from GenreKit), the same accuracy as the manifest's:"
 echo "  python3 examples/bundle_forward.py $out/zoo/lstm-norm-1.0.0.tar.gz $out/features/test.npz"
 echo "  python3 examples/bundle_forward.py $out/zoo/gru-mfcc-1.0.0.tar.gz $out/features/test.npz"
 echo "  python3 examples/bundle_forward.py $out/zoo/cnn-mel-1.0.0.tar.gz $out/features-mel/test.npz"
+echo "and in ONNX Runtime, checked against genrekit's own probabilities: make example"

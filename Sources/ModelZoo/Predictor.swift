@@ -25,6 +25,9 @@ public struct FilePrediction: Codable, Sendable, Equatable {
     public var segments: Int
     /// Every genre, most probable first (ties in genre order).
     public var ranking: [GenreProbability]
+    /// Each segment's probabilities, one per genre in the bundle's genre order (`genres`).
+    public var segmentProbabilities: [[Float]]
+    public var genres: [String]
 }
 
 /// Classifies audio with a verified bundle through the same segment pipeline `prepare` uses
@@ -79,11 +82,15 @@ public final class Predictor {
     public func predict(path: String) throws -> FilePrediction {
         let genres = bundle.manifest.genres.count
         var sums = [Double](repeating: 0, count: genres)
+        var perSegment: [[Float]] = []
         var batch: [Float] = []
         var inBatch = 0
         func flush() {
             let probabilities = segmentProbabilities(batch, count: inBatch)
-            for s in 0..<inBatch { for g in 0..<genres { sums[g] += Double(probabilities[s * genres + g]) } }
+            for s in 0..<inBatch {
+                for g in 0..<genres { sums[g] += Double(probabilities[s * genres + g]) }
+                perSegment.append(Array(probabilities[(s * genres)..<((s + 1) * genres)]))
+            }
             batch.removeAll(keepingCapacity: true)
             inBatch = 0
         }
@@ -104,7 +111,8 @@ public final class Predictor {
         return FilePrediction(
             file: path, sampleRate: summary.sampleRate, channels: summary.channels, seconds: summary.seconds,
             conversions: summary.conversions, segments: summary.segments,
-            ranking: rank(sums.map { $0 / Double(summary.segments) }))
+            ranking: rank(sums.map { $0 / Double(summary.segments) }), segmentProbabilities: perSegment,
+            genres: bundle.manifest.genres)
     }
 
     /// Softmax probabilities of segments' features.

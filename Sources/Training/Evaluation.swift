@@ -1,4 +1,5 @@
 import Formats
+import NeuralNet
 
 /// `RUN/evaluation.json`: how the trained model does on the test split (and validation).
 public struct Evaluation: Codable, Sendable, Equatable {
@@ -72,5 +73,17 @@ public struct Evaluation: Codable, Sendable, Equatable {
             segments: split.count, tracks: sums.count, loss: p.loss, segmentAccuracy: p.accuracy,
             trackAccuracy: sums.isEmpty ? 0 : Double(tracksRight) / Double(sums.count), perGenre: perGenre,
             confusion: confusion)
+    }
+}
+
+extension Evaluation {
+    /// A trained model's probabilities on a split whose inputs are already normalised, and the
+    /// scores `evaluation.json` records for a split, computed as training computes them.
+    /// - Returns: probabilities `[segments, genres]` and the split's scores.
+    public static func score(_ model: Sequential, on split: SplitData, frames: Int, features: Int, genres: [String])
+        -> (probabilities: [Float], scores: SplitScores)
+    {
+        let p = Trainer.predict(model, split, frames: frames, features: features)
+        return (p.probabilities, scores(p, split, genres))
     }
 }

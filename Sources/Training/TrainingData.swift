@@ -28,9 +28,13 @@ public struct TrainingData: Sendable {
 
     public var genres: [String] { description.genres }
 
-    /// - Parameter fold: the test fold; required for a folds folder, refused for another.
+    /// - Parameters:
+    ///   - fold: the test fold; required for a folds folder, refused for another.
+    ///   - only: the partitions to load (all by default); the others are not read.
     /// - Throws: `TrainingError.unusableFeatures` naming the file and the reason.
-    public static func load(_ folder: String, fold: Int? = nil) throws -> TrainingData {
+    public static func load(_ folder: String, fold: Int? = nil, only: Set<Partition> = Set(Partition.allCases)) throws
+        -> TrainingData
+    {
         func refuse(_ file: String, _ why: String) -> TrainingError {
             .unusableFeatures(path: folder + "/" + file, reason: why)
         }
@@ -45,14 +49,16 @@ public struct TrainingData: Sendable {
                     "dataset.json", "holds \(k) folds: give --fold 0 to \(k - 1), or train them all with genrekit cv")
             }
             guard (0..<k).contains(fold) else { throw refuse("dataset.json", "holds folds 0 to \(k - 1), not \(fold)") }
-            splits = try loadFold(fold, of: k, folder: folder, description: description, refuse: refuse)
+            splits = try loadFold(fold, of: k, folder: folder, description: description, refuse: refuse).filter {
+                only.contains($0.key)
+            }
         } else {
             if let fold {
                 throw refuse(
                     "dataset.json", "holds train, val and test, not folds: drop --fold \(fold), or prepare with --folds"
                 )
             }
-            for part in Partition.allCases {
+            for part in Partition.allCases where only.contains(part) {
                 splits[part] = try loadArrays(
                     "\(part.rawValue).npz", folder: folder, description: description, refuse: refuse
                 ).split

@@ -16,7 +16,8 @@ struct GenreKit: ParsableCommand {
             """,
         subcommands: [
             SynthCommand.self, UnpackCommand.self, ValidateCommand.self, PrepareCommand.self, TrainCommand.self,
-            CVCommand.self, PackageCommand.self, InspectCommand.self, PredictCommand.self, ZooCommand.self,
+            CVCommand.self, PackageCommand.self, InspectCommand.self, PredictCommand.self, ExportCommand.self,
+            ZooCommand.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Basics
+import Formats
 import Foundation
 import ModelZoo
 
@@ -19,14 +20,29 @@ struct PredictCommand: ParsableCommand {
             classified). A bundle that fails verification: exit status 1. Memory stays under a few \
             hundred MB whatever the files' length: they are decoded and classified a block at a time.
 
-            Example: genrekit predict zoo/lstm-norm-1.0.0.tar.gz song.wav other.flac --top 3
+            With --json, each file's entry also holds every segment's probabilities, in the order \
+            of its genres.
+
+            --features FOLDER classifies the segments of a features folder genrekit prepare wrote \
+            (its test split, or --split) instead of audio files, and prints the segment and track \
+            accuracy against the folder's labels; with --json, every segment's track, label and \
+            probabilities. The folder must have been prepared with the bundle's feature settings.
+
+            Examples: genrekit predict zoo/lstm-norm-1.0.0.tar.gz song.wav other.flac --top 3
+                      genrekit predict zoo/lstm-norm-1.0.0.tar.gz --features features --json > test.json
             """)
 
     @Argument(help: "A bundle (.tar.gz) genrekit package wrote.")
     var bundle: String
 
     @Argument(help: "Audio files to classify.")
-    var audio: [String]
+    var audio: [String] = []
+
+    @Option(help: "A features folder genrekit prepare wrote: classify its segments instead of audio files.")
+    var features: String?
+
+    @Option(help: "With --features: the split to classify (train, val or test).")
+    var split: Partition = .test
 
     @Option(help: "Print only the K most probable genres per file (default: all).")
     var top: Int?
@@ -35,12 +51,29 @@ struct PredictCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if audio.isEmpty { throw ValidationError("give at least one audio file") }
+        if features != nil, !audio.isEmpty {
+            throw ValidationError("give audio files or --features, not both")
+        }
+        if audio.isEmpty, features == nil {
+            throw ValidationError("give at least one audio file (or --features FOLDER for prepared segments)")
+        }
         if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
     }
 
     func run() throws {
         let predictor = try perform("predict") { try Predictor(bundle: try ModelBundle.open(bundle)) }
+        if let features {
+            let scored = try perform("predict") { try predictor.score(features: features, split: split) }
+            if json {
+                print(String(decoding: try JSONEncoder.sorted.encode(scored), as: UTF8.self))
+            } else {
+                let s = scored.scores
+                print(
+                    "\(features) (\(split.rawValue)): \(s.segments) segments of \(s.tracks) tracks: segment accuracy "
+                        + String(format: "%.4f, track accuracy %.4f", s.segmentAccuracy, s.trackAccuracy))
+            }
+            return
+        }
         var failed = 0
         var results: [PredictionResult] = []
         for file in audio {
@@ -106,3 +139,5 @@ struct PredictionResult: Encodable {
         self.error = error
     }
 }
+
+extension Partition: ExpressibleByArgument {}

@@ -11,59 +11,6 @@ import TestSupport
 import Testing
 import Training
 
-/// One small trained run, shared by the bundle tests (training is the slow part).
-struct TrainedRun: @unchecked Sendable {
-    let directory: TemporaryDirectory
-    let data: String
-    let features: String
-    let run: String
-    let evaluation: Evaluation
-
-    static let shared = TrainedRun(base: "lstm-norm")
-    static let gru = TrainedRun(base: "gru-mfcc")
-    static let mel = TrainedRun(base: "lstm-norm", kind: .mel)
-    static let cnn = TrainedRun(base: "cnn-mel", kind: .mel)
-    static let crnn = TrainedRun(base: "crnn-mel", kind: .mel)
-
-    /// The runs the bundle tests share, by name: a small `lstm-norm` or `gru-mfcc` on MFCCs,
-    /// `lstm-norm-mel` (the small `lstm-norm` on log-mel features), or a small `cnn-mel` or
-    /// `crnn-mel` on log-mel features.
-    static func of(_ name: String) -> TrainedRun {
-        switch name {
-        case "gru-mfcc": gru
-        case "lstm-norm-mel": mel
-        case "cnn-mel": cnn
-        case "crnn-mel": crnn
-        default: shared
-        }
-    }
-    static let all = ["lstm-norm", "gru-mfcc", "lstm-norm-mel", "cnn-mel", "crnn-mel"]
-
-    private init(base: String, kind: FeatureKind = .mfcc) {
-        let dir = TemporaryDirectory("genrekit-bundle")
-        let features = try! toneFeatures(dir, kind: kind)
-        let evaluation = try! Trainer(recipe: try! smallRecipe(epochs: 6, base: base)).train(
-            features: features, run: dir.file("run"), resume: false)
-        self.init(
-            directory: dir, data: dir.file("data"), features: features, run: dir.file("run"), evaluation: evaluation)
-    }
-
-    private init(directory: TemporaryDirectory, data: String, features: String, run: String, evaluation: Evaluation) {
-        self.directory = directory
-        self.data = data
-        self.features = features
-        self.run = run
-        self.evaluation = evaluation
-    }
-
-    /// Packages the run into `zoo` with a fixed creation time.
-    func package(into zoo: String, version: String = "1.0.0", epoch: String = "1700000000") throws -> String {
-        var packager = Packager(run: run, version: version)
-        packager.environment = ["SOURCE_DATE_EPOCH": epoch]
-        return try packager.package(into: zoo).path
-    }
-}
-
 func members(of bundle: String) throws -> [(String, [UInt8])] { try BundleFiles.members(of: bundle) }
 
 func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
