@@ -27,6 +27,7 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         systemLibrary("CSamplerate", pkgConfig: "samplerate", apt: "libsamplerate0-dev"),
+        systemLibrary("CHDF5", pkgConfig: "hdf5-serial", apt: "libhdf5-dev"),
         // oneDNN ships no pkg-config file; its headers and library are on the default paths.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         // glibc calls the Glibc module leaves out (renameat2).
@@ -61,10 +62,12 @@ let package = Package(
         .target(
             name: "ModelZoo",
             dependencies: ["Basics", "Formats", "Training", "NeuralNet", "Archive", "Audio", "Features"]),
+        // HDF5 files of float32 datasets (the Keras weights file), written and read back.
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
         // ONNX's messages, generated once from onnx.proto by scripts/onnx/generate.sh and committed.
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        // Bundles in other tools' formats: ONNX.
-        .target(name: "Export", dependencies: ["Basics", "ModelZoo", "ONNXProto"]),
+        // Bundles in other tools' formats: ONNX and Keras.
+        .target(name: "Export", dependencies: ["Basics", "Archive", "HDF5", "ModelZoo", "ONNXProto"]),
         .target(name: "Synth", dependencies: ["Basics", "Archive", "Audio", "Dataset", "Zlib"]),
         .target(
             name: "Prepare",
@@ -118,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "ExportTests",
             dependencies: [
-                "Basics", "Export", "ModelZoo", "ONNXProto", "Training", "TestSupport",
+                "Archive", "Basics", "Export", "HDF5", "ModelZoo", "ONNXProto", "Training", "TestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Archive", "Audio", "TestSupport"]),

@@ -1,11 +1,13 @@
 #!/bin/sh
 # `make example`: the bundles `make demo` wrote, used from Python as a user would, in a virtual
-# environment (examples/.venv, made on first use) with numpy, safetensors and onnxruntime only:
+# environment (examples/.venv, made on first use: numpy, safetensors, onnxruntime, and keras with
+# tensorflow-cpu):
 #   1. examples/bundle_forward.py rebuilds each bundle's forward pass in NumPy from its manifest
-#      and weights and must reach the manifest's test accuracy;
-#   2. each bundle is exported to ONNX (genrekit export) and run in ONNX Runtime on the same
-#      test.npz (examples/onnx_check.py): every probability within 1e-5 of genrekit's own
-#      (genrekit predict --features --json) and the manifest's test accuracy.
+#      and weights (numpy and safetensors only) and must reach the manifest's test accuracy;
+#   2. each bundle is exported to ONNX and to Keras (genrekit export), run in ONNX Runtime and
+#      in Keras (keras.models.load_model) on the same test.npz (examples/export_check.py):
+#      every probability within 1e-5 of genrekit's own (genrekit predict --features --json), and
+#      the manifest's test accuracy.
 set -eu
 cd "$(dirname "$0")/.."
 genrekit=${GENREKIT:-.build/release/genrekit}
@@ -16,10 +18,10 @@ for pair in $pairs; do
   [ -f "$bundle" ] || { echo "examples/run.sh: $bundle: missing (run make demo first)" >&2; exit 1; }
 done
 venv=examples/.venv
-if ! "$venv/bin/python" -c "import numpy, safetensors, onnxruntime" 2>/dev/null; then
-  echo "making $venv (numpy, safetensors, onnxruntime from PyPI)..."
+if ! "$venv/bin/python" -c "import numpy, safetensors, onnxruntime, keras, tensorflow" 2>/dev/null; then
+  echo "making $venv (numpy, safetensors, onnxruntime, keras, tensorflow-cpu from PyPI)..."
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet numpy safetensors onnxruntime
+  "$venv/bin/pip" install --quiet numpy safetensors onnxruntime keras tensorflow-cpu
 fi
 out=demo-out/example
 mkdir -p "$out"
@@ -29,9 +31,11 @@ for pair in $pairs; do
   features="demo-out/${pair#*:}"
   echo "$bundle:"
   "$venv/bin/python" examples/bundle_forward.py "$bundle" "$features/test.npz"
-  "$genrekit" export "$bundle" --format onnx --out "$out/$name.onnx"
   "$genrekit" predict "$bundle" --features "$features" --json > "$out/$name.genrekit.json"
   "$genrekit" inspect "$bundle" --json > "$out/$name.manifest.json"
-  "$venv/bin/python" examples/onnx_check.py "$out/$name.onnx" "$features/test.npz" "$out/$name.genrekit.json" \
-    "$out/$name.manifest.json"
+  for format in onnx keras; do
+    "$genrekit" export "$bundle" --format "$format" --out "$out/$name.$format"
+    "$venv/bin/python" examples/export_check.py "$out/$name.$format" "$features/test.npz" \
+      "$out/$name.genrekit.json" "$out/$name.manifest.json"
+  done
 done

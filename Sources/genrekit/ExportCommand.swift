@@ -6,7 +6,7 @@ import ModelZoo
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a model bundle in another tool's format (ONNX), for ONNX Runtime and other runtimes.",
+        abstract: "Write a model bundle as an ONNX model or a Keras (.keras) file, for use outside GenreKit.",
         discussion: """
             The bundle is verified first, as genrekit inspect does: a tampered or unverifiable bundle \
             is refused and nothing is written.
@@ -19,9 +19,13 @@ struct ExportCommand: ParsableCommand {
             bundle's name, version and manifest checksum are in the model's metadata properties. \
             The same bundle gives the same bytes.
 
-            Example: genrekit export zoo/cnn-mel-1.0.0.tar.gz --format onnx --out cnn-mel.onnx
-                     python3 -c "import onnxruntime as ort; s = ort.InferenceSession('cnn-mel.onnx'); \
-            print(s.get_modelmeta().custom_metadata_map['genres'])"
+            keras: a Keras 3 .keras file (config.json, metadata.json, model.weights.h5) that \
+            keras.models.load_model opens: a Sequential of Keras's own layers (Normalization, LSTM, \
+            GRU, Conv2D, BatchNormalization, ...) with the bundle's weights, taking the same \
+            features and giving the same probabilities.
+
+            Examples: genrekit export zoo/cnn-mel-1.0.0.tar.gz --format onnx --out cnn-mel.onnx
+                      genrekit export zoo/cnn-mel-1.0.0.tar.gz --format keras --out cnn-mel.keras
             """)
 
     @Argument(help: "A bundle (.tar.gz) genrekit package wrote.")
@@ -33,6 +37,13 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The file to write (replaced if it exists).")
     var out: String
 
+    func validate() throws {
+        if format == .keras, !out.hasSuffix(".keras") {
+            throw ValidationError(
+                "--out must end in .keras for --format keras (keras.models.load_model goes by the name)")
+        }
+    }
+
     func run() throws {
         let bytes = try perform("export") {
             try InputPath.refuseOverlap(output: out, inputs: [bundle])
@@ -40,6 +51,7 @@ struct ExportCommand: ParsableCommand {
             do {
                 switch format {
                 case .onnx: return try ONNXExport.write(b, to: out)
+                case .keras: return try KerasExport.write(b, to: out)
                 }
             } catch let error as ExportError {
                 throw BundleError(bundle, "cannot export to \(format.rawValue): \(error)")

@@ -17,6 +17,10 @@ import Testing
         #expect(Fixtures.tree(dir.path) == ["tiny.onnx"], "no temporary file is left beside it")
         let again = try Run("export", tiny.bundle, "--out", "again.onnx", in: dir.path)
         #expect(again.status == 0 && FileManager.default.contents(atPath: dir.file("again.onnx")) == bytes)
+        let keras = try Run("export", tiny.bundle, "--format", "keras", "--out", "tiny.keras", in: dir.path)
+        #expect(keras.status == 0 && keras.stdout.hasPrefix("tiny.keras: keras, "), "\(keras.stderr)")
+        let zip = try BundleFiles.members(of: dir.file("tiny.keras")).map(\.0)
+        #expect(zip == ["metadata.json", "config.json", "model.weights.h5"])
     }
 
     @Test func refusesTamperedAndUnverifiableBundles() throws {
@@ -48,6 +52,9 @@ import Testing
         #expect(FileManager.default.contents(atPath: dir.file("b.tar.gz")) == before)
         let format = try Run("export", "b.tar.gz", "--format", "tflite", "--out", "m", in: dir.path)
         #expect(format.status == 64 && format.stderr.contains("onnx"), "\(format.status) \(format.stderr)")
+        let name = try Run("export", "b.tar.gz", "--format", "keras", "--out", "m.zip", in: dir.path)
+        #expect(name.status == 64 && name.stderr.contains(".keras"), "\(name.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("m.zip")))
         let noOut = try Run("export", "b.tar.gz", in: dir.path)
         #expect(noOut.status == 64 && noOut.stderr.contains("--out"), "\(noOut.stderr)")
         let help = try Run("export", "--help", in: dir.path)
