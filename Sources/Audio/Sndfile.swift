@@ -53,12 +53,14 @@ public enum Sndfile {
     ///     AIFF, FLAC, Ogg Vorbis.
     ///   - encoding: how samples are stored (16-bit PCM, as GTZAN, unless testing other formats).
     /// - Returns: the file's bytes.
+    ///   - software: the file's "software" tag (WAV's INFO `ISFT`), when given.
     public static func encode(
         samples: [Int16], sampleRate: Int, channels: Int = 1, container: Container = .wav,
-        encoding: Encoding = .pcm16
+        encoding: Encoding = .pcm16, software: String? = nil
     ) throws(AudioError) -> [UInt8] {
         try encode(
-            count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding
+            count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding,
+            software: software
         ) {
             handle, frames in samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, frames) }
         }
@@ -78,7 +80,7 @@ public enum Sndfile {
     }
 
     private static func encode(
-        count: Int, sampleRate: Int, channels: Int, container: Container, encoding: Encoding,
+        count: Int, sampleRate: Int, channels: Int, container: Container, encoding: Encoding, software: String? = nil,
         write: (OpaquePointer, sf_count_t) -> sf_count_t
     ) throws(AudioError) -> [UInt8] {
         let file = VirtualFile(bytes: [])
@@ -94,6 +96,7 @@ public enum Sndfile {
         }
         // Float data is written as it is, not clipped to full scale.
         sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_FALSE))
+        if let software { sf_set_string(handle, Int32(SF_STR_SOFTWARE), software) }
         let frames = count / max(channels, 1)
         let written = write(handle, sf_count_t(frames))
         sf_close(handle)
@@ -184,6 +187,7 @@ public final class SoundFile {
         encoding = Self.encodingName(subtype)
         sampleKind = Self.kind(subtype)
         bytesPerSample = Self.bytesPerSample(subtype)
+        software = sf_get_string(handle, Int32(SF_STR_SOFTWARE)).map { String(String(cString: $0).prefix(200)) }
         // Integer formats scale by 1 / 0x8000 for 16-bit (librosa's int16 / 32768).
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
         sf_command(handle, Int32(SFC_SET_NORM_DOUBLE), nil, Int32(SF_TRUE))
@@ -197,6 +201,10 @@ public final class SoundFile {
 
     /// Bytes per stored sample, for the formats whose data size says how many frames there are.
     let bytesPerSample: Int?
+
+    /// The file's "software" tag (WAV's INFO `ISFT`, and the like), at most 200 characters:
+    /// `genrekit synth ...` marks the synthetic GTZAN.
+    public let software: String?
 
     /// Reads up to `frames` frames (interleaved) into `buffer`, which holds at least
     /// `frames * channels` values; returns the frames read, 0 at the end.

@@ -28,6 +28,8 @@ public struct SegmentPipeline: Sendable {
         public var conversions: [String]
         /// Full segments handed out.
         public var segments: Int
+        /// The file's "software" tag, if it has one (`genrekit synth` marks synthetic tracks).
+        public var software: String? = nil
     }
 
     /// Decodes `path` and hands each full segment's features (`[frames, kind.width]`) to `body`, in
@@ -102,6 +104,6 @@ public struct SegmentPipeline: Sendable {
         }
         return Summary(
             sampleRate: stream.file.sampleRate, channels: stream.file.channels, seconds: stream.seconds,
-            conversions: stream.conversions, segments: count)
+            conversions: stream.conversions, segments: count, software: stream.file.software)
     }
 }

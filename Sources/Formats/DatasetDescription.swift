@@ -12,11 +12,15 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         public var fingerprint: String
         /// `validation.json` when the folder had one, else `validated now`.
         public var validation: String
+        /// How many of the tracks used are synthetic (`genrekit synth` output; 0 for real
+        /// audio); absent in files made before GenreKit 0.4.
+        public var syntheticTracks: Int?
 
-        public init(path: String, fingerprint: String, validation: String) {
+        public init(path: String, fingerprint: String, validation: String, syntheticTracks: Int? = nil) {
             self.path = path
             self.fingerprint = fingerprint
             self.validation = validation
+            self.syntheticTracks = syntheticTracks
         }
     }
     public struct FeatureParameters: Codable, Sendable, Equatable {
@@ -163,6 +167,8 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
 
     public var formatVersion = 1
     public var generator: String
+    /// The dataset's name in its manifest (`GTZAN`); absent in files made before GenreKit 0.4.
+    public var dataset: String?
     public var source: Source
     public var features: FeatureParameters
     /// Position = label.

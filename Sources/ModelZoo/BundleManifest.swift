@@ -110,6 +110,9 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     /// ISO 8601, UTC: `SOURCE_DATE_EPOCH` when set, else when the run wrote its weights.
     public var created: String
     public var generator: String
+    /// The model's license, an SPDX identifier or Hugging Face's `other` / `unknown`
+    /// (`package --license`); absent in bundles made before GenreKit 0.4.
+    public var license: String? = nil
     /// Position = output index.
     public var genres: [String]
     public var features: DatasetDescription.FeatureParameters
@@ -197,6 +200,9 @@ extension BundleManifest {
         guard Set(genres).count == genres.count, genres.allSatisfy({ !$0.isEmpty && $0.count <= 100 }) else {
             throw BundleManifestError("genres must be distinct, non-empty names")
         }
+        if let license, !BundleManifest.isValidLicense(license) {
+            throw BundleManifestError("license must be 1 to 64 letters, digits, '.', '+' or '-', not '\(license)'")
+        }
         try recipe.check()
         guard files.count <= 64 else { throw BundleManifestError("files lists \(files.count) files") }
     }
@@ -206,4 +212,16 @@ extension BundleManifest {
 public struct BundleManifestError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension BundleManifest {
+    /// What `package --license` takes when not given: GTZAN's audio came with no license, so
+    /// the weights' terms are for whoever publishes them to decide.
+    public static let defaultLicense = "unknown"
+
+    /// An SPDX identifier (`CC-BY-4.0`, `MIT`) or `other` / `unknown`: safe in the model card's
+    /// YAML and a file name.
+    public static func isValidLicense(_ s: String) -> Bool {
+        s.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9.+-]{0,63}/) != nil
+    }
 }

@@ -7,12 +7,15 @@ import Training
 public enum ModelCard {
     /// The bundle's `README.md`.
     public static func markdown(_ m: BundleManifest) -> String {
-        var s = "# \(m.name) \(m.version)\n\n"
-        s += "A music-genre classifier made by \(m.generator) on \(m.created) (manifest schema \(m.schemaVersion)).\n\n"
+        var s = frontMatter(m) + "# \(m.name) \(m.version)\n\n"
+        s +=
+            "A music-genre classifier (\(m.recipe.name) on \(m.features.kind == .mel ? "log-mel spectrograms" : "MFCCs")) "
+        s += "made by \(m.generator) on \(m.created) (manifest schema \(m.schemaVersion)); license "
+        s += "\(m.license ?? BundleManifest.defaultLicense).\n\n"
+        s += intendedUse(m)
         s += "## Use\n\n```sh\ngenrekit inspect \(m.name)-\(m.version).tar.gz\n"
         s += "genrekit predict \(m.name)-\(m.version).tar.gz song.wav\n```\n\n"
-        s += "From Python, `json` and `safetensors.numpy.load_file` are enough: see GenreKit's "
-        s += "`examples/bundle_forward.py`.\n\n"
+        s += loading(m) + limitations(m)
         for (heading, lines) in sections(m) {
             s += "## \(heading)\n\n" + lines.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
         }
@@ -21,14 +24,15 @@ public enum ModelCard {
         for g in m.metrics.test.perGenre {
             s += "| \(g.genre) | \(p(g.precision)) | \(p(g.recall)) | \(p(g.f1)) | \(g.support) |\n"
         }
-        s += "\n`curves.svg` shows accuracy and loss per epoch; `confusion.svg` the test confusion matrix.\n"
-        return s
+        s += "\n`curves.svg` shows accuracy and loss per epoch; `confusion.svg` the test confusion matrix.\n\n"
+        return s + citations(m)
     }
 
     /// What `genrekit inspect` prints.
     public static func text(_ m: BundleManifest, bundle: String) -> String {
         var s =
             "\(m.name) \(m.version)  (\(bundle): the manifest's \(m.files.count) files verified, SHA-256 and size)\n"
+            + "license: \(m.license ?? "not stated (made before GenreKit 0.4)")\n"
         for (heading, lines) in sections(m) {
             s += "\n\(heading.lowercased()):\n" + lines.map { "  \($0)" }.joined(separator: "\n") + "\n"
         }
@@ -86,6 +90,9 @@ public enum ModelCard {
             )
         }
         var data = [
+            "dataset: \(m.data.dataset ?? "not recorded")"
+                + (m.data.synthetic
+                    ? " (synthetic: \(m.data.syntheticTracks ?? 0) tracks from genrekit synth, not music)" : ""),
             "features: \(m.data.fingerprint)",
             "audio: \(m.data.sourceFingerprint)",
             "split: \(m.data.splitSummary)",

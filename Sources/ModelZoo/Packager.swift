@@ -17,6 +17,8 @@ public struct Packager {
     public var version: String
     /// Default: the recipe's name.
     public var name: String?
+    /// The license the manifest and model card state.
+    public var license = BundleManifest.defaultLicense
     /// Where `SOURCE_DATE_EPOCH` is read from.
     public var environment = ProcessInfo.processInfo.environment
 
@@ -143,7 +145,7 @@ public struct Packager {
                 recipe: f.recipe, frames: f.info.features.framesPerSegment, features: f.info.features.width,
                 genres: f.info.genres.count)
         } catch { throw BundleError(run, file: "recipe.json", "\(error)") }
-        return BundleManifest(
+        var manifest = BundleManifest(
             schemaVersion: BundleManifest.currentSchemaVersion, name: name, version: version,
             created: Self.iso8601(created), generator: "genrekit \(GenreKitVersion.string)", genres: f.info.genres,
             features: f.info.features,
@@ -163,6 +165,8 @@ public struct Packager {
             data: f.info.data,
             metrics: .init(test: f.evaluation.test, validation: f.evaluation.validation),
             files: [])
+        manifest.license = license
+        return manifest
     }
 
     /// Every member but the manifest, by name.

@@ -12,6 +12,8 @@ extension Preparer {
     struct Stored: Sendable {
         var key: Int
         var segments: Int
+        /// The file carries `SyntheticMarker`'s tag.
+        var synthetic = false
     }
 
     /// Validates the folder and computes each track's features in the same decoding pass (a
@@ -40,7 +42,8 @@ extension Preparer {
             if case .success(let s) = summary, s.segments > 0, s.sampleRate == pipeline.parameters.sampleRate {
                 do {
                     try store.store(features, track: index)
-                    outcome.record(path, Stored(key: index, segments: s.segments))
+                    outcome.record(
+                        path, Stored(key: index, segments: s.segments, synthetic: SyntheticMarker.marks(s.software)))
                 } catch { outcome.fail(error) }
             }
             return probe
@@ -84,7 +87,7 @@ extension Preparer {
             }
             // Keys below zero: the validation pass stored its tracks under their numbers.
             do { try store.store(features, track: -1 - i) } catch { throw StoreFailure(error: error) }
-            return Stored(key: -1 - i, segments: summary.segments)
+            return Stored(key: -1 - i, segments: summary.segments, synthetic: SyntheticMarker.marks(summary.software))
         }
         progress?.finish()
         try Interruption.shared.check()

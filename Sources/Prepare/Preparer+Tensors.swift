@@ -105,7 +105,7 @@ extension Preparer {
     func describe(
         directory: String, validation: String, kept: [Chosen], bins: [String: Int],
         summaries: [String: DatasetDescription.SplitSummary], files: [String: DatasetDescription.File],
-        skipped: [DatasetDescription.Skipped], dropped: [DatasetDescription.DroppedSegment]
+        skipped: [DatasetDescription.Skipped], dropped: [DatasetDescription.DroppedSegment], syntheticTracks: Int
     ) -> DatasetDescription {
         var policy = splitPolicy()
         if unit == .artist || options.folds != nil {
@@ -116,9 +116,11 @@ extension Preparer {
                 names: self.bins)
         }
         let order = options.folds == nil ? Partition.allCases.map { "\($0.rawValue).npz" } : ["folds.npz"]
-        return DatasetDescription(
+        var description = DatasetDescription(
             generator: Self.generator,
-            source: .init(path: directory, fingerprint: sourceFingerprint(kept), validation: validation),
+            source: .init(
+                path: directory, fingerprint: sourceFingerprint(kept), validation: validation,
+                syntheticTracks: syntheticTracks),
             features: featureParameters(frames: frames), genres: manifest.genres, split: policy,
             splits: summaries,
             tracks: kept.enumerated().map { i, t in
@@ -133,5 +135,7 @@ extension Preparer {
             }, files: files,
             fingerprint: sha256Hex(Data(order.map { files[$0]!.sha256 }.joined().utf8)),
             skipped: skipped, droppedSegments: dropped)
+        description.dataset = manifest.name
+        return description
     }
 }

@@ -113,6 +113,7 @@ public struct Preparer {
         let extracted = try extract(
             kept, root: directory, into: store, prefetched: prefetched, skipped: &skipped, dropped: &dropped)
         let keys: [Int]
+        let synthetic = extracted.filter { $0?.synthetic == true }.count
         (kept, keys) = usable(kept, extracted)
         try checkBins(kept, bins)
         let (tensors, summaries) = tensorFiles(kept, keys: keys, store: store, bins: bins)
@@ -126,7 +127,7 @@ public struct Preparer {
         let files = try writeTensors(tensors, into: output)
         return describe(
             directory: directory, validation: validation, kept: kept, bins: bins, summaries: summaries,
-            files: files, skipped: skipped, dropped: dropped)
+            files: files, skipped: skipped, dropped: dropped, syntheticTracks: synthetic)
     }
 
     var frames: Int { options.parameters.frames(samples: segmenter.length) }

@@ -165,7 +165,8 @@ public struct SyntheticGTZAN: Sendable {
         if options.faults, id == Fault.short.trackID(tracksPerGenre: n) {
             samples = Array(samples.prefix(Int(28.5 * Double(options.sampleRate))))
         }
-        var file = try Sndfile.encode(samples: samples, sampleRate: options.sampleRate)
+        var file = try Sndfile.encode(
+            samples: samples, sampleRate: options.sampleRate, software: SyntheticMarker.software)
         if options.faults, id == Fault.truncated.trackID(tracksPerGenre: n) {
             file = Array(file.prefix(file.count * 6 / 10))
         }

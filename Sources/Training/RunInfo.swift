@@ -48,6 +48,13 @@ public struct DataSummary: Codable, Sendable, Equatable {
     public var counts: [String: DatasetDescription.Counts]
     /// Tracks left out, with their reasons.
     public var skippedTracks: Int
+    /// The dataset's name (`GTZAN`) and how many of its tracks used are synthetic
+    /// (`genrekit synth` output); absent for features prepared before GenreKit 0.4.
+    public var dataset: String?
+    public var syntheticTracks: Int?
+
+    /// Whether synthetic audio (`genrekit synth` output) is among the tracks the model saw.
+    public var synthetic: Bool { (syntheticTracks ?? 0) > 0 }
 
     init(_ data: TrainingData) {
         let d = data.description
@@ -57,6 +64,8 @@ public struct DataSummary: Codable, Sendable, Equatable {
         fold = data.fold
         counts = data.counts
         skippedTracks = d.skipped.count
+        dataset = d.dataset
+        syntheticTracks = d.source.syntheticTracks
     }
 
     /// The split policy in a few words (`artist split 60/20/20, seed 42`), shown beside every accuracy.

@@ -37,6 +37,12 @@ struct PackageCommand: ParsableCommand {
     @Option(help: "The model's name (default: the recipe's). Lower-case letters, digits, '.', '_', '-'.")
     var name: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The model's license: an SPDX identifier (CC-BY-4.0, MIT, ...), 'other' or 'unknown' (default: unknown; GTZAN's audio came with no license, so decide before publishing the weights)."
+        ))
+    var license: String = BundleManifest.defaultLicense
+
     func validate() throws {
         if let oldVersionFlag {
             throw ValidationError("--version is genrekit's own; give the bundle's as --model-version \(oldVersionFlag)")
@@ -47,6 +53,10 @@ struct PackageCommand: ParsableCommand {
         guard Packager.isSemanticVersion(modelVersion) else {
             throw ValidationError("--model-version must be MAJOR.MINOR.PATCH (e.g. 1.0.0), not '\(modelVersion)'")
         }
+        if !BundleManifest.isValidLicense(license) {
+            throw ValidationError(
+                "--license must be an SPDX identifier such as CC-BY-4.0, or other, or unknown; not '\(license)'")
+        }
         if let name, !Packager.isValidName(name) {
             throw ValidationError("--name must be lower-case letters, digits, '.', '_' or '-', not '\(name)'")
         }
@@ -54,7 +64,9 @@ struct PackageCommand: ParsableCommand {
 
     func run() throws {
         let (path, manifest) = try perform("package") {
-            try Packager(run: runFolder, version: modelVersion!, name: name).package(into: zoo)
+            var packager = Packager(run: runFolder, version: modelVersion!, name: name)
+            packager.license = license
+            return try packager.package(into: zoo)
         }
         let t = manifest.metrics.test
         print(

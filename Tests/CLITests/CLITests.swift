@@ -173,7 +173,10 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(dir.tree().isEmpty)
     }
 
-    @Test(arguments: ["synth", "unpack", "validate", "prepare", "train", "package", "inspect", "predict", "zoo list"])
+    @Test(
+        arguments: [
+            "synth", "unpack", "validate", "prepare", "train", "package", "inspect", "predict", "export", "zoo list",
+        ])
     func everyCommandHasHelp(command: String) throws {
         let words = command.split(separator: " ").map(String.init)
         let run = try Run(arguments: words + ["--help"], in: FileManager.default.temporaryDirectory.path)

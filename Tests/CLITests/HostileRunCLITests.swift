@@ -124,6 +124,8 @@ import Testing
             })
         let skipped = try #require(description["skipped"] as? [[String: Any]])
         #expect(skipped.contains { $0["id"] as? String == "jazz.00033" })
+        // 30 synthetic tracks, one skipped and one replaced by an unmarked tone.
+        #expect((description["source"] as? [String: Any])?["syntheticTracks"] as? Int == 28)
         #expect(
             description["generator"] as? String == "genrekit "
                 + (try Run("--version", in: dir.path)).stdout.trimmingCharacters(in: .newlines))

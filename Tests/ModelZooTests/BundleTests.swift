@@ -57,7 +57,16 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         #expect(m.files.map(\.path) == ModelBundle.memberOrder)
         #expect(bundle.members["weights.safetensors"] == Fixtures.bytes(trained.run + "/weights.safetensors"))
         let card = String(decoding: bundle.members["README.md"]!, as: UTF8.self)
-        #expect(card.hasPrefix("# small 1.0.0\n"))
+        #expect(card.hasPrefix("---\nlicense: \"unknown\"\nlibrary_name: genrekit\n"), "Hugging Face front matter")
+        #expect(card.contains("\n---\n\n# small 1.0.0\n"))
+        for heading in ["## Intended use", "## How to load it", "## Limitations", "## Citations", "model-index:"] {
+            #expect(card.contains(heading), "\(heading)")
+        }
+        #expect(card.contains("      value: \(String(format: "%.4f", m.metrics.test.trackAccuracy))\n"))
+        #expect(card.contains(m.data.splitSummary))
+        #expect(
+            !card.contains("synthetic-data") && !card.contains("Trained on synthetic audio"), "tones carry no marker")
+        #expect(m.license == "unknown" && m.data.dataset == "gtzan" && m.data.syntheticTracks == 0)
         #expect(card.contains("| blues |"))
         let curves = String(decoding: bundle.members["curves.svg"]!, as: UTF8.self)
         #expect(curves.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
