@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev libhdf5-dev pkg-config
 BENCH_PACKAGES = unzip time
 
-.PHONY: deps bench-deps build test demo example reference-check bench bench-accuracy bench-hostile bench-leakage fuzz install lint format clean
+.PHONY: deps bench-deps build test docs demo example reference-check bench bench-accuracy bench-hostile bench-leakage fuzz install lint format clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -19,6 +19,11 @@ build: deps
 
 test: deps
 	$(SWIFT) test
+
+# The GenreKit library's documentation (DocC, Sources/GenreKit/GenreKit.docc), into
+# .build/plugins/Swift-DocC/outputs/GenreKit.doccarchive.
+docs: deps
+	$(SWIFT) package generate-documentation --target GenreKit --warnings-as-errors
 
 demo: build
 	scripts/demo.sh .build/release/genrekit

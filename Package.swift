@@ -9,7 +9,9 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
 let package = Package(
     name: "GenreKit",
     products: [
-        .executable(name: "genrekit", targets: ["genrekit"]),
+        .executable(name: "genrekit", targets: ["GenreKitCLI"]),
+        // The library for Swift programs: features from samples, bundles opened and run.
+        .library(name: "GenreKit", targets: ["GenreKit"]),
         .library(name: "Dataset", targets: ["Dataset"]),
         // What the fuzz targets (Fuzz/) call; a separate package builds them with libFuzzer.
         .library(name: "FuzzEntries", targets: ["FuzzEntries"]),
@@ -18,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // `swift package generate-documentation --target GenreKit` (the DocC catalog).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C libraries, one module map each (Sources/C*/module.modulemap).
@@ -75,8 +79,10 @@ let package = Package(
                 "Basics", "Archive", "Audio", "Dataset", "Features", "Formats",
             ]),
         .target(name: "FuzzEntries", dependencies: ["Archive", "Audio", "Formats", "ModelZoo"]),
+        // The public API (Sources/GenreKit/GenreKit.docc documents it); everything else is internal.
+        .target(name: "GenreKit", dependencies: ["Audio", "Features", "ModelZoo"]),
         .executableTarget(
-            name: "genrekit",
+            name: "GenreKitCLI",
             dependencies: [
                 "Basics", "Archive", "Dataset", "Features", "Formats", "NeuralNet", "Synth", "Prepare", "Training",
                 "ModelZoo", "Export",
@@ -117,7 +123,9 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Basics", "Training", "Formats", "NeuralNet", "Prepare", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Basics", "genrekit", "Archive", "Audio", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Basics", "GenreKitCLI", "Archive", "Audio", "TestSupport"]),
+        // Only the library's public API (and TestSupport for fixtures): what a Swift program sees.
+        .testTarget(name: "GenreKitLibraryTests", dependencies: ["GenreKit", "TestSupport"]),
         .testTarget(
             name: "ExportTests",
             dependencies: [

@@ -40,8 +40,16 @@ public struct SegmentPipeline: Sendable {
     public func run(
         path: String, extractor: MFCCExtractor, maxSegments: Int? = nil, _ body: (Int, [Float]) throws -> Void
     ) throws -> Summary {
+        try run(file: try SoundFile(path: path), extractor: extractor, maxSegments: maxSegments, body)
+    }
+
+    /// `run(path:...)` on a file already open (audio in memory, say); messages name `file.name`.
+    @discardableResult
+    public func run(
+        file: SoundFile, extractor: MFCCExtractor, maxSegments: Int? = nil, _ body: (Int, [Float]) throws -> Void
+    ) throws -> Summary {
         try run(
-            MonoStream(try SoundFile(path: path), rate: parameters.sampleRate), path: path, extractor: extractor,
+            MonoStream(file, rate: parameters.sampleRate), path: file.name, extractor: extractor,
             maxSegments: maxSegments, body)
     }
 

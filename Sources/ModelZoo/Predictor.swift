@@ -80,6 +80,13 @@ public final class Predictor {
     /// - Throws: `AudioError` naming the file: it cannot be read or decoded, its rate cannot be
     ///   converted, it holds damaged samples, or no full segment.
     public func predict(path: String) throws -> FilePrediction {
+        try predict(file: try SoundFile(path: path))
+    }
+
+    /// Classifies an open file (audio in memory, say); the prediction and messages name
+    /// `file.name`.
+    public func predict(file: SoundFile) throws -> FilePrediction {
+        let path = file.name
         let genres = bundle.manifest.genres.count
         var sums = [Double](repeating: 0, count: genres)
         var perSegment: [[Float]] = []
@@ -94,7 +101,7 @@ public final class Predictor {
             batch.removeAll(keepingCapacity: true)
             inBatch = 0
         }
-        let summary = try pipeline.run(path: path, extractor: extractor) { _, features in
+        let summary = try pipeline.run(file: file, extractor: extractor) { _, features in
             batch += features
             inBatch += 1
             if inBatch == batchSize { flush() }
