@@ -40,6 +40,8 @@ public enum KerasExport {
 /// The Keras model of a bundle: its config and, per layer, the HDF5 group and variables.
 struct KerasModel {
     struct Entry {
+        /// The layer's name in the config (the bundle's layer name).
+        var name: String
         var config: [String: Any]
         /// The group under `layers/` (Keras: the class name in snake case, numbered from the
         /// second of a class on) and the variables in Keras's order.
@@ -163,6 +165,7 @@ struct KerasModel {
         used[key] = n + 1
         entries.append(
             Entry(
+                name: name,
                 config: [
                     "module": "keras.layers", "class_name": className, "config": config, "registered_name": NSNull(),
                 ],
@@ -216,11 +219,7 @@ struct KerasModel {
         for e in entries {
             let group = "/layers/\(e.group)"
             try h5.createGroup(group)
-            try h5.createGroup(
-                group + "/vars",
-                attributes: [
-                    "name": e.config["config"].flatMap { ($0 as? [String: Any])?["name"] as? String } ?? e.group
-                ])
+            try h5.createGroup(group + "/vars", attributes: ["name": e.name])
             let holder = e.recurrent ? group + "/cell/vars" : group + "/vars"
             if e.recurrent {
                 try h5.createGroup(group + "/cell")

@@ -43,6 +43,13 @@ extension Predictor {
                     "prepared as \(theirs.kind.rawValue) [\(theirs.framesPerSegment), \(theirs.width)] with other parameters than the bundle's \(ours.kind.rawValue) [\(ours.framesPerSegment), \(ours.width)]: prepare the audio again with the bundle's settings (genrekit inspect shows them)"
             )
         }
+        if let k = description.split.folds {
+            throw TrainingError.unusableFeatures(
+                path: folder,
+                reason:
+                    "holds \(k) folds, not train, val and test: score a folder prepared without --folds (genrekit cv scores every fold)"
+            )
+        }
         guard description.genres == manifest.genres else {
             throw TrainingError.unusableFeatures(
                 path: folder, reason: "its genres are not the bundle's (\(manifest.genres.joined(separator: ", ")))")

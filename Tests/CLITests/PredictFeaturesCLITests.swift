@@ -53,6 +53,10 @@ import Testing
         #expect(
             mel.stderr.hasPrefix("genrekit predict: mel: cannot classify its segments: prepared as mel"),
             "\(mel.stderr)")
+        let prepareFolds = try Run("prepare", data, "--out", "folds", "--folds", "3", "-q", in: dir.path)
+        #expect(prepareFolds.status == 0, "\(prepareFolds.stderr)")
+        let folds = try Run("predict", tiny.bundle, "--features", "folds", in: dir.path)
+        #expect(folds.status == 1 && folds.stderr.contains("holds 3 folds, not train, val and test"), "\(folds.stderr)")
         let both = try Run("predict", tiny.bundle, "a.wav", "--features", "mel", in: dir.path)
         #expect(both.status == 64 && both.stderr.contains("not both"), "\(both.stderr)")
     }
