@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "ExportTests",
             dependencies: [
-                "Archive", "Basics", "Export", "HDF5", "ModelZoo", "ONNXProto", "Training", "TestSupport",
+                "Basics", "Export", "HDF5", "ModelZoo", "ONNXProto", "Training", "TestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Archive", "Audio", "TestSupport"]),

@@ -88,16 +88,12 @@ public final class Predictor {
     public func predict(file: SoundFile) throws -> FilePrediction {
         let path = file.name
         let genres = bundle.manifest.genres.count
-        var sums = [Double](repeating: 0, count: genres)
         var perSegment: [[Float]] = []
         var batch: [Float] = []
         var inBatch = 0
         func flush() {
             let probabilities = segmentProbabilities(batch, count: inBatch)
-            for s in 0..<inBatch {
-                for g in 0..<genres { sums[g] += Double(probabilities[s * genres + g]) }
-                perSegment.append(Array(probabilities[(s * genres)..<((s + 1) * genres)]))
-            }
+            for s in 0..<inBatch { perSegment.append(Array(probabilities[(s * genres)..<((s + 1) * genres)])) }
             batch.removeAll(keepingCapacity: true)
             inBatch = 0
         }
@@ -115,6 +111,9 @@ public final class Predictor {
                     format: "too short: %.2f s of audio, shorter than one %.2f s segment", summary.seconds,
                     Double(pipeline.segmentLength) / Double(rate)))
         }
+        // The file's ranking: the segments' mean, summed in segment order.
+        var sums = [Double](repeating: 0, count: genres)
+        for segment in perSegment { for g in 0..<genres { sums[g] += Double(segment[g]) } }
         return FilePrediction(
             file: path, sampleRate: summary.sampleRate, channels: summary.channels, seconds: summary.seconds,
             conversions: summary.conversions, segments: summary.segments,

@@ -1,4 +1,3 @@
-import Archive
 import Basics
 import Export
 import Foundation
@@ -26,9 +25,8 @@ import Testing
         #expect(
             try KerasExport.write(bundle, to: path)
                 == (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int))
-        let reader = try SafeArchiveReader(path: path)
-        var entries: [(String, [UInt8])] = []
-        while let e = try reader.next() { entries.append((e.path, try reader.readAll())) }
+        let entries = try BundleFiles.members(of: path)
+        try #require(entries.count == 3, "\(entries.map(\.0))")
         let config = try #require(try JSONSerialization.jsonObject(with: Data(entries[1].1)) as? [String: Any])
         let h5 = dir.file("\(name).weights.h5")
         _ = FileManager.default.createFile(atPath: h5, contents: Data(entries[2].1))
