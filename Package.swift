@@ -32,6 +32,7 @@ let package = Package(
         systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         systemLibrary("CSamplerate", pkgConfig: "samplerate", apt: "libsamplerate0-dev"),
         systemLibrary("CHDF5", pkgConfig: "hdf5-serial", apt: "libhdf5-dev"),
+        systemLibrary("CCairo", pkgConfig: "cairo", apt: "libcairo2-dev"),
         // oneDNN ships no pkg-config file; its headers and library are on the default paths.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         // glibc calls the Glibc module leaves out (renameat2).
@@ -47,6 +48,8 @@ let package = Package(
         .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),
         .target(name: "Features", dependencies: ["Basics", "CFFTW", "Audio"]),
         .target(name: "NeuralNet", dependencies: ["Basics", "CBLAS", "CDNNL"]),
+        // Figures drawn by cairo as SVG and PNG: line charts, heat maps, legends, colour bars.
+        .target(name: "Plotting", dependencies: ["CCairo"]),
         // The file formats GenreKit reads and writes: NPY/NPZ, safetensors, dataset.json.
         .target(name: "Formats", dependencies: ["Basics", "Archive", "Features"]),
         // The manifests are compiled in (`.embedInCode`): an installed binary has no resource folder.
@@ -56,7 +59,7 @@ let package = Package(
             resources: [.embedInCode("Resources/gtzan.json")]),
         // Recipes, the trainer, training data and evaluation.
         .target(
-            name: "Training", dependencies: ["Basics", "Formats", "NeuralNet"],
+            name: "Training", dependencies: ["Basics", "Formats", "NeuralNet", "Plotting"],
             resources: [
                 .embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json"),
                 .embedInCode("Resources/gru-mfcc.json"), .embedInCode("Resources/cnn-mel.json"),
@@ -108,6 +111,7 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         .testTarget(
             name: "DatasetTests", dependencies: ["Basics", "Dataset", "Archive", "Audio", "Synth", "TestSupport"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "CCairo"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["Basics", "NeuralNet", "Formats", "TestSupport"]),
         .testTarget(
             name: "ModelZooTests",

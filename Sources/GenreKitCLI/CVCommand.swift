@@ -1,7 +1,6 @@
 import ArgumentParser
 import Basics
 import Foundation
-import ModelZoo
 import Training
 
 struct CVCommand: ParsableCommand {
@@ -13,7 +12,8 @@ struct CVCommand: ParsableCommand {
             as test, fold (k + 1) mod K as validation and the others as train, as genrekit train \
             --fold k would. Then RUNS/cv.json holds every fold's test segment and track accuracy, \
             their mean and standard deviation (n - 1) and the test confusion matrix pooled over the \
-            folds (every track is tested once), RUNS/confusion.svg draws it, and a table is printed.
+            folds (every track is tested once), RUNS/confusion.svg and .png draw it (segments and tracks, \
+            counts and shares), and a table is printed.
 
             Interrupted, it carries on with --resume: finished folds are kept (after checking their \
             recipe and features), the fold in progress resumes from its last checkpoint.
@@ -56,17 +56,12 @@ struct CVCommand: ParsableCommand {
                         e.test.segmentAccuracy, e.test.trackAccuracy, done ? " (already trained)" : ""))
             }
             let summary = try cv.run(features: features, runs: out, resume: resume, force: force)
-            try AtomicFile.write(
-                Data(
-                    Plots.confusion(
-                        summary.confusion, genres: summary.genres,
-                        title:
-                            "Test segments pooled over \(summary.folds.count) folds: \(summary.recipe), \(summary.split)"
-                    ).utf8), to: out + "/confusion.svg")
             return summary
         }
         print("\n\(summary.recipe) on \(summary.split):")
         print(summary.table)
-        print("summary: \(out)/cv.json, \(out)/confusion.svg; runs: \(out)/fold-0 ... fold-\(summary.folds.count - 1)")
+        print(
+            "summary: \(out)/cv.json, \(out)/confusion.svg and .png; runs: \(out)/fold-0 ... fold-\(summary.folds.count - 1)"
+        )
     }
 }

@@ -21,7 +21,10 @@ struct TrainCommand: ParsableCommand {
             uninterrupted run would have. A resumed run keeps its recipe and flags; only a larger \
             --epochs is allowed (recorded in RUN/run.json). --force starts a run folder over. At the \
             end: RUN/evaluation.json (segment and track accuracy, per-genre precision, recall and F1, \
-            confusion matrix on test and validation) and, last, RUN/weights.safetensors.
+            segment and track confusion matrices on test and validation), RUN/confusion.svg and .png \
+            (the test matrices, counts and row shares) and, last, RUN/weights.safetensors. \
+            RUN/curves.svg and .png (accuracy and loss per epoch, the kept epoch marked) are redrawn \
+            every few seconds while it trains.
 
             The LSTM or GRU runs on oneDNN's fused RNN primitive; --engine blas runs GenreKit's own \
             loop on OpenBLAS instead (about 5x slower, the same numbers to float rounding). The same \
@@ -66,6 +69,6 @@ struct TrainCommand: ParsableCommand {
             String(
                 format: "test: segment accuracy %.4f, track accuracy %.4f (%d segments, %d tracks; %@)",
                 t.segmentAccuracy, t.trackAccuracy, t.segments, t.tracks, evaluation.split ?? "split unknown"))
-        print("run: \(out)/weights.safetensors, \(out)/evaluation.json, \(out)/history.csv")
+        print("run: \(out)/weights.safetensors, \(out)/evaluation.json, \(out)/history.csv, \(out)/curves.png")
     }
 }

@@ -28,7 +28,8 @@ public struct BundleError: Error, CustomStringConvertible, Equatable, Sendable {
 public struct ModelBundle: Sendable {
     /// The files of a bundle after `manifest.json`, in bundle order.
     public static let memberOrder = [
-        "README.md", "weights.safetensors", "evaluation.json", "history.csv", "curves.svg", "confusion.svg",
+        "README.md", "weights.safetensors", "evaluation.json", "history.csv", "curves.svg", "curves.png",
+        "confusion.svg", "confusion.png",
     ]
 
     public let path: String

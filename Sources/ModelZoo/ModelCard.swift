@@ -24,7 +24,9 @@ public enum ModelCard {
         for g in m.metrics.test.perGenre {
             s += "| \(g.genre) | \(p(g.precision)) | \(p(g.recall)) | \(p(g.f1)) | \(g.support) |\n"
         }
-        s += "\n`curves.svg` shows accuracy and loss per epoch; `confusion.svg` the test confusion matrix.\n\n"
+        s += "\n`curves.svg` (and `.png`) shows accuracy and loss per epoch, with the epoch whose weights were kept; "
+        s += "`confusion.svg` (and `.png`) the test confusion matrices of segments and tracks, as counts and as "
+        s += "shares of each true genre.\n\n"
         return s + citations(m)
     }
 

@@ -65,7 +65,7 @@ public struct Packager {
         }
         var manifest = try makeManifest(files, name: name, created: try creationTime())
         try ModelBundle.checkWeights(files.weights, against: manifest, path: run, file: "weights.safetensors")
-        let contents = members(files, manifest: manifest)
+        let contents = try members(files, manifest: manifest)
         manifest.files = ModelBundle.memberOrder.map {
             BundleManifest.File(path: $0, sha256: sha256Hex(contents[$0]!), bytes: contents[$0]!.count)
         }
@@ -170,16 +170,26 @@ public struct Packager {
     }
 
     /// Every member but the manifest, by name.
-    func members(_ f: RunFiles, manifest: BundleManifest) -> [String: [UInt8]] {
+    func members(_ f: RunFiles, manifest: BundleManifest) throws(BundleError) -> [String: [UInt8]] {
         let title = "\(manifest.name) \(manifest.version)"
         var contents: [String: [UInt8]] = [
             "weights.safetensors": f.weightsBytes,
             "evaluation.json": f.evaluationBytes,
             "history.csv": f.historyBytes,
-            "curves.svg": Array(Plots.curves(f.history, title: title).utf8),
-            "confusion.svg": Array(
-                Plots.confusion(f.evaluation.test.confusion, genres: f.evaluation.genres, title: "\(title): test").utf8),
         ]
+        let test = f.evaluation.test
+        do {
+            contents.merge(
+                try RunPlots.files(
+                    RunPlots.curves(f.history, bestEpoch: f.evaluation.bestEpoch, title: title), name: "curves")
+            ) { $1 }
+            contents.merge(
+                try RunPlots.files(
+                    RunPlots.confusion(
+                        segments: test.confusion, tracks: test.trackConfusion, genres: f.evaluation.genres,
+                        split: "test", title: "\(title): test confusion"), name: "confusion")
+            ) { $1 }
+        } catch { throw BundleError(run, "\(error)") }
         contents["README.md"] = Array(ModelCard.markdown(manifest).utf8)
         return contents
     }

@@ -50,6 +50,11 @@ public struct CrossValidation {
             recipe: trainer.recipe.name, features: description.fingerprint,
             split: description.split.summary(), genres: description.genres, evaluations: evaluations)
         try Trainer.writeJSON(summary, to: runs + "/cv.json")
+        try RunPlots.write(
+            RunPlots.confusion(
+                segments: summary.confusion, tracks: summary.trackConfusion, genres: summary.genres,
+                split: "test", title: "\(summary.recipe): test folds pooled over \(k) folds, \(summary.split)"),
+            name: "confusion", in: runs)
         return summary
     }
 
@@ -61,11 +66,14 @@ public struct CrossValidation {
     static func check(_ e: Evaluation, of run: String, against d: DatasetDescription) throws {
         let g = d.genres.count
         let segments = d.files.values.reduce(0) { $0 + $1.segments }
-        let matrix = e.test.confusion
+        func fits(_ matrix: [[Int]], most: Int) -> Bool {
+            matrix.count == g
+                && matrix.allSatisfy { row in row.count == g && row.allSatisfy { (0...most).contains($0) } }
+        }
         guard e.genres == d.genres, (0...segments).contains(e.test.segments),
             (0...e.test.segments).contains(e.test.tracks), (0...1).contains(e.test.segmentAccuracy),
-            (0...1).contains(e.test.trackAccuracy), matrix.count == g,
-            matrix.allSatisfy({ row in row.count == g && row.allSatisfy { (0...e.test.segments).contains($0) } })
+            (0...1).contains(e.test.trackAccuracy), fits(e.test.confusion, most: e.test.segments),
+            e.test.trackConfusion.map({ fits($0, most: e.test.tracks) }) ?? true
         else {
             throw TrainingError.unusableRun(
                 path: run + "/evaluation.json",
@@ -95,11 +103,11 @@ public struct CrossValidation {
         }
     }
 
-    /// A folder `cv` made: nothing but `fold-<k>` run folders and `cv.json` / `confusion.svg`.
+    /// A folder `cv` made: nothing but `fold-<k>` run folders, `cv.json` and the confusion figure.
     static func isCrossValidation(_ path: String) -> Bool {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return false }
         return names.allSatisfy { name in
-            ["cv.json", "confusion.svg"].contains(name)
+            (["cv.json"] + RunPlots.fileNames("confusion")).contains(name)
                 || (name.hasPrefix("fold-") && Int(name.dropFirst(5)) != nil
                     && RunFolder.isReplaceable(path + "/" + name))
         }
@@ -145,6 +153,8 @@ public struct CVSummary: Codable, Sendable, Equatable {
     public var trackAccuracy: Spread
     /// `confusion[true][predicted]`, test segments of every fold, in genre order.
     public var confusion: [[Int]]
+    /// The same for test tracks, when every fold's evaluation has it.
+    public var trackConfusion: [[Int]]?
 
     init(recipe: String, features: String, split: String, genres: [String], evaluations: [Evaluation]) {
         self.recipe = recipe
@@ -158,13 +168,20 @@ public struct CVSummary: Codable, Sendable, Equatable {
         }
         segmentAccuracy = Spread(folds.map(\.segmentAccuracy))
         trackAccuracy = Spread(folds.map(\.trackAccuracy))
-        var pooled = [[Int]](repeating: [Int](repeating: 0, count: genres.count), count: genres.count)
-        for e in evaluations {
-            for (t, row) in e.test.confusion.enumerated() {
+        confusion = Self.pooled(evaluations.map(\.test.confusion), genres: genres.count)
+        let tracks = evaluations.compactMap(\.test.trackConfusion)
+        trackConfusion = tracks.count == evaluations.count ? Self.pooled(tracks, genres: genres.count) : nil
+    }
+
+    /// The matrices added up (each already checked square over the genres).
+    static func pooled(_ matrices: [[[Int]]], genres: Int) -> [[Int]] {
+        var pooled = [[Int]](repeating: [Int](repeating: 0, count: genres), count: genres)
+        for matrix in matrices {
+            for (t, row) in matrix.enumerated() {
                 for (p, n) in row.enumerated() { pooled[t][p] += n }
             }
         }
-        confusion = pooled
+        return pooled
     }
 
     /// The table `genrekit cv` prints: one row per fold, then mean ± standard deviation.

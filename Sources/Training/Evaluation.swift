@@ -20,6 +20,9 @@ public struct Evaluation: Codable, Sendable, Equatable {
         public var perGenre: [GenreScores]
         /// `confusion[true][predicted]`, segments, in genre order.
         public var confusion: [[Int]]
+        /// The same for tracks (each predicted from its segments' averaged probabilities); absent
+        /// in runs made by older versions.
+        public var trackConfusion: [[Int]]?
     }
     public var genres: [String]
     /// The split the scores are on, in a few words (`artist split 60/20/20, seed 42`); absent in
@@ -59,7 +62,11 @@ public struct Evaluation: Codable, Sendable, Equatable {
             sums[split.tracks[r]] = acc
             labels[split.tracks[r]] = split.labels[r]
         }
-        let tracksRight = sums.filter { track, acc in acc.indices.max { acc[$0] < acc[$1] } == labels[track] }.count
+        var trackConfusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
+        for (track, acc) in sums {
+            trackConfusion[labels[track]!][acc.indices.max { acc[$0] < acc[$1] }!] += 1
+        }
+        let tracksRight = (0..<k).map { trackConfusion[$0][$0] }.reduce(0, +)
         let perGenre = (0..<k).map { g -> GenreScores in
             let tp = Double(confusion[g][g])
             let predicted = Double((0..<k).map { confusion[$0][g] }.reduce(0, +))
@@ -72,7 +79,7 @@ public struct Evaluation: Codable, Sendable, Equatable {
         return SplitScores(
             segments: split.count, tracks: sums.count, loss: p.loss, segmentAccuracy: p.accuracy,
             trackAccuracy: sums.isEmpty ? 0 : Double(tracksRight) / Double(sums.count), perGenre: perGenre,
-            confusion: confusion)
+            confusion: confusion, trackConfusion: trackConfusion)
     }
 }
 

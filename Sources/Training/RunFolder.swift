@@ -99,9 +99,9 @@ enum RunFolder {
     }
 
     /// Removes the files of a finished run before it trains further: the weights first (their
-    /// presence marks a finished run), then the evaluation.
+    /// presence marks a finished run), then the evaluation and its confusion figure.
     static func unfinish(_ run: String) throws {
-        for name in ["weights.safetensors", "evaluation.json"] {
+        for name in ["weights.safetensors", "evaluation.json"] + RunPlots.fileNames("confusion") {
             if unlink(run + "/" + name) != 0, errno != ENOENT {
                 throw FileError.io(path: run + "/" + name, message: String(cString: strerror(errno)))
             }

@@ -75,6 +75,7 @@ public struct Trainer {
         try Self.writeJSON(recipe, to: run + "/recipe.json")
         try Self.writeJSON(info, to: run + "/run.json")
         var timing = RunTiming.read(run, epochs: resume ? session.state.epoch : 0)
+        var lastPlot: ContinuousClock.Instant?
         while !session.isFinished {
             let start = ContinuousClock.now
             let record = try session.trainEpoch(progress: progress)
@@ -83,6 +84,14 @@ public struct Trainer {
             timing.epochSeconds.append(
                 (Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18).rounded(toPlaces: 3))
             try timing.write(run)
+            // Drawing costs tens of milliseconds: the curves follow the run every few seconds, and
+            // `finish` draws the last epoch.
+            if lastPlot.map({ ContinuousClock.now - $0 >= Self.plotInterval }) ?? true {
+                try RunPlots.write(
+                    RunPlots.curves(session.history, bestEpoch: session.state.bestEpoch, title: plotTitle(run)),
+                    name: "curves", in: run)
+                lastPlot = ContinuousClock.now
+            }
             onEpoch(record)
         }
         progress?.finish()
@@ -94,8 +103,14 @@ public struct Trainer {
                         "early stopping: the weights of epoch %d (val_loss %.4f, the lowest) are kept, not those of epoch %d",
                     s.bestEpoch, s.bestValLoss, s.epoch))
         }
-        return try session.finish(in: run)
+        return try session.finish(in: run, plotTitle: plotTitle(run))
     }
+
+    /// How often `curves.svg` and `.png` are redrawn while training.
+    static let plotInterval = Duration.seconds(5)
+
+    /// `RECIPE (RUN-FOLDER-NAME)`, the title of the run's figures.
+    func plotTitle(_ run: String) -> String { "\(recipe.name) (\(URL(fileURLWithPath: run).lastPathComponent))" }
 
     func nothingToTrain(_ run: String, _ state: TrainingState) -> String {
         state.stopped

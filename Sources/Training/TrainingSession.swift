@@ -225,12 +225,20 @@ final class TrainingSession {
         Trainer.predict(model, splits[part]!, frames: data.frames, features: data.features, replicas: replicas)
     }
 
-    /// `evaluation.json`, then, last (it marks a finished run), `weights.safetensors`.
-    func finish(in run: String) throws -> Evaluation {
+    /// `evaluation.json`, the figures (the curves to the last epoch, the test confusion), then,
+    /// last (it marks a finished run), `weights.safetensors`.
+    func finish(in run: String, plotTitle: String) throws -> Evaluation {
         let evaluation = Evaluation.make(
             test: predict(.test), val: validation ?? predict(.val), splits: splits, data: data, epochs: state.epoch,
             bestEpoch: state.bestEpoch)
         try Trainer.writeJSON(evaluation, to: run + "/evaluation.json")
+        try RunPlots.write(
+            RunPlots.curves(history, bestEpoch: state.bestEpoch, title: plotTitle), name: "curves", in: run)
+        try RunPlots.write(
+            RunPlots.confusion(
+                segments: evaluation.test.confusion, tracks: evaluation.test.trackConfusion, genres: data.genres,
+                split: "test", title: "\(plotTitle): test confusion"),
+            name: "confusion", in: run)
         var metadata = [
             "recipe": String(decoding: try JSONEncoder.sorted.encode(recipe), as: UTF8.self),
             "seed": String(recipe.seed),

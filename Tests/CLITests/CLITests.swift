@@ -250,7 +250,7 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
 
         let package = try Run("package", "run", "--model-version", "0.1.0", "--zoo", "zoo", in: dir.path)
         #expect(package.status == 0, "\(package.stderr)")
-        #expect(package.stdout.hasPrefix("zoo/tiny-0.1.0.tar.gz: tiny 0.1.0, 7 files; test accuracy "))
+        #expect(package.stdout.hasPrefix("zoo/tiny-0.1.0.tar.gz: tiny 0.1.0, 9 files; test accuracy "))
         let again = try Run("package", "run", "--model-version", "0.1.0", "--zoo", "zoo", in: dir.path)
         #expect(again.status == 1)
         #expect(again.stderr.hasPrefix("genrekit package: zoo/tiny-0.1.0.tar.gz: tiny 0.1.0 is already in the zoo"))
@@ -265,7 +265,7 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(inspect.status == 0, "\(inspect.stderr)")
         #expect(
             inspect.stdout.hasPrefix(
-                "tiny 0.1.0  (zoo/tiny-0.1.0.tar.gz: the manifest's 6 files verified, SHA-256 and size)"))
+                "tiny 0.1.0  (zoo/tiny-0.1.0.tar.gz: the manifest's 8 files verified, SHA-256 and size)"))
         #expect(inspect.stdout.contains("lstm: lstm 13 -> 16, gates input/forget/candidate/output"))
         #expect(inspect.stdout.contains("per genre (test split, segments):"))
         let json = try Run("inspect", "zoo/tiny-0.1.0.tar.gz", "--json", in: dir.path)

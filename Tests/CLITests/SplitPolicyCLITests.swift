@@ -61,7 +61,10 @@ import Testing
         #expect(cv.status == 0, "\(cv.stderr)")
         #expect(cv.stdout.contains("tiny on track split, 3 folds, seed 42:\nFOLD"), "\(cv.stdout)")
         #expect(cv.stdout.contains("\nmean ± std "))
-        for name in ["cv.json", "confusion.svg", "fold-0/weights.safetensors", "fold-2/evaluation.json"] {
+        for name in [
+            "cv.json", "confusion.svg", "confusion.png", "fold-0/weights.safetensors", "fold-0/confusion.png",
+            "fold-2/evaluation.json", "fold-2/curves.svg",
+        ] {
             #expect(FileManager.default.fileExists(atPath: dir.file("cv/\(name)")), "\(name)")
         }
         let summary = try json(dir.file("cv/cv.json"))

@@ -27,7 +27,7 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         #expect(
             try members(of: path).map(\.0) == [
                 "manifest.json", "README.md", "weights.safetensors", "evaluation.json", "history.csv", "curves.svg",
-                "confusion.svg",
+                "curves.png", "confusion.svg", "confusion.png",
             ])
         #expect(
             Fixtures.tree(dir.file("zoo")) == [".lock", "index.json", "small-1.0.0.tar.gz"],
@@ -68,11 +68,23 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
             !card.contains("synthetic-data") && !card.contains("Trained on synthetic audio"), "tones carry no marker")
         #expect(m.license == "unknown" && m.data.dataset == "gtzan" && m.data.syntheticTracks == 0)
         #expect(card.contains("| blues |"))
-        let curves = String(decoding: bundle.members["curves.svg"]!, as: UTF8.self)
-        #expect(curves.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
-        #expect(curves.components(separatedBy: "<polyline").count == 5, "train and validation, accuracy and loss")
-        let confusion = String(decoding: bundle.members["confusion.svg"]!, as: UTF8.self)
-        #expect(confusion.components(separatedBy: "<rect x=").count - 1 == 100, "one cell per genre pair")
+        // The figures are the run's history and evaluation drawn (the same figure, the same bytes).
+        let e = trained.evaluation
+        let title = "small 1.0.0"
+        let figures = [
+            "curves": RunPlots.curves(
+                Trainer.readHistory(trained.run + "/history.csv"), bestEpoch: e.bestEpoch, title: title),
+            "confusion": RunPlots.confusion(
+                segments: e.test.confusion, tracks: e.test.trackConfusion, genres: e.genres, split: "test",
+                title: "\(title): test confusion"),
+        ]
+        for (name, figure) in figures {
+            for (file, bytes) in try RunPlots.files(figure, name: name) {
+                #expect(bundle.members[file] == bytes, "\(file)")
+            }
+        }
+        #expect(e.test.trackConfusion?.joined().reduce(0, +) == e.test.tracks, "every test track in the track matrix")
+        #expect(bundle.members["confusion.png"]!.starts(with: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
     }
 
     /// The manifest written matches the JSON Schema in manifests/schemas on the points a reader

@@ -13,8 +13,8 @@ import Training
             features: features, run: dir.file("run"), resume: false)
         #expect(
             Fixtures.tree(dir.file("run")) == [
-                "checkpoint.safetensors", "evaluation.json", "history.csv", "recipe.json", "run.json",
-                "timing.json", "weights.safetensors",
+                "checkpoint.safetensors", "confusion.png", "confusion.svg", "curves.png", "curves.svg",
+                "evaluation.json", "history.csv", "recipe.json", "run.json", "timing.json", "weights.safetensors",
             ])
         let timing = RunTiming.read(dir.file("run"))
         #expect(timing.epochSeconds.count == 12 && timing.epochSeconds.allSatisfy { $0 > 0 })

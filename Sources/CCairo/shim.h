@@ -1,0 +1,3 @@
+// cairo's image (PNG) and SVG surfaces.
+#include <cairo.h>
+#include <cairo-svg.h>
