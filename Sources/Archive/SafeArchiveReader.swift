@@ -117,7 +117,9 @@ public final class SafeArchiveReader {
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
             copy.copyBytes(from: data)
             memory = copy
-            status = archive_read_open_memory(a, copy.baseAddress, data.count)
+            // In blocks, as a file is read: handed over whole, a stored entry's bytes are not
+            // consumed until the entry ends, and the ratio rule would see them come from nothing.
+            status = archive_read_open_memory2(a, copy.baseAddress, data.count, Self.readSize)
         }
         // On failure `deinit` frees the handle and the copy.
         if status != ARCHIVE_OK { throw .notAnArchive(archive: source.name, message: Self.message(a)) }

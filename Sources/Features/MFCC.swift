@@ -39,7 +39,9 @@ public final class MFCCExtractor {
     /// The orthonormal DCT-II, transposed and padded to eight columns at a time:
     /// `[nMels, ceil(nMFCC / 8) * 8]`.
     let dctColumns: [Float]
-    private var ffts: [Int: BatchFFT] = [:]
+    private lazy var blockFFT = BatchFFT(size: parameters.nFFT, frames: Self.block)
+    /// One block's power spectrum, `[bins]` of eight frames each (`melPower`).
+    private var tile: [SIMD8<Float>] = []
     private var powerT: [Float] = []
 
     public init(parameters: MFCCParameters = MFCCParameters()) {
@@ -63,15 +65,19 @@ public final class MFCCExtractor {
     /// - Parameter samples: mono audio, float (int16 / 32768).
     /// - Returns: `[frames, nFFT / 2 + 1]`, row-major.
     public func powerSpectrogram(_ samples: UnsafeBufferPointer<Float>) -> [Float] {
-        guard let (fft, frames) = transform(samples) else { return [] }
         let bins = parameters.nFFT / 2 + 1
-        var power = [Float](repeating: 0, count: frames * bins)
-        for t in 0..<frames {
-            let spectrum = fft.output + 2 * bins * t
-            for k in 0..<bins {
-                let re = spectrum[2 &* k]
-                let im = spectrum[2 &* k &+ 1]
-                power[t * bins + k] = re * re + im * im
+        var power = [Float](repeating: 0, count: max(parameters.frames(samples: samples.count), 0) * bins)
+        power.withUnsafeMutableBufferPointer { power in
+            spectra(samples) { first, count, fft in
+                for lane in 0..<count {
+                    let spectrum = fft.output + lane * fft.outputStride
+                    let row = power.baseAddress! + (first + lane) * bins
+                    for k in 0..<bins {
+                        let re = spectrum[2 &* k]
+                        let im = spectrum[2 &* k &+ 1]
+                        row[k] = re * re + im * im
+                    }
+                }
             }
         }
         return power
@@ -93,48 +99,72 @@ public final class MFCCExtractor {
     /// - Parameter samples: mono audio, float (int16 / 32768).
     /// - Returns: `[frames, nMels]`, row-major.
     public func melPower(_ samples: UnsafeBufferPointer<Float>) -> [Float] {
-        guard let (fft, frames) = transform(samples) else { return [] }
+        let frames = parameters.frames(samples: samples.count)
+        guard frames > 0 else { return [] }
         let bins = parameters.nFFT / 2 + 1
-        return melFromTransposedPower(frames: frames) { powerT, stride in
-            for t in 0..<frames {
-                let spectrum = fft.output + 2 * bins * t
-                for k in 0..<bins {
-                    let re = spectrum[2 &* k]
-                    let im = spectrum[2 &* k &+ 1]
-                    powerT[k &* stride &+ t] = re * re + im * im
+        let nMels = parameters.nMels
+        if tile.count < bins { tile = [SIMD8<Float>](repeating: .zero, count: bins) }
+        var mel = [Float](repeating: 0, count: frames * nMels)
+        tile.withUnsafeMutableBufferPointer { tile in
+            let tile = tile.baseAddress!
+            mel.withUnsafeMutableBufferPointer { out in
+                spectra(samples) { first, count, fft in
+                    // The block's power, bin by bin, its frames side by side: the filterbank's input.
+                    UnsafeMutableRawPointer(tile).withMemoryRebound(to: Float.self, capacity: 8 * bins) { power in
+                        for lane in 0..<8 {
+                            let spectrum = fft.output + lane &* fft.outputStride
+                            for k in 0..<bins {
+                                let re = spectrum[2 &* k]
+                                let im = spectrum[2 &* k &+ 1]
+                                power[k &* 8 &+ lane] = lane < count ? re * re + im * im : 0
+                            }
+                        }
+                    }
+                    filterbank.apply(tile, chunks: 1, frames: count, into: out.baseAddress! + first * nMels)
                 }
             }
         }
+        return mel
     }
 
-    /// Windows the centred, zero-padded frames of `samples` and transforms them (FFTW).
-    /// - Returns: the plan holding the spectra, and the frame count; nil for no frame.
-    private func transform(_ samples: UnsafeBufferPointer<Float>) -> (BatchFFT, Int)? {
+    /// Frames go through the FFT this many at a time: windowed, transformed and squared while
+    /// their buffers are in cache. Eight: one block is one `SIMD8` of the filterbank's input.
+    static let block = 8
+
+    /// Windows the centred, zero-padded frames of `samples` a block at a time, transforms them
+    /// (FFTW) and hands each block to `body`: its first frame, its frame count, and the plan
+    /// holding its spectra (row `i` of `output` is frame `first + i`).
+    private func spectra(
+        _ samples: UnsafeBufferPointer<Float>, _ body: (_ first: Int, _ count: Int, _ fft: BatchFFT) -> Void
+    ) {
         let p = parameters
         let frames = p.frames(samples: samples.count)
-        guard frames > 0, let base = samples.baseAddress else { return nil }
-        let fft = plan(frames: frames)
+        guard frames > 0, let base = samples.baseAddress else { return }
+        let fft = blockFFT
         let pad = p.center ? p.nFFT / 2 : 0
         let n = p.nFFT
-        // Windowed frames: frame t holds padded[t * hop ..< t * hop + nFFT], zeros outside the signal.
         window.withUnsafeBufferPointer { w in
             let w = w.baseAddress!
-            for t in 0..<frames {
-                let row = fft.input + t * n
-                let begin = t * p.hopLength - pad
-                if begin >= 0, begin + n <= samples.count {
-                    let source = base + begin
-                    for j in 0..<n { row[j] = source[j] * w[j] }
-                } else {
-                    for j in 0..<n {
-                        let s = begin + j
-                        row[j] = s >= 0 && s < samples.count ? base[s] * w[j] : 0
+            for first in stride(from: 0, to: frames, by: Self.block) {
+                let count = min(Self.block, frames - first)
+                // Frame t holds padded[t * hop ..< t * hop + nFFT], zeros outside the signal.
+                for lane in 0..<count {
+                    let row = fft.input + lane * fft.inputStride
+                    let begin = (first + lane) * p.hopLength - pad
+                    if begin >= 0, begin + n <= samples.count {
+                        let source = base + begin
+                        for j in 0..<n { row[j] = source[j] * w[j] }
+                    } else {
+                        for j in 0..<n {
+                            let s = begin + j
+                            row[j] = s >= 0 && s < samples.count ? base[s] * w[j] : 0
+                        }
                     }
                 }
+                fft.execute(rows: count)
+                body(first, count, fft)
             }
         }
-        fft.execute()
-        return (fft, frames)
     }
 
     /// The filterbank over a power spectrogram that `fill` writes laid out `[bins, frames]`
@@ -160,17 +190,38 @@ public final class MFCCExtractor {
         return mel
     }
 
-    /// `power_to_db(mel, ref=1.0, amin, top_db)` over the whole array, in place.
+    /// `power_to_db(mel, ref=1.0, amin, top_db)` over the whole array, in place (eight values
+    /// at a time, `VectorLog`).
     /// - Parameter mel: `[frames, nMels]`.
     public func powerToDB(_ mel: inout [Float]) {
-        let amin = Float(parameters.amin)
-        var peak = -Float.infinity
-        for i in mel.indices {
-            let db = 10 * log10(max(amin, mel[i]))
-            mel[i] = db
-            peak = max(peak, db)
+        let amin = SIMD8<Float>(repeating: Float(parameters.amin))
+        var peak = SIMD8<Float>(repeating: -.infinity)
+        let ten = SIMD8<Float>(repeating: 10)
+        let count = mel.count
+        mel.withUnsafeMutableBufferPointer { m in
+            guard let base = m.baseAddress else { return }
+            let raw = UnsafeMutableRawPointer(base)
+            for i in stride(from: 0, to: count, by: 8) {
+                let n = min(8, count - i)
+                var v = amin
+                if n == 8 {
+                    v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+                } else {
+                    for j in 0..<n { v[j] = base[i + j] }
+                }
+                let db = ten * VectorLog.log10(v.replacing(with: amin, where: .!(v .> amin)))
+                if n == 8 {
+                    raw.storeBytes(of: db, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                    peak = pointwiseMax(peak, db)
+                } else {
+                    for j in 0..<n {
+                        base[i + j] = db[j]
+                        peak[0] = max(peak[0], db[j])
+                    }
+                }
+            }
         }
-        let floor = peak - Float(parameters.topDB)
+        let floor = peak.max() - Float(parameters.topDB)
         for i in mel.indices where mel[i] < floor { mel[i] = floor }
     }
 
@@ -228,12 +279,5 @@ public final class MFCCExtractor {
             }
         }
         return matrix
-    }
-
-    private func plan(frames: Int) -> BatchFFT {
-        if let fft = ffts[frames] { return fft }
-        let fft = BatchFFT(size: parameters.nFFT, frames: frames)
-        ffts[frames] = fft
-        return fft
     }
 }

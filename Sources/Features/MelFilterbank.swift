@@ -100,7 +100,9 @@ public struct MelFilterbank: Sendable {
                         let rows = power + starts[m] &* chunks
                         for c in 0..<chunks {
                             var sum = SIMD8<Float>.zero
-                            for j in 0..<count { sum += weights[first &+ j] * rows[j &* chunks &+ c] }
+                            for j in 0..<count {
+                                sum += SIMD8(repeating: weights[first &+ j]) * rows[j &* chunks &+ c]
+                            }
                             for lane in 0..<min(8, frames &- c &* 8) { out[(c &* 8 &+ lane) &* nMels &+ m] = sum[lane] }
                         }
                     }

@@ -83,14 +83,15 @@ extension Preparer {
         return .init(tracks: trackIDs, segments: rows.count, perGenre: perGenre)
     }
 
-    /// Deflates the files at once (zlib is single-threaded per stream) and records each one's
-    /// SHA-256, size and segment count.
+    /// Writes the files at once (zlib is single-threaded per stream, when they are deflated) and
+    /// records each one's SHA-256, size and segment count.
     func writeTensors(_ tensors: [TensorFile], into output: StagedDirectory) throws
         -> [String: DatasetDescription.File]
     {
         let paths = tensors.map { output.path($0.name) }
+        let compression = options.compression
         let written = ConcurrentMap.results(count: tensors.count, threads: tensors.count, setUp: { _ in () }) { _, i in
-            let written = try NPY.writeArchive(tensors[i].members, to: paths[i])
+            let written = try NPY.writeArchive(tensors[i].members, to: paths[i], compression: compression)
             return DatasetDescription.File(sha256: written.sha256, bytes: written.bytes, segments: tensors[i].segments)
         }
         var files: [String: DatasetDescription.File] = [:]

@@ -40,6 +40,8 @@ public struct Preparer {
         public var alsoJSON = false
         /// Keep every copy of identical tracks (by default only the first id of each group is used).
         public var keepDuplicates = false
+        /// How the tensor files hold their arrays.
+        public var compression = NPZCompression.store
         public var force = false
         public init() {}
     }

@@ -200,6 +200,31 @@ func makeArchive(
         #expect(refusal(path, limits: ArchiveLimits(maxCompressionRatio: 5000)) == nil)
     }
 
+    /// A stored entry (as `numpy.savez` writes) held in memory: libarchive hands its bytes over
+    /// without consuming them block by block, which once made 8 MB stored read as "from about 0"
+    /// and a zip bomb. Stored or deflated, in a file or in memory, it reads back whole.
+    @Test(arguments: [ArchiveWriter.Format.zip(level: 0), .zip(level: 6)])
+    func storedEntriesInMemoryAreNotBombs(format: ArchiveWriter.Format) throws {
+        let dir = TemporaryDirectory()
+        var random = SplitMix64(seed: 3)
+        let data = (0..<(8 << 20)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        let path = try makeArchive(dir, "stored.zip", format) { w in try w.addFile("mel.npy", bytes: data) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        for source in [ArchiveSource.file(path), .memory(Array(bytes), name: path)] {
+            let reader = try SafeArchiveReader(source: source)
+            #expect(try reader.next()?.path == "mel.npy")
+            #expect(try reader.readAll() == data, "\(source.name)")
+        }
+        // The ratio rule still holds in memory: a deflated bomb is refused there too.
+        let bomb = try makeArchive(dir, "bomb.zip", .zip()) { w in
+            try w.addFile("bomb.bin", bytes: [UInt8](repeating: 0, count: 64 << 20))
+        }
+        let reader = try SafeArchiveReader(
+            source: .memory(Array(try Data(contentsOf: URL(fileURLWithPath: bomb))), name: bomb))
+        _ = try reader.next()
+        #expect(throws: ArchiveError.self) { try reader.readAll() }
+    }
+
     @Test func entryAndTotalSizeLimits() throws {
         let dir = TemporaryDirectory()
         let path = try makeArchive(dir, "big.zip", .zip(level: 0)) { w in

@@ -138,6 +138,25 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
         #expect(a.files["train.npz"]?.sha256.count == 64)
     }
 
+    /// Stored by default (as numpy.savez), deflated on request: the same arrays either way.
+    @Test func compressionChangesTheFileNotTheArrays() throws {
+        let dir = TemporaryDirectory()
+        let data = try makeDataset(dir)
+        _ = try prepare(data, dir.file("stored"))
+        _ = try prepare(data, dir.file("deflated")) { $0.compression = .deflate }
+        for name in ["train.npz", "val.npz", "test.npz"] {
+            let stored = Fixtures.bytes(dir.file("stored/\(name)"))
+            let deflated = Fixtures.bytes(dir.file("deflated/\(name)"))
+            // A zip's first local header: its compression method at bytes 8 and 9.
+            #expect(stored[8] == 0 && stored[9] == 0, "\(name) stored")
+            #expect(deflated[8] == 8 && deflated[9] == 0, "\(name) deflated")
+            #expect(deflated.count < stored.count)
+            let a = try NPY.readArchive(source: .memory(stored, name: name))
+            let b = try NPY.readArchive(source: .memory(deflated, name: name))
+            #expect(a.keys.sorted() == b.keys.sorted() && a.keys.allSatisfy { a[$0] == b[$0] }, "\(name)")
+        }
+    }
+
     @Test func segmentSplitPutsTracksInSeveralSplits() throws {
         let dir = TemporaryDirectory()
         let d = try prepare(try makeDataset(dir), dir.file("f")) { $0.unit = .segment }
