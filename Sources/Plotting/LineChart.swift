@@ -40,7 +40,12 @@ public struct LineChart {
             height: frame.height - Self.marginTop - Self.marginBottom)
         let (x0, x1) = (xTicks.values.first ?? 0, xTicks.values.last ?? 1)
         let (y0, y1) = (yTicks.values.first ?? 0, yTicks.values.last ?? 1)
-        func px(_ x: Double) -> Double { plot.x + plot.width * (x1 > x0 ? (x - x0) / (x1 - x0) : 0.5) }
+        // A margin inside the frame on the x axis, as matplotlib leaves: a line or marker at the
+        // first or last x stays clear of the frame.
+        let inset = plot.width * 0.03
+        func px(_ x: Double) -> Double {
+            plot.x + inset + (plot.width - 2 * inset) * (x1 > x0 ? (x - x0) / (x1 - x0) : 0.5)
+        }
         func py(_ y: Double) -> Double {
             plot.bottom - plot.height * min(max(y1 > y0 ? (y - y0) / (y1 - y0) : 0.5, 0), 1)
         }

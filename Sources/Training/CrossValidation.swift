@@ -53,7 +53,7 @@ public struct CrossValidation {
         try RunPlots.write(
             RunPlots.confusion(
                 segments: summary.confusion, tracks: summary.trackConfusion, genres: summary.genres,
-                split: "test", title: "\(summary.recipe): test folds pooled over \(k) folds, \(summary.split)"),
+                split: "test", title: "\(summary.recipe): every test fold pooled, \(summary.split)"),
             name: "confusion", in: runs)
         return summary
     }
