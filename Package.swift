@@ -126,7 +126,7 @@ let package = Package(
             name: "FormatsTests", dependencies: ["Basics", "Formats", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Basics", "Training", "Formats", "NeuralNet", "Prepare", "TestSupport"]),
+            dependencies: ["Basics", "Training", "Formats", "NeuralNet", "Prepare", "Plotting", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Basics", "GenreKitCLI", "Archive", "Audio", "TestSupport"]),
         // Only the library's public API (and TestSupport for fixtures): what a Swift program sees.
         .testTarget(name: "GenreKitLibraryTests", dependencies: ["GenreKit", "TestSupport"]),

@@ -6,7 +6,13 @@ public enum ImageFormat: String, CaseIterable, Sendable {
 /// A figure of a fixed size and the drawing that fills it; rendered to SVG or PNG by cairo. The
 /// same figure gives the same bytes (cairo's process-wide SVG ids are renumbered).
 public struct Figure {
+    /// Pixels per point in a PNG, as long as neither side passes `maxPNGPixels`.
     public static let pngScale = 2.0
+    /// A PNG's longest side at most: memory for the image stays under 64 MB.
+    public static let maxPNGPixels = 4096.0
+
+    /// Pixels per point in this figure's PNG.
+    public var pngScale: Double { min(Self.pngScale, Self.maxPNGPixels / max(width, height, 1)) }
     public let width: Double
     public let height: Double
     let draw: (Canvas) -> Void
@@ -19,7 +25,7 @@ public struct Figure {
 
     /// The figure as an SVG document or a PNG image, on a white background.
     public func render(_ format: ImageFormat) throws(PlotError) -> [UInt8] {
-        try Canvas.render(width: width, height: height, format: format, scale: Self.pngScale) { canvas in
+        try Canvas.render(width: width, height: height, format: format, scale: pngScale) { canvas in
             canvas.fill(Rect(x: 0, y: 0, width: width, height: height), .white)
             draw(canvas)
         }

@@ -54,7 +54,15 @@ public enum RunPlots {
     public static func confusion(segments: [[Int]], tracks: [[Int]]?, genres: [String], split: String, title: String)
         -> Figure
     {
-        let kinds = [("segments", segments)] + (tracks.map { [("tracks", $0)] } ?? [])
+        func square(_ m: [[Int]]) -> Bool { m.count == genres.count && m.allSatisfy { $0.count == genres.count } }
+        guard genres.count <= maxGenresDrawn, square(segments) else {
+            let why =
+                genres.count > maxGenresDrawn
+                ? "\(genres.count) genres: too many cells to read; evaluation.json holds the matrices"
+                : "the confusion matrix is not \(genres.count) x \(genres.count), one row and column per genre"
+            return note(title: title, why)
+        }
+        let kinds = [("segments", segments)] + (tracks.flatMap { square($0) ? [("tracks", $0)] : nil } ?? [])
         var rows: [[Heatmap]] = [[], []]
         for (unit, matrix) in kinds {
             let shares = matrix.map { row in
@@ -86,6 +94,19 @@ public enum RunPlots {
                 in: Rect(
                     x: Double(kinds.count) * size.width + 4, y: top + Heatmap.titleHeight, width: ColourBar.width,
                     height: 2 * size.height - Heatmap.titleHeight - 60))
+        }
+    }
+
+    /// Matrices larger than this are not drawn: their cells could not be read, and the figure's
+    /// size (and memory) would grow with the square of the genre count.
+    public static let maxGenresDrawn = 60
+
+    /// A figure that says, under its title, why there is nothing to draw.
+    static func note(title: String, _ text: String) -> Figure {
+        let width = Figure.measure { c in max(c.textWidth(title, size: 13, bold: true), c.textWidth(text, size: 11)) }
+        return Figure(width: width + 40, height: 70) { c in
+            c.text(title, at: Point(20, 26), size: 13, bold: true)
+            c.text(text, at: Point(20, 52), size: 11)
         }
     }
 
