@@ -59,11 +59,22 @@ public final class MonoStream {
             let mono = interleaved.withUnsafeBufferPointer { all in
                 Resampler.mixdown(UnsafeBufferPointer(rebasing: all[0..<n * channels]), channels: channels)
             }
-            nonFiniteSamples += mono.count { !$0.isFinite || abs($0) > Float(AudioProbe.absurdAmplitude) }
+            nonFiniteSamples += Self.countAbsurd(mono)
             let out = try resampler?.process(mono, last: finished) ?? mono
             if !out.isEmpty { return out }
         }
         return []
+    }
+
+    /// Samples that are NaN, infinite or past `AudioProbe.absurdAmplitude`: one comparison each
+    /// (`!(|x| <= limit)` is true for all three), in a loop the compiler vectorises.
+    static func countAbsurd(_ samples: [Float]) -> Int {
+        let limit = Float(AudioProbe.absurdAmplitude)
+        return samples.withUnsafeBufferPointer { s in
+            var count = 0
+            for x in s where !(abs(x) <= limit) { count &+= 1 }
+            return count
+        }
     }
 
     /// Reads the next block into `interleaved`; returns the frames read.

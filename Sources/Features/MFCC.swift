@@ -234,18 +234,22 @@ public final class MFCCExtractor {
         let chunks = dctColumns.count / (n * 8)
         let frames = logMel.count / n
         var out = [Float](repeating: 0, count: frames * k)
-        var sums = [SIMD8<Float>](repeating: .zero, count: chunks)
+        // Pointers throughout: through the arrays, each step paid bounds and uniqueness checks.
+        let sums = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(chunks, 1))
+        defer { sums.deallocate() }
         logMel.withUnsafeBufferPointer { x in
             dctColumns.withUnsafeBufferPointer { d in
-                let columns = UnsafeRawPointer(d.baseAddress!).assumingMemoryBound(to: SIMD8<Float>.self)
-                for t in 0..<frames {
-                    for c in 0..<chunks { sums[c] = .zero }
-                    // out[c] = sum over i of dct[c, i] * x[i], i in order, eight coefficients at a time.
-                    for i in 0..<n {
-                        let value = SIMD8<Float>(repeating: x[t * n + i])
-                        for c in 0..<chunks { sums[c] += value * columns[i * chunks + c] }
+                out.withUnsafeMutableBufferPointer { out in
+                    let columns = UnsafeRawPointer(d.baseAddress!).assumingMemoryBound(to: SIMD8<Float>.self)
+                    for t in 0..<frames {
+                        for c in 0..<chunks { sums[c] = .zero }
+                        // out[c] = sum over i of dct[c, i] * x[i], i in order, eight coefficients at a time.
+                        for i in 0..<n {
+                            let value = SIMD8<Float>(repeating: x[t &* n &+ i])
+                            for c in 0..<chunks { sums[c] += value * columns[i &* chunks &+ c] }
+                        }
+                        for c in 0..<k { out[t &* k &+ c] = sums[c / 8][c % 8] }
                     }
-                    for c in 0..<k { out[t * k + c] = sums[c / 8][c % 8] }
                 }
             }
         }
