@@ -111,14 +111,16 @@ public final class MFCCExtractor {
                 spectra(samples) { first, count, fft in
                     // The block's power, bin by bin, its frames side by side: the filterbank's input.
                     UnsafeMutableRawPointer(tile).withMemoryRebound(to: Float.self, capacity: 8 * bins) { power in
-                        for lane in 0..<8 {
+                        for lane in 0..<count {
                             let spectrum = fft.output + lane &* fft.outputStride
                             for k in 0..<bins {
                                 let re = spectrum[2 &* k]
                                 let im = spectrum[2 &* k &+ 1]
-                                power[k &* 8 &+ lane] = lane < count ? re * re + im * im : 0
+                                power[k &* 8 &+ lane] = re * re + im * im
                             }
                         }
+                        // A last, short block: the lanes past it are zeros, not the block before's.
+                        for lane in count..<8 { for k in 0..<bins { power[k &* 8 &+ lane] = 0 } }
                     }
                     filterbank.apply(tile, chunks: 1, frames: count, into: out.baseAddress! + first * nMels)
                 }
