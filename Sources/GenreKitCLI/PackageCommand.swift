@@ -9,7 +9,8 @@ struct PackageCommand: ParsableCommand {
             Writes ZOO/NAME-VERSION.tar.gz holding manifest.json (genres, feature parameters, \
             normalisation, architecture, recipe and seed, data fingerprint and split, accuracies, and \
             every other file's SHA-256 and size), weights.safetensors, history.csv, evaluation.json, \
-            curves.svg, confusion.svg and a README.md model card, and records it in ZOO/index.json. \
+            curves.svg and .png (accuracy and loss per epoch), confusion.svg and .png (test segments and \
+            tracks) and a README.md model card, and records it in ZOO/index.json. \
             A version already in the zoo is refused: versions are never replaced.
 
             The creation time is SOURCE_DATE_EPOCH when set, else the time the run wrote its weights; \
