@@ -1,7 +1,7 @@
 internal import CCairo
 import Foundation
 
-/// A point in a figure's units (points, 1/72 inch; a PNG is drawn at `Figure.pngScale` pixels per
+/// A point in a figure's units (points, 1/72 inch; a PNG is drawn at `Figure.defaultPNGScale` pixels per
 /// point).
 public struct Point: Sendable, Equatable {
     public var x: Double

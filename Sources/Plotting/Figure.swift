@@ -7,12 +7,12 @@ public enum ImageFormat: String, CaseIterable, Sendable {
 /// same figure gives the same bytes (cairo's process-wide SVG ids are renumbered).
 public struct Figure {
     /// Pixels per point in a PNG, as long as neither side passes `maxPNGPixels`.
-    public static let pngScale = 2.0
+    public static let defaultPNGScale = 2.0
     /// A PNG's longest side at most: memory for the image stays under 64 MB.
     public static let maxPNGPixels = 4096.0
 
     /// Pixels per point in this figure's PNG.
-    public var pngScale: Double { min(Self.pngScale, Self.maxPNGPixels / max(width, height, 1)) }
+    public var pngScale: Double { min(Self.defaultPNGScale, Self.maxPNGPixels / max(width, height, 1)) }
     public let width: Double
     public let height: Double
     let draw: (Canvas) -> Void

@@ -117,8 +117,8 @@ public enum RunPlots {
 
     /// Writes `figure` as `folder/NAME.svg` and `folder/NAME.png`, each replaced whole.
     public static func write(_ figure: Figure, name: String, in folder: String) throws {
-        for format in ImageFormat.allCases {
-            try AtomicFile.write(Data(try figure.render(format)), to: folder + "/\(name).\(format.rawValue)")
+        for (file, bytes) in try files(figure, name: name).sorted(by: { $0.key < $1.key }) {
+            try AtomicFile.write(Data(bytes), to: folder + "/" + file)
         }
     }
 

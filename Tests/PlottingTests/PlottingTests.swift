@@ -51,7 +51,8 @@ struct FigureTests {
     @Test func pngShowsTheCellsInTheMapsColours() throws {
         let figure = Self.heatmap()
         let png = try #require(PNGPixels(try figure.render(.png)))
-        let scale = Figure.pngScale
+        let scale = figure.pngScale
+        #expect(scale == Figure.defaultPNGScale, "a small figure is not scaled down")
         #expect(png.width == Int((figure.width * scale).rounded(.up)))
         #expect(png.height == Int((figure.height * scale).rounded(.up)))
         // The grid's top-left corner: measured as the heat map lays itself out.

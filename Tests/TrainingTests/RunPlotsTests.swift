@@ -31,7 +31,7 @@ struct RunPlotsTests {
         let largest = RunPlots.confusion(segments: full, tracks: full, genres: sixty, split: "test", title: "t")
         let size = Self.pngSize(try largest.render(.png))
         #expect(max(size.width, size.height) == Int(Figure.maxPNGPixels), "\(size)")
-        #expect(largest.width * Figure.pngScale > Figure.maxPNGPixels, "the cap is what limits it")
+        #expect(largest.width * Figure.defaultPNGScale > Figure.maxPNGPixels, "the cap is what limits it")
     }
 
     /// A track matrix that does not fit is left out; the segment one is still drawn.
