@@ -123,6 +123,9 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         /// With folds: the track's fold.
         public var fold: Int?
         public var segments: [Int]
+        /// How its audio was converted for the features (`2 channels mixed down to mono`,
+        /// `resampled 44100 Hz -> 22050 Hz (...)`); absent when it was used as it is.
+        public var conversions: [String]?
 
         public init(index: Int, id: String, genre: String, label: Int, split: Partition? = nil, segments: [Int]) {
             self.index = index

@@ -14,6 +14,8 @@ extension Preparer {
         var segments: Int
         /// The file carries `SyntheticMarker`'s tag.
         var synthetic = false
+        /// How the audio was converted for the features (mixed down, resampled); empty if not.
+        var conversions: [String] = []
     }
 
     /// Validates the folder and computes each track's features in the same decoding pass (a
@@ -39,11 +41,10 @@ extension Preparer {
             let (summary, probe) = pipeline.runProbing(path: path, extractor: extractor, maxSegments: maxSegments) {
                 _, mfcc in features += mfcc
             }
-            if case .success(let s) = summary, s.segments > 0, s.sampleRate == pipeline.parameters.sampleRate {
+            if case .success(let s) = summary, s.segments > 0 {
                 do {
                     try store.store(features, track: index)
-                    outcome.record(
-                        path, Stored(key: index, segments: s.segments, synthetic: SyntheticMarker.marks(s.software)))
+                    outcome.record(path, Stored(summary: s, key: index))
                 } catch { outcome.fail(error) }
             }
             return probe
@@ -80,14 +81,9 @@ extension Preparer {
             let summary = try pipeline.run(
                 path: root + "/" + tracks[i].path, extractor: extractor, maxSegments: tracks[i].segments.count
             ) { _, mfcc in features += mfcc }
-            guard summary.sampleRate == pipeline.parameters.sampleRate else {
-                throw AudioError.unusable(
-                    path: tracks[i].path,
-                    message: "now \(summary.sampleRate) Hz: the file changed since it was validated")
-            }
             // Keys below zero: the validation pass stored its tracks under their numbers.
             do { try store.store(features, track: -1 - i) } catch { throw StoreFailure(error: error) }
-            return Stored(key: -1 - i, segments: summary.segments, synthetic: SyntheticMarker.marks(summary.software))
+            return Stored(summary: summary, key: -1 - i)
         }
         progress?.finish()
         try Interruption.shared.check()
@@ -98,11 +94,12 @@ extension Preparer {
             switch outcomes[i]! {
             case .success(var stored) where stored.segments > 0:
                 stored.segments = min(stored.segments, tracks[i].segments.count)
+                let why =
+                    stored.conversions.isEmpty
+                    ? "the file changed since it was validated: it ends sooner"
+                    : "converted, the track ends before this segment does"
                 for d in tracks[i].segments.dropFirst(stored.segments) {
-                    dropped.append(
-                        .init(
-                            id: tracks[i].id, segment: d,
-                            reason: "the file changed since it was validated: it ends sooner"))
+                    dropped.append(.init(id: tracks[i].id, segment: d, reason: why))
                 }
                 return stored
             case .success:
@@ -114,6 +111,14 @@ extension Preparer {
                 return nil
             }
         }
+    }
+}
+
+extension Preparer.Stored {
+    init(summary: SegmentPipeline.Summary, key: Int) {
+        self.init(
+            key: key, segments: summary.segments, synthetic: SyntheticMarker.marks(summary.software),
+            conversions: summary.conversions)
     }
 }
 

@@ -132,6 +132,7 @@ extension Preparer {
                     if options.folds == nil { track.split = Partition.allCases[b] } else { track.fold = b }
                 }
                 if unit == .artist { track.group = group(of: t.id) }
+                if !t.conversions.isEmpty { track.conversions = t.conversions }
                 return track
             }, files: files,
             fingerprint: sha256Hex(Data(order.map { files[$0]!.sha256 }.joined().utf8)),

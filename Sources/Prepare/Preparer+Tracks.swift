@@ -48,11 +48,13 @@ extension Preparer {
                     .init(id: track.id, reason: "genre '\(track.genre)' is not one of the \(manifest.name) genres"))
                 continue
             }
-            guard audio.sampleRate == options.parameters.sampleRate else {
+            guard Resampler.supportedRates.contains(audio.sampleRate) else {
                 skipped.append(
                     .init(
                         id: track.id,
-                        reason: "\(audio.sampleRate) Hz; features are computed at \(options.parameters.sampleRate) Hz"))
+                        reason:
+                            "\(audio.sampleRate) Hz; GenreKit converts \(Resampler.supportedRates.lowerBound) to \(Resampler.supportedRates.upperBound) Hz"
+                    ))
                 continue
             }
             if !options.keepDuplicates, let first = seen[audio.fingerprint] {
@@ -63,7 +65,8 @@ extension Preparer {
                 continue
             }
             seen[audio.fingerprint] = track.id
-            let segments = Array(segmenter.segments(samples: audio.frames).indices)
+            let segments = Array(
+                segmenter.segments(samples: convertedLength(audio.frames, from: audio.sampleRate)).indices)
             for d in segments.count..<options.segments {
                 dropped.append(.init(id: track.id, segment: d, reason: "the track ends at \(audio.seconds) s"))
             }
@@ -77,5 +80,12 @@ extension Preparer {
                     segments: segments))
         }
         return chosen
+    }
+
+    /// Samples `frames` at `rate` become at the feature rate: libsamplerate's count,
+    /// `round(frames * to / from)`, or `frames` when the rates agree.
+    func convertedLength(_ frames: Int, from rate: Int) -> Int {
+        let target = options.parameters.sampleRate
+        return rate == target || rate <= 0 ? frames : Int((Double(frames) * Double(target) / Double(rate)).rounded())
     }
 }

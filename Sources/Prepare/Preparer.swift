@@ -66,6 +66,8 @@ public struct Preparer {
         var path: String
         var fingerprint: String
         var segments: [Int]
+        /// How the audio was converted for the features, once extracted.
+        var conversions: [String] = []
     }
 
     /// - Parameters:
@@ -168,6 +170,7 @@ public struct Preparer {
             guard let stored else { continue }
             var t = track
             t.segments = Array(t.segments.prefix(stored.segments))
+            t.conversions = stored.conversions
             tracks.append(t)
             keys.append(stored.key)
         }

@@ -249,3 +249,37 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
         }
     }
 }
+
+/// Tracks at other rates are converted, not skipped: a stereo 44.1 kHz FLAC in a GTZAN folder
+/// gives the segments librosa's `load(sr=22050, res_type="sinc_best")` gives, and dataset.json
+/// says how each track was converted.
+@Suite struct ResampledPrepareTests {
+    @Test func otherRatesAreResampledAndRecorded() throws {
+        let dir = TemporaryDirectory()
+        let flac = Fixtures.reference + "/resample/stereo_44100_6s.flac"
+        for i in 0..<5 {
+            try FileManager.default.createDirectory(atPath: dir.file("data/genres/blues"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: flac, toPath: dir.file("data/genres/blues/blues.0000\(i).flac"))
+        }
+        let d = try prepare(dir.file("data"), dir.file("f")) {
+            $0.keepDuplicates = true
+            $0.unit = .track
+        }
+        #expect(d.tracks.count == 5)
+        #expect(d.skipped.isEmpty)
+        for track in d.tracks {
+            #expect(track.segments == [0, 1])
+            #expect(track.conversions?.count == 2)
+            #expect(track.conversions?.last?.hasPrefix("resampled 44100 Hz -> 22050 Hz (libsamplerate, Best Sinc") == true)
+        }
+        let expected = try NPY.read(path: Fixtures.reference + "/resample/stereo_44100_6s.segments_mfcc13.npy").floats()
+        let train = try NPY.readArchive(path: dir.file("f/train.npz"))
+        let rows = try #require(train["mfcc"]).floats()
+        let segments = try #require(train["segment"]?.integers())
+        for (row, segment) in segments.enumerated() {
+            let ours = Array(rows[row * 1690..<(row + 1) * 1690])
+            let theirs = Array(expected[Int(segment) * 1690..<(Int(segment) + 1) * 1690])
+            #expect(zip(ours, theirs).map { abs($0 - $1) }.max()! <= 0.05)
+        }
+    }
+}

@@ -25,13 +25,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import librosa  # noqa: E402
+import samplerate  # noqa: E402  (librosa's res_type="sinc_best")
 import soundfile  # noqa: E402
 
 SR = 22050
 SEGMENT = 66150  # 3 s: the seed's 10-way segmentation of a 30 s track
 MFCC_ARGS = dict(sr=SR, n_fft=2048, hop_length=512, n_mels=128)
 CASES = {"music_3s": SEGMENT, "noise_3s": SEGMENT, "quiet_click_3s": SEGMENT, "short_1s": SR, "track_30s": 10 * SEGMENT}
-PARTS = ("mfcc", "lstm", "gru", "cnn", "crnn")
+PARTS = ("mfcc", "resample", "lstm", "gru", "cnn", "crnn")
+# A track at another rate, in stereo and FLAC: prepare converts it as librosa.load(sr=22050,
+# res_type="sinc_best") does (channels averaged, then libsamplerate's best sinc converter).
+RESAMPLED = {"name": "stereo_44100_6s", "sr": 44100, "samples": 273_000}
 # The convolutional reference models: cnn-mel's and crnn-mel's layers on small log-mel-shaped
 # inputs (frames x bands x 1), so the files stay small.
 CONV_INPUT = {"cnn": (24, 20, 1), "crnn": (24, 16, 1)}
@@ -74,6 +78,16 @@ def make_inputs(root, seed, parts):
         for name, samples in CASES.items():
             path = os.path.join(root, "mfcc", name + ".wav")
             soundfile.write(path, new_audio(name, samples, rng), SR, subtype="PCM_16")
+    if "resample" in parts:
+        os.makedirs(os.path.join(root, "resample"), exist_ok=True)
+        rate, samples = RESAMPLED["sr"], RESAMPLED["samples"]
+        t = np.arange(samples) / rate
+        left = sum(0.2 * np.sin(2 * np.pi * f * t) for f in (196.0, 246.94, 293.66, 7040.0))
+        right = 0.3 * np.sin(2 * np.pi * 110.0 * t) + 0.05 * rng.standard_normal(samples)
+        pcm = np.clip(np.round(np.stack([left, right], axis=1) * 32767), -32768, 32767).astype(np.int16)
+        soundfile.write(os.path.join(root, "resample", RESAMPLED["name"] + ".flac"), pcm, rate, subtype="PCM_16")
+    if not {"lstm", "gru", "cnn", "crnn"} & set(parts):
+        return
     import keras
 
     for kind in ("cnn", "crnn"):
@@ -155,6 +169,22 @@ def make_mfcc(root, out, made, index):
             case["float32_vs_float64_maxabs"] = float(np.abs(mfcc(y, 13) - mfcc(y.astype(np.float64), 13)).max())
             case["mfcc13_frames"] = int(made[f"mfcc/{name}.mfcc13.npy"].shape[0])
         index["cases"][name] = case
+
+
+def make_resampled(root, out, made, index):
+    """Every full 3 s segment of the stereo 44.1 kHz FLAC, loaded at 22050 Hz by librosa."""
+    name = RESAMPLED["name"]
+    flac = f"resample/{name}.flac"
+    y, sr = librosa.load(os.path.join(root, flac), sr=SR, mono=True, res_type="sinc_best")
+    assert sr == SR and y.dtype == np.float32
+    full = len(y) // SEGMENT
+    segments = [y[d * SEGMENT : (d + 1) * SEGMENT] for d in range(full)]
+    save(out, f"resample/{name}.segments_mfcc13.npy", np.stack([mfcc(s, 13).T for s in segments]), made)
+    save(out, f"resample/{name}.segments_logmel.npy", np.stack([logmel(s).T for s in segments]), made)
+    index["cases"][name] = {
+        "audio": flac, "sampleRate": RESAMPLED["sr"], "channels": 2, "resampledSamples": len(y), "segments": full,
+        "load": 'librosa.load(sr=22050, mono=True, res_type="sinc_best")', "samplerate": samplerate.__version__,
+    }
 
 
 # ---- Keras ----------------------------------------------------------------------------------
@@ -329,6 +359,7 @@ def main():
     made = {}
     out = None if args.check else args.root
     make_mfcc(args.root, out, made, index)
+    make_resampled(args.root, out, made, index)
     for kind in ("lstm", "gru"):
         make_recurrent(args.root, out, made, index, kind)
     for kind in ("cnn", "crnn"):
