@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev libhdf5-dev libcairo2-dev fonts-dejavu-core pkg-config
 BENCH_PACKAGES = unzip time python3
 
-.PHONY: deps bench-deps build test docs demo example reference-check bench bench-accuracy bench-hostile bench-leakage fuzz install lint format clean
+.PHONY: deps bench-deps build test test-slurm docs demo example reference-check bench bench-accuracy bench-hostile bench-leakage fuzz install lint format clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -19,6 +19,13 @@ build: deps
 
 test: deps
 	$(SWIFT) test
+
+# Sharded prepare on a real one-node Slurm cluster: installs slurm-wlm and munge, starts
+# slurmctld and slurmd on this machine (as root), submits the shard array and the merge, and
+# compares the merged features with one prepare's (scripts/slurm/test.sh; .ci/run runs it).
+test-slurm: deps
+	$(SWIFT) build --product genrekit
+	scripts/slurm/test.sh
 
 # The GenreKit library's documentation (DocC, Sources/GenreKit/GenreKit.docc), into
 # .build/plugins/Swift-DocC/outputs/GenreKit.doccarchive.

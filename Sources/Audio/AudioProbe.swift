@@ -2,7 +2,7 @@ import Zlib
 
 /// Why audio could not be read, decoded or encoded. Each `description` is one line naming the
 /// file.
-public enum AudioError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum AudioError: Error, CustomStringConvertible, Codable, Equatable, Sendable {
     /// The file cannot be opened: missing, unreadable, or not a regular file.
     case unreadable(path: String, message: String)
     /// libsndfile cannot open or decode the data.
@@ -24,7 +24,7 @@ public enum AudioError: Error, CustomStringConvertible, Equatable, Sendable {
 
 /// What libsndfile says about a file, and what decoding every sample of it, in its own sample
 /// format, found.
-public struct AudioProbe: Sendable, Equatable {
+public struct AudioProbe: Codable, Sendable, Equatable {
     public var sampleRate: Int
     public var channels: Int
     /// Container, e.g. `WAV`, `AU`, `AIFF`, `FLAC`.

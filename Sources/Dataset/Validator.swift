@@ -50,37 +50,63 @@ public struct Validator {
     public func validate(
         directory: String, probe: @escaping @Sendable (Int, String) -> Result<AudioProbe, AudioError>
     ) throws -> ValidationReport {
-        var builder = ReportBuilder(manifest: manifest, policy: policy, source: directory, sourceKind: "directory")
+        let listing = try list(directory: directory)
+        guard !listing.tracks.isEmpty else { throw DatasetError.noTracks(source: directory) }
+        let root = URL(fileURLWithPath: directory).standardizedFileURL.path
+        let pool = ProbePool()
+        for (index, track) in listing.tracks.enumerated() {
+            let full = root + "/" + track.path
+            pool.submit(index) { probe(index, full) }
+            progress?.update("\(index + 1) of \(listing.tracks.count) tracks")
+        }
+        let results = pool.finish()
+        progress?.finish()
+        return report(listing, source: directory, probes: results)
+    }
+
+    /// What a folder holds, without opening a track: its tracks in sorted path order (the order
+    /// they are numbered and probed in) and the files that are not tracks.
+    /// - Throws: `FileError` when the folder cannot be listed.
+    public func list(directory: String) throws(FileError) -> FolderListing {
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         guard let walker = FileManager.default.enumerator(atPath: root) else {
-            throw FileError.io(path: directory, message: "cannot list the folder")
+            throw .io(path: directory, message: "cannot list the folder")
         }
         var files: [String] = []
+        var listing = FolderListing(tracks: [], skipped: [])
         while let relative = walker.nextObject() as? String {
             switch Self.fileKind(root + "/" + relative) {
             case .regular: files.append(relative)
             case .folder: break
-            case .other(let kind): builder.skip(path: relative, reason: "not a regular file (\(kind))")
+            case .other(let kind):
+                listing.skipped.append(SkippedFile(path: relative, reason: "not a regular file (\(kind))"))
             }
         }
         files.sort()
-        var pending: [PendingTrack] = []
-        let pool = ProbePool()
         for relative in files where relative != "validation.json" {
             switch DatasetLayout.classify(relative, genres: manifest.genres) {
-            case .skipped(let reason): builder.skip(path: relative, reason: reason)
+            case .skipped(let reason): listing.skipped.append(SkippedFile(path: relative, reason: reason))
             case .track(let genre, let id, _, let expectedName):
-                let index = pending.count
-                pending.append(PendingTrack(genre: genre, id: id, path: relative, expectedName: expectedName))
-                let full = root + "/" + relative
-                pool.submit(index) { probe(index, full) }
-                progress?.update("\(index + 1) of \(files.count) files")
+                let bytes =
+                    (try? FileManager.default.attributesOfItem(atPath: root + "/" + relative)[.size] as? Int) ?? 0
+                listing.tracks.append(
+                    .init(genre: genre, id: id, path: relative, expectedName: expectedName, bytes: bytes))
             }
         }
-        let results = pool.finish()
-        progress?.finish()
-        guard !pending.isEmpty else { throw DatasetError.noTracks(source: directory) }
-        builder.add(pending, probes: results)
+        return listing
+    }
+
+    /// The report on a listed folder, given each track's probe (`probes[i]` for track i).
+    public func report(
+        _ listing: FolderListing, source: String, probes: [Int: Result<AudioProbe, AudioError>]
+    ) -> ValidationReport {
+        var builder = ReportBuilder(manifest: manifest, policy: policy, source: source, sourceKind: "directory")
+        for file in listing.skipped { builder.skip(path: file.path, reason: file.reason) }
+        builder.add(
+            listing.tracks.map {
+                PendingTrack(genre: $0.genre, id: $0.id, path: $0.path, expectedName: $0.expectedName)
+            },
+            probes: probes)
         return builder.finish()
     }
 }

@@ -15,7 +15,8 @@ struct GenreKit: ParsableCommand {
             Every command has --help; genrekit --version prints the version.
             """,
         subcommands: [
-            SynthCommand.self, UnpackCommand.self, ValidateCommand.self, PrepareCommand.self, TrainCommand.self,
+            SynthCommand.self, UnpackCommand.self, ValidateCommand.self, PrepareCommand.self, MergeCommand.self,
+            TrainCommand.self,
             CVCommand.self, PackageCommand.self, InspectCommand.self, PredictCommand.self, ExportCommand.self,
             ZooCommand.self,
         ]

@@ -12,7 +12,8 @@ struct PrepareCommand: ParsableCommand {
             "Turn an unpacked GTZAN folder into MFCC or log-mel tensors (.npz) with a stratified split or folds.",
         discussion: """
             Decodes every usable track with libsndfile (tracks validation.json marks corrupt are \
-            skipped and listed), cuts the reference pipeline's 10 segments of 3 s, computes MFCCs as \
+            skipped and listed; other sample rates and stereo are converted to 22050 Hz mono as \
+            predict converts them, and dataset.json says so), cuts the reference pipeline's 10 segments of 3 s, computes MFCCs as \
             librosa 0.11 does (FFTW), splits by artist and genre (no artist in two splits, by Sturm's \
             index; datasets without an artist index split by track), and writes FEATURES/train.npz, \
             val.npz, test.npz (arrays mfcc float32 [segments, 130, 13], label int64, track int32, \
@@ -30,12 +31,19 @@ struct PrepareCommand: ParsableCommand {
             Only the first of identical tracks is used, so a repeated song cannot sit in train and \
             test at once (--keep-duplicates keeps all).
 
+            On a cluster, --shard I/N computes only the I-th of N shards of the tracks (dealt by \
+            file size, the same on every machine) into a shard folder; genrekit merge then joins \
+            the N shard folders into the features folder this command would have written, byte \
+            for byte. Give every shard the same folder path and flags. A shard folder that is \
+            already complete is kept, so a retried job redoes only the shards that failed.
+
             Examples: genrekit prepare data --out features
                       genrekit prepare data --out features --split 70/15/15 --seed 7
                       genrekit prepare data --out features --split-by track
                       genrekit prepare data --out features --split-list fault-filtered
                       genrekit prepare data --out folds --folds 10
                       genrekit prepare data --out mel-features --features mel
+                      genrekit prepare data --out shards/3 --shard 3/8   (then genrekit merge shards/* --out features)
             Then in Python: d = numpy.load("features/train.npz"); d["mfcc"].shape
             """)
 
@@ -81,6 +89,11 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "Seed of the split.")
     var seed: UInt64 = 42
 
+    @Option(
+        help: ArgumentHelp(
+            "Compute only shard I of N (from 1) into OUT, a shard folder for genrekit merge.", valueName: "I/N"))
+    var shard: String?
+
     @Option(help: "Worker threads (default: all cores).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Also write the reference notebook's extracted_data.json (mapping, labels, mfcc or mel).")
@@ -108,6 +121,10 @@ struct PrepareCommand: ParsableCommand {
             if splitList != nil { throw ValidationError("--folds and --split-list exclude each other: give one") }
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
+        if let shard, ShardSpec(shard) == nil {
+            throw ValidationError(
+                "--shard \(shard): give I/N with N from 1 to \(ShardSpec.maxCount) and I from 1 to N, like 3/8")
+        }
     }
 
     /// Train, validation and test shares, scaled to sum to 1.
@@ -152,30 +169,47 @@ struct PrepareCommand: ParsableCommand {
         options.force = force
         let progress = ProgressLine(label: "prepare", quiet: output.quiet)
         let preparer = Preparer(options: options, progress: progress)
+        if let shard = shard.flatMap(ShardSpec.init) {
+            let outcome = try perform("prepare", progress: progress) {
+                try preparer.prepare(directory: directory, shard: shard, out: out)
+            }
+            switch outcome {
+            case .made(let tracks, let withFeatures):
+                print(
+                    "shard \(shard): \(tracks) tracks, \(withFeatures) with features, in \(out); join the shards with genrekit merge"
+                )
+            case .alreadyComplete:
+                print(
+                    "shard \(shard) in \(out) is already complete (same folder and flags); kept it (--force makes it again)"
+                )
+            }
+            return
+        }
         let description = try perform("prepare", progress: progress) {
             try preparer.prepare(directory: directory, out: out)
         }
-        let counts = preparer.bins.map {
-            "\($0) \(description.splits[$0]!.segments) (\(description.splits[$0]!.tracks.count) tracks)"
-        }
+        report(description, of: preparer, out: out)
+    }
+}
+
+/// What `prepare` and `merge` print once the features folder is written.
+func report(_ description: DatasetDescription, of preparer: Preparer, out: String) {
+    let counts = preparer.bins.map {
+        "\($0) \(description.splits[$0]!.segments) (\(description.splits[$0]!.tracks.count) tracks)"
+    }
+    print(
+        "prepared \(description.tracks.count) tracks, \(description.split.summary()): segments \(counts.joined(separator: ", "))"
+    )
+    if let achieved = description.split.achieved { print(preparer.gapLine(achieved)) }
+    if !description.skipped.isEmpty || !description.droppedSegments.isEmpty {
         print(
-            "prepared \(description.tracks.count) tracks, \(description.split.summary()): segments \(counts.joined(separator: ", "))"
+            "skipped \(description.skipped.count) tracks and \(description.droppedSegments.count) segments; reasons in \(out)/dataset.json"
         )
-        if let achieved = description.split.achieved { print(preparer.gapLine(achieved)) }
-        if !description.skipped.isEmpty || !description.droppedSegments.isEmpty {
-            print(
-                "skipped \(description.skipped.count) tracks and \(description.droppedSegments.count) segments; reasons in \(out)/dataset.json"
-            )
-        }
-        if folds != nil {
-            print(
-                "tensors: \(out)/folds.npz (array fold); train with genrekit cv \(out) or genrekit train \(out) --fold k"
-            )
-        } else {
-            print(
-                "tensors: \(out)/train.npz, \(out)/val.npz, \(out)/test.npz; open with numpy.load(\"\(out)/train.npz\")"
-            )
-        }
+    }
+    if preparer.options.folds != nil {
+        print("tensors: \(out)/folds.npz (array fold); train with genrekit cv \(out) or genrekit train \(out) --fold k")
+    } else {
+        print("tensors: \(out)/train.npz, \(out)/val.npz, \(out)/test.npz; open with numpy.load(\"\(out)/train.npz\")")
     }
 }
 

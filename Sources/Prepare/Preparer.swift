@@ -9,7 +9,7 @@ import Foundation
 /// Turns a validated GTZAN folder into the tensors a model trains on: decode, 10 segments per
 /// track, librosa-exact MFCCs, a stratified split by track, `.npz` files and `dataset.json`.
 public struct Preparer {
-    public enum Unit: String, Sendable, CaseIterable {
+    public enum Unit: String, Codable, Sendable, CaseIterable {
         /// Every segment of a track lands in the same split: no song in both train and test.
         case track
         /// Segments are split on their own, as the reference notebook does (leaks songs across splits).
@@ -22,7 +22,9 @@ public struct Preparer {
     /// The unit the split really uses: `artist` falls back to `track` without an artist index.
     var unit: Unit { options.unit == .artist && manifest.artists == nil ? .track : options.unit }
 
-    public struct Options: Sendable {
+    /// Everything that decides what `prepare` writes; `shard.json` records it (all but `jobs`
+    /// and `force`), so `merge` prepares as each shard did.
+    public struct Options: Codable, Sendable {
         public var parameters = MFCCParameters()
         /// What each segment becomes: MFCCs (the reference notebook's) or the log-mel spectrogram.
         public var features = FeatureKind.mfcc
@@ -44,6 +46,10 @@ public struct Preparer {
         public var compression = NPZCompression.store
         public var force = false
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case parameters, features, segments, split, unit, splitList, folds, alsoJSON, keepDuplicates, compression
+        }
     }
 
     public var manifest: DatasetManifest
@@ -93,11 +99,19 @@ public struct Preparer {
         return description
     }
 
+    /// The validation report, what `dataset.json` calls it, and the features already computed
+    /// (stored in the given store, by the track's full path).
+    typealias ReportSource = (FeatureStore) throws -> (ValidationReport, String, [String: Stored])
+
     /// Every step up to the tensors in `output`: the report, the chosen tracks, the split, the
     /// features through a scratch store (gone when this returns) and the description.
-    func prepare(_ directory: String, into output: StagedDirectory) throws -> DatasetDescription {
+    /// - Parameter reportSource: where the report comes from (`merge`: the shards); by default
+    ///   the folder's validation.json or a validation run now.
+    func prepare(
+        _ directory: String, into output: StagedDirectory, reportSource: ReportSource? = nil
+    ) throws -> DatasetDescription {
         let store = try FeatureStore(in: output, perSegment: perSegment)
-        let (report, validation, prefetched) = try loadReport(directory, store: store)
+        let (report, validation, prefetched) = try reportSource?(store) ?? loadReport(directory, store: store)
         var skipped: [DatasetDescription.Skipped] = []
         var dropped: [DatasetDescription.DroppedSegment] = []
         let chosen = try choose(report, skipped: &skipped, dropped: &dropped)

@@ -10,7 +10,7 @@ import Foundation
 /// is SplitMix64 seeded with `seed XOR fnv1a64(genre)`; the first `floor(n * train + 0.5)` go to
 /// train, the next `floor(n * val + 0.5)` (fewer if that passes n) to val, the rest to test.
 /// Each genre's share of each partition is within one unit of its target.
-public struct StratifiedSplit: Sendable, Equatable {
+public struct StratifiedSplit: Codable, Sendable, Equatable {
     public var train: Double
     public var val: Double
     public var test: Double

@@ -258,7 +258,8 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
         let dir = TemporaryDirectory()
         let flac = Fixtures.reference + "/resample/stereo_44100_6s.flac"
         for i in 0..<5 {
-            try FileManager.default.createDirectory(atPath: dir.file("data/genres/blues"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: dir.file("data/genres/blues"), withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: flac, toPath: dir.file("data/genres/blues/blues.0000\(i).flac"))
         }
         let d = try prepare(dir.file("data"), dir.file("f")) {
@@ -270,7 +271,8 @@ func prepare(_ data: String, _ out: String, _ configure: (inout Preparer.Options
         for track in d.tracks {
             #expect(track.segments == [0, 1])
             #expect(track.conversions?.count == 2)
-            #expect(track.conversions?.last?.hasPrefix("resampled 44100 Hz -> 22050 Hz (libsamplerate, Best Sinc") == true)
+            #expect(
+                track.conversions?.last?.hasPrefix("resampled 44100 Hz -> 22050 Hz (libsamplerate, Best Sinc") == true)
         }
         let expected = try NPY.read(path: Fixtures.reference + "/resample/stereo_44100_6s.segments_mfcc13.npy").floats()
         let train = try NPY.readArchive(path: dir.file("f/train.npz"))

@@ -12,26 +12,38 @@ set -euo pipefail
 
 log() { echo "local-cluster: $*" >&2; }
 tail_log() { if [ -s "$1" ]; then echo "--- tail of $1:" >&2; tail -n 25 "$1" >&2; fi; }
-die() { log "error: $1"; shift; for f in "$@"; do tail_log "$f"; done; exit 1; }
-
-# True if pid file $2 names a live process called $1 (guards against stale files and reused pids).
-alive() {
-  local pid
-  pid=$(cat "$2" 2>/dev/null) || return 1
-  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
+die() {
+  log "error: $1"; shift
+  for f in "$@"; do tail_log "$f"; done
+  # A failed start must not leave half a cluster behind (it would hold the ports).
+  if [ "${starting:-0}" = 1 ]; then starting=0; stop >/dev/null 2>&1 || true; fi
+  exit 1
 }
+
+# True if process $2 is alive and called $1 (guards against reused pids).
+# Zombies count as dead: in containers PID 1 often never reaps the daemons we orphan.
+pid_alive() {
+  local stat
+  [ -n "$2" ] && stat=$(cat "/proc/$2/stat" 2>/dev/null) || return 1
+  [[ $stat == "$2 ($1) "[^ZX]* ]]
+}
+alive() { pid_alive "$1" "$(cat "$2" 2>/dev/null)"; } # name pidfile
 
 stop_daemon() { # name pidfile
   local pid i
-  if alive "$1" "$2"; then
-    pid=$(cat "$2")
+  pid=$(cat "$2" 2>/dev/null) || true
+  if pid_alive "$1" "$pid"; then
     kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 150); do alive "$1" "$2" || break; sleep 0.1; done
-    if alive "$1" "$2"; then log "$1 ($pid) ignored SIGTERM, killing"; kill -9 "$pid" 2>/dev/null || true; fi
+    # Watch the pid, not the file: the daemons delete their pid file before they finish exiting.
+    for i in $(seq 1 150); do pid_alive "$1" "$pid" || break; sleep 0.1; done
+    if pid_alive "$1" "$pid"; then log "$1 ($pid) ignored SIGTERM, killing"; kill -9 "$pid" 2>/dev/null || true; fi
     log "stopped $1 ($pid)"
   fi
   rm -f "$2"
 }
+
+# True if something accepts TCP connections on 127.0.0.1:$1 (bash /dev/tcp: no ss/netstat needed).
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
 
@@ -41,17 +53,18 @@ install_packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing ${missing[*]}"
+  log "installing ${missing[*]} (log: $dir/apt.log)"
   export DEBIAN_FRONTEND=noninteractive
   # Try the existing package lists first; only refresh them (slow) when that fails.
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
-    { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; } ||
-    die "apt-get install ${missing[*]} failed"
+  { apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+    { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; }
+  } >"$dir/apt.log" 2>&1 || die "apt-get install ${missing[*]} failed" "$dir/apt.log"
 }
 
 start_munge() {
-  # Reuse a working munged (e.g. one started by the package's postinst); we then never stop it.
-  if munge_ok; then rm -f "$dir/munged.pid"; return 0; fi
+  # Reuse a working munged (e.g. one started by the package's postinst, or by our last start);
+  # 'stop' only kills it if its pid was recorded in DIR/munged.pid when we started it.
+  munge_ok && return 0
   local key=/etc/munge/munge.key i
   if [ ! -s "$key" ]; then
     mungekey --create --keyfile="$key" 2>/dev/null ||
@@ -113,31 +126,38 @@ EOF
 
 start() {
   install_packages
+  starting=1
   start_munge
   write_config
   local conf=$dir/slurm.conf node state i timeout=${SLURM_START_TIMEOUT:-60}
   node=$(hostname -s)
   export SLURM_CONF=$conf
   if ! alive slurmctld "$dir/slurmctld.pid"; then
+    # Another cluster on the fixed ports would answer our sinfo and fake success.
+    port_busy 6817 && die "port 6817 is taken (another slurmctld running? stop it first)"
     rm -f "$dir/slurmctld.pid"
     slurmctld -f "$conf" || die "slurmctld failed to start" "$dir/slurmctld.log"
   fi
   if ! alive slurmd "$dir/slurmd.pid"; then
+    port_busy 6818 && die "port 6818 is taken (another slurmd running? stop it first)"
     rm -f "$dir/slurmd.pid"
     slurmd -f "$conf" -N "$node" || die "slurmd failed to start" "$dir/slurmd.log"
   fi
-  for i in $(seq 1 "$timeout"); do
+  for i in $(seq 1 $((timeout * 5))); do
     state=$(sinfo -h -n "$node" -o %T 2>/dev/null || true)
-    [ "$state" = idle ] && break
-    # The daemons fork before writing their pid files, so only judge them after a grace second.
-    if [ "$i" -gt 2 ]; then
+    up=0
+    alive slurmctld "$dir/slurmctld.pid" && alive slurmd "$dir/slurmd.pid" && up=1
+    [ "$state" = idle ] && [ $up = 1 ] && break
+    # The daemons fork before writing their pid files, so only judge them after a grace period.
+    if [ "$i" -gt 10 ] && [ $up = 0 ]; then
       alive slurmctld "$dir/slurmctld.pid" || die "slurmctld exited" "$dir/slurmctld.log"
-      alive slurmd "$dir/slurmd.pid" || die "slurmd exited" "$dir/slurmd.log"
+      die "slurmd exited" "$dir/slurmd.log"
     fi
-    sleep 1
+    sleep 0.2
   done
   [ "$state" = idle ] || die "node $node not idle after ${timeout}s (state: ${state:-no answer}; $(scontrol show node "$node" 2>/dev/null | grep -o 'Reason=.*' || true))" \
     "$dir/slurmctld.log" "$dir/slurmd.log"
+  starting=0
   log "cluster up: node $node idle"
   echo "export SLURM_CONF=$conf"
 }
@@ -156,12 +176,11 @@ stop() {
   stop_daemon munged "$dir/munged.pid"
 }
 
-[ $# -eq 2 ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
 [ "$(id -u)" -eq 0 ] || die "must run as root (slurmd and munged setup need it)"
-mkdir -p "$2"
-dir=$(cd "$2" && pwd) # Slurm wants absolute paths
 case "$1" in
-  start) start ;;
-  stop) stop ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  start) mkdir -p "$2"; dir=$(cd "$2" && pwd); start ;; # Slurm wants absolute paths
+  stop) [ -d "$2" ] || exit 0; dir=$(cd "$2" && pwd); stop ;;
+  *) usage ;;
 esac
