@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev libhdf5-dev libcairo2-dev fonts-dejavu-core pkg-config
 BENCH_PACKAGES = unzip time python3
 
-.PHONY: deps bench-deps build test test-slurm docs demo example reference-check bench bench-accuracy bench-hostile bench-leakage fuzz install lint format clean
+.PHONY: deps bench-deps build test test-slurm test-k8s docs demo example reference-check bench bench-accuracy bench-hostile bench-leakage fuzz install lint format clean
 
 deps:
 	@scripts/apt-install.sh $(DEBIAN_PACKAGES)
@@ -26,6 +26,13 @@ test: deps
 test-slurm: deps
 	$(SWIFT) build --product genrekit
 	scripts/slurm/test.sh
+
+# deploy/kubernetes without a cluster: both Jobs parse as YAML and agree, and the prepare Job's
+# shard command, run for every completion index, merges to one prepare's bytes.
+test-k8s: deps
+	@scripts/apt-install.sh python3 python3-yaml
+	$(SWIFT) build --product genrekit
+	scripts/deploy/check-kubernetes.sh
 
 # The GenreKit library's documentation (DocC, Sources/GenreKit/GenreKit.docc), into
 # .build/plugins/Swift-DocC/outputs/GenreKit.doccarchive.

@@ -121,7 +121,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "PrepareTests",
-            dependencies: ["Basics", "Prepare", "Formats", "Features", "Dataset", "Audio", "TestSupport"]),
+            dependencies: ["Basics", "Prepare", "Formats", "Features", "Dataset", "Audio", "Archive", "TestSupport"]),
         .testTarget(
             name: "FormatsTests", dependencies: ["Basics", "Formats", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(

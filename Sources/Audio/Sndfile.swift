@@ -18,6 +18,8 @@ public enum Sndfile {
         case aiff = "AIFF"
         case flac = "FLAC"
         case ogg = "OGG"
+        /// MPEG-1 Layer III, encoded by LAME through libsndfile.
+        case mp3 = "MP3"
         /// libsndfile's format code; Ogg is always Vorbis, whatever the encoding asked.
         func format(_ encoding: Encoding) -> Int32 {
             switch self {
@@ -26,6 +28,7 @@ public enum Sndfile {
             case .aiff: Int32(SF_FORMAT_AIFF) | encoding.subtype
             case .flac: Int32(SF_FORMAT_FLAC) | (encoding == .float ? Int32(SF_FORMAT_PCM_24) : encoding.subtype)
             case .ogg: Int32(SF_FORMAT_OGG) | Int32(SF_FORMAT_VORBIS)
+            case .mp3: Int32(SF_FORMAT_MPEG) | Int32(SF_FORMAT_MPEG_LAYER_III)
             }
         }
     }

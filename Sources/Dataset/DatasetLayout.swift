@@ -1,11 +1,27 @@
-/// Where a file sits in a GTZAN download, and what GenreKit does with it.
+/// Where a file sits in a dataset, and what GenreKit does with it.
 ///
-/// Recognised layouts: the Kaggle zip (`Data/genres_original/<genre>/<genre>.000NN.wav`), the
+/// GTZAN's recognised layouts: the Kaggle zip (`Data/genres_original/<genre>/<genre>.000NN.wav`), the
 /// Marsyas tarball (`genres/<genre>/<genre>.000NN.au`) and an unpacked folder
 /// (`genres/<genre>/<id>.<ext>`), each possibly under one extra top-level folder.
+import Basics
+
 public enum DatasetLayout {
     /// Audio extensions taken as tracks (anything libsndfile may read).
-    public static let audioExtensions: Set<String> = ["wav", "au", "snd", "aif", "aiff", "flac", "ogg"]
+    public static let audioExtensions: Set<String> = [
+        "wav", "au", "snd", "aif", "aiff", "flac", "ogg", "oga", "opus", "mp3", "w64", "rf64", "caf",
+    ]
+
+    /// How a dataset's tracks are found below its root.
+    public enum Kind: String, ClosedChoice {
+        /// GTZAN's: `genres/<genre>/<genre>.<5 digits>.<ext>` (or the Kaggle zip's
+        /// `genres_original`), each possibly under one extra top-level folder.
+        case gtzan
+        /// Labelled folders: `<label>/<any name>.<ext>`, labels the folder names, ids
+        /// `<label>/<file stem>`.
+        case folders
+
+        public static let noun = "layout"
+    }
 
     /// What a path is.
     public enum Classification: Equatable, Sendable {
@@ -23,11 +39,7 @@ public enum DatasetLayout {
     public static func classify(_ path: String, genres: [String]) -> Classification {
         let parts = path.split(separator: "/").map(String.init)
         guard let name = parts.last else { return .skipped(reason: "empty path") }
-        if parts.contains("__MACOSX") || name.hasPrefix("._") {
-            return .skipped(reason: "macOS resource fork (__MACOSX, ._*)")
-        }
-        if name == ".DS_Store" { return .skipped(reason: "macOS folder metadata (.DS_Store)") }
-        if name == "Thumbs.db" || name == "desktop.ini" { return .skipped(reason: "Windows folder metadata") }
+        if let reason = clutter(parts, name) { return .skipped(reason: reason) }
         let ext = fileExtension(name)
         if parts.contains("images_original") || ext == "png" { return .skipped(reason: "spectrogram image (not used)") }
         if ext == "csv" { return .skipped(reason: "feature table (not used)") }
@@ -43,6 +55,28 @@ public enum DatasetLayout {
         let genre = parts[root + 1]
         let id = String(name.dropLast(ext.count + 1))
         return .track(genre: genre, id: id, ext: ext, expectedName: isExpectedID(id, genre: genre, genres: genres))
+    }
+
+    /// Classifies a `/`-separated path below a labelled-folders root: `<label>/<name>.<ext>`.
+    public static func classifyFolders(_ path: String) -> Classification {
+        let parts = path.split(separator: "/").map(String.init)
+        guard let name = parts.last else { return .skipped(reason: "empty path") }
+        if let reason = clutter(parts, name) { return .skipped(reason: reason) }
+        let ext = fileExtension(name)
+        guard audioExtensions.contains(ext) else { return .skipped(reason: "not an audio file") }
+        guard parts.count == 2, !parts[0].hasPrefix(".") else {
+            return .skipped(reason: "audio outside a label folder (ROOT/<label>/<file>)")
+        }
+        let stem = String(name.dropLast(ext.count + 1))
+        return .track(genre: parts[0], id: parts[0] + "/" + stem, ext: ext, expectedName: true)
+    }
+
+    /// What operating systems leave in folders, and why it is skipped; nil for anything else.
+    static func clutter(_ parts: [String], _ name: String) -> String? {
+        if parts.contains("__MACOSX") || name.hasPrefix("._") { return "macOS resource fork (__MACOSX, ._*)" }
+        if name == ".DS_Store" { return "macOS folder metadata (.DS_Store)" }
+        if name == "Thumbs.db" || name == "desktop.ini" { return "Windows folder metadata" }
+        return nil
     }
 
     /// Whether `id` is `<genre>.<5 digits>` for `genre`, one of `genres`.

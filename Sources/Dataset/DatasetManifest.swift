@@ -43,9 +43,13 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public var formatVersion: Int
     public var name: String
     public var title: String
+    /// How tracks are found below the root (absent: `gtzan`).
+    public var tree: DatasetLayout.Kind?
     public var genres: [String]
     public var ids: IDs
-    public var audio: AudioFormat
+    /// The format every track should have, and the length segments are cut from; absent for
+    /// datasets of any format and length (`folders`), whose segments are every full 3 s.
+    public var audio: AudioFormat?
     public var layouts: [Layout]
     public var knownFaults: [KnownFault]
     public var splits: [String: Split]
@@ -57,8 +61,28 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         genres.flatMap { genre in (0..<ids.perGenre).map { Self.trackID(genre: genre, index: $0) } }
     }
 
-    /// Samples in one segment: `floor(sampleRate * seconds / segments)` (66150 for GTZAN).
-    public func samplesPerSegment(sampleRate: Int) -> Int { sampleRate * audio.seconds / audio.segments }
+    /// How tracks are found below the root.
+    public var layout: DatasetLayout.Kind { tree ?? .gtzan }
+
+    /// Seconds in one segment of a dataset without a fixed length (3, as GTZAN's).
+    public static let freeSegmentSeconds = 3
+
+    /// Samples in one segment: `floor(sampleRate * seconds / segments)` (66150 for GTZAN),
+    /// `sampleRate * 3` without a fixed format.
+    public func samplesPerSegment(sampleRate: Int) -> Int {
+        guard let audio else { return sampleRate * Self.freeSegmentSeconds }
+        return sampleRate * audio.seconds / audio.segments
+    }
+
+    /// A dataset of labelled folders (`ROOT/<label>/<file>`): the labels, sorted and each once; any
+    /// format, rate and length; no expected ids, faults or published splits.
+    public static func folders(labels: [String]) -> DatasetManifest {
+        DatasetManifest(
+            formatVersion: 1, name: "folders", title: "labelled folders", tree: .folders, genres: Set(labels).sorted(),
+            ids: IDs(perGenre: 0, format: "<label>/<file stem>", count: 0), audio: nil,
+            layouts: [Layout(name: "labelled folders", audioRoot: ".", file: "<label>/<name>.<ext>")],
+            knownFaults: [], splits: [:], artists: nil)
+    }
 
     /// `blues.00007` for genre `blues`, index 7.
     public static func trackID(genre: String, index: Int) -> String {

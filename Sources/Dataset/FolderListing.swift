@@ -23,6 +23,9 @@ public struct FolderListing: Codable, Sendable, Equatable {
         self.skipped = skipped
     }
 
+    /// The label folders that hold a track, sorted: a `folders` dataset's labels.
+    public var labels: [String] { Set(tracks.map(\.genre)).sorted() }
+
     /// SHA-256 over every entry (path, size, and for the other files the reason): equal for two
     /// listings of the same folder, so shards can be checked to come from one.
     public var fingerprint: String {

@@ -70,11 +70,20 @@ public struct ReportBuilder {
     /// Full segments the track fills, at most the dataset's segment count.
     func segments(_ p: AudioProbe) -> Int {
         let length = manifest.samplesPerSegment(sampleRate: p.sampleRate)
-        return length > 0 ? min(manifest.audio.segments, p.decodedFrames / length) : 0
+        guard length > 0 else { return 0 }
+        return min(manifest.audio?.segments ?? Int.max, p.decodedFrames / length)
     }
 
+    /// The findings about any track (damage, silence, clipping), then those about the
+    /// dataset's expected format, if it has one.
     func judge(_ p: AudioProbe) -> [Problem] {
-        let format = manifest.audio
+        var problems = judgeDamage(p)
+        if let format = manifest.audio { problems += judge(p, against: format) }
+        problems += judgeLevels(p)
+        return problems
+    }
+
+    func judgeDamage(_ p: AudioProbe) -> [Problem] {
         var problems: [Problem] = []
         if let declared = p.declaredFrames, declared > p.decodedFrames {
             problems.append(
@@ -97,6 +106,12 @@ public struct ReportBuilder {
                         "\(p.nonFiniteSamples) samples are NaN, infinite or absurdly large (over 60 dB above full scale)"
                 ))
         }
+        return problems
+    }
+
+    /// GTZAN's expectations: one rate, channel count and encoding, 30 s.
+    func judge(_ p: AudioProbe, against format: DatasetManifest.AudioFormat) -> [Problem] {
+        var problems: [Problem] = []
         if p.sampleRate != format.sampleRate {
             problems.append(
                 Problem(code: .sampleRate, message: "\(p.sampleRate) Hz, expected \(format.sampleRate) Hz"))
@@ -118,6 +133,11 @@ public struct ReportBuilder {
                         "\(Self.seconds(p.decodedFrames, p.sampleRate)) of \(format.seconds) s: \(survive) of \(format.segments) segments survive"
                 ))
         }
+        return problems
+    }
+
+    func judgeLevels(_ p: AudioProbe) -> [Problem] {
+        var problems: [Problem] = []
         let rms = Self.decibels(p.rms)
         if rms < policy.silentBelowDBFS {
             problems.append(

@@ -84,7 +84,10 @@ public struct Validator {
         }
         files.sort()
         for relative in files where relative != "validation.json" {
-            switch DatasetLayout.classify(relative, genres: manifest.genres) {
+            let kind =
+                manifest.layout == .folders
+                ? DatasetLayout.classifyFolders(relative) : DatasetLayout.classify(relative, genres: manifest.genres)
+            switch kind {
             case .skipped(let reason): listing.skipped.append(SkippedFile(path: relative, reason: reason))
             case .track(let genre, let id, _, let expectedName):
                 let bytes =
@@ -100,6 +103,7 @@ public struct Validator {
     public func report(
         _ listing: FolderListing, source: String, probes: [Int: Result<AudioProbe, AudioError>]
     ) -> ValidationReport {
+        let manifest = self.manifest.layout == .folders ? .folders(labels: listing.labels) : self.manifest
         var builder = ReportBuilder(manifest: manifest, policy: policy, source: source, sourceKind: "directory")
         for file in listing.skipped { builder.skip(path: file.path, reason: file.reason) }
         builder.add(
@@ -157,19 +161,20 @@ struct ArchiveScan {
     /// - Parameter store: given the entry and the track's unpacked path, saves the bytes if it
     ///   wants them and returns the path to report.
     func run(store: (ArchiveEntry, String, [UInt8]) throws -> String) throws -> ValidationReport {
-        var builder = ReportBuilder(
-            manifest: manifest, policy: policy, source: reader.archivePath, sourceKind: "archive")
+        var skipped: [SkippedFile] = []
         var pending: [PendingTrack] = []
         var outputs: [String: String] = [:]
         let archiveSize = (try? FileManager.default.attributesOfItem(atPath: reader.archivePath)[.size] as? Int) ?? 0
         let pool = ProbePool()
         while let entry = try reader.next() {
             guard entry.kind == .file else { continue }
-            switch DatasetLayout.classify(entry.path, genres: manifest.genres) {
+            switch classify(entry.path) {
             case .skipped(let reason):
-                builder.skip(path: entry.path, reason: reason)
+                skipped.append(SkippedFile(path: entry.path, reason: reason))
             case .track(let genre, let id, let ext, let expectedName):
-                let unpacked = DatasetLayout.unpackedPath(genre: genre, id: id, ext: ext)
+                let unpacked =
+                    manifest.layout == .folders
+                    ? id + "." + ext : DatasetLayout.unpackedPath(genre: genre, id: id, ext: ext)
                 if let other = outputs[unpacked.lowercased()] {
                     throw ArchiveError.unsafe(
                         archive: reader.archivePath, entry: entry.path, reason: .nameCollision(with: other))
@@ -187,8 +192,21 @@ struct ArchiveScan {
         let results = pool.finish()
         progress?.finish()
         guard !pending.isEmpty else { throw DatasetError.noTracks(source: reader.archivePath) }
+        // A folders dataset's labels are the folders found, known once the archive is read.
+        let manifest = self.manifest.layout == .folders ? .folders(labels: pending.map(\.genre)) : self.manifest
+        var builder = ReportBuilder(
+            manifest: manifest, policy: policy, source: reader.archivePath, sourceKind: "archive")
+        for file in skipped { builder.skip(path: file.path, reason: file.reason) }
         builder.add(pending, probes: results)
         return builder.finish()
+    }
+
+    /// An entry by the layout: GTZAN's, or labelled folders `<label>/<file>`, possibly under one
+    /// top-level folder (`<top>/<label>/<file>`).
+    func classify(_ path: String) -> DatasetLayout.Classification {
+        guard manifest.layout == .folders else { return DatasetLayout.classify(path, genres: manifest.genres) }
+        let parts = path.split(separator: "/")
+        return DatasetLayout.classifyFolders(parts.count == 3 ? parts.dropFirst().joined(separator: "/") : path)
     }
 }
 

@@ -7,6 +7,9 @@ public struct Segmenter: Sendable, Equatable {
     public var seconds: Int
     public var count: Int
 
+    /// Most segments taken from one track (with 3 s segments, 8 h 20 min).
+    public static let maxCount = 10_000
+
     public init(sampleRate: Int = 22050, seconds: Int = 30, count: Int = 10) {
         self.sampleRate = sampleRate
         self.seconds = seconds

@@ -242,10 +242,14 @@ extension DatasetDescription.FeatureParameters {
         guard (1...Self.maxSamplesPerSegment).contains(samplesPerSegment) else {
             throw refuse("samplesPerSegment", "must be 1 to \(Self.maxSamplesPerSegment), not \(samplesPerSegment)")
         }
-        guard (1...100).contains(segmentsPerTrack) else {
-            throw refuse("segmentsPerTrack", "must be 1 to 100, not \(segmentsPerTrack)")
+        guard (1...Segmenter.maxCount).contains(segmentsPerTrack) else {
+            throw refuse("segmentsPerTrack", "must be 1 to \(Segmenter.maxCount), not \(segmentsPerTrack)")
         }
-        guard (1...3600).contains(seconds) else { throw refuse("seconds", "must be 1 to 3600, not \(seconds)") }
+        // Labelled folders: up to Segmenter.maxCount segments of 3 s.
+        let longest = 3 * Segmenter.maxCount
+        guard (1...longest).contains(seconds) else {
+            throw refuse("seconds", "must be 1 to \(longest), not \(seconds)")
+        }
         let frames = mfccParameters.frames(samples: samplesPerSegment)
         guard frames >= 1, framesPerSegment == frames else {
             throw refuse(

@@ -28,6 +28,11 @@ struct PrepareCommand: ParsableCommand {
             artist with --split-by artist, in exactly one) and writes FEATURES/folds.npz with a fold \
             int32 array beside the others; train --fold k or genrekit cv train on them.
 
+            --layout folders prepares any labelled dataset, DIR/<label>/<any name>.<ext> in any format \
+            libsndfile reads (WAV, FLAC, Ogg, MP3, ...): labels are the folder names in sorted order, \
+            track ids <label>/<file stem>, and every full 3 s segment from the start is taken \
+            (--segments N caps it). The split is by track.
+
             Only the first of identical tracks is used, so a repeated song cannot sit in train and \
             test at once (--keep-duplicates keeps all).
 
@@ -43,6 +48,7 @@ struct PrepareCommand: ParsableCommand {
                       genrekit prepare data --out features --split-list fault-filtered
                       genrekit prepare data --out folds --folds 10
                       genrekit prepare data --out mel-features --features mel
+                      genrekit prepare my-genres --layout folders --out my-features
                       genrekit prepare data --out shards/3 --shard 3/8   (then genrekit merge shards/* --out features)
             Then in Python: d = numpy.load("features/train.npz"); d["mfcc"].shape
             """)
@@ -63,8 +69,13 @@ struct PrepareCommand: ParsableCommand {
             "How the .npz files hold the arrays: store (as numpy.savez; fastest) or deflate (as numpy.savez_compressed; about 8 % smaller for MFCCs).",
             valueName: "kind"))
     var compression = NPZCompression.store
-    @Option(help: "Segments per track (of 30 s).")
-    var segments = 10
+    @OptionGroup var dataset: LayoutOptions
+
+    @Option(
+        help:
+            "GTZAN: segments per 30 s track (default 10, of 3 s). Labelled folders: the most 3 s segments taken from a track (default every full one, up to 10000)."
+    )
+    var segments: Int?
     @Option(help: "MFCC coefficients per frame.")
     var nMfcc = 13
     @Option(help: "FFT size in samples.")
@@ -105,8 +116,11 @@ struct PrepareCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard (1...100).contains(segments) else {
-            throw ValidationError("--segments must be 1 to 100, not \(segments)")
+        if let segments {
+            let most = dataset.layout == .gtzan ? 100 : Segmenter.maxCount
+            guard (1...most).contains(segments) else {
+                throw ValidationError("--segments must be 1 to \(most), not \(segments)")
+            }
         }
         do { try parameters.check() } catch {
             let flag = ["nMFCC": "--n-mfcc", "nFFT": "--n-fft", "hopLength": "--hop-length", "nMels": "--n-mels"]
@@ -157,7 +171,7 @@ struct PrepareCommand: ParsableCommand {
         var options = Preparer.Options()
         options.parameters = parameters
         options.features = features
-        options.segments = segments
+        options.segments = segments ?? (dataset.layout == .gtzan ? 10 : Segmenter.maxCount)
         options.split = StratifiedSplit(train: split.train, val: split.val, test: split.test, seed: seed)
         options.unit = splitBy ?? (splitList != nil ? .track : .artist)
         options.folds = folds
@@ -168,7 +182,7 @@ struct PrepareCommand: ParsableCommand {
         options.compression = compression
         options.force = force
         let progress = ProgressLine(label: "prepare", quiet: output.quiet)
-        let preparer = Preparer(options: options, progress: progress)
+        let preparer = Preparer(manifest: dataset.manifest, options: options, progress: progress)
         if let shard = shard.flatMap(ShardSpec.init) {
             let outcome = try perform("prepare", progress: progress) {
                 try preparer.prepare(directory: directory, shard: shard, out: out)

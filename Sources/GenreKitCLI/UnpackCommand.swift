@@ -17,7 +17,12 @@ struct UnpackCommand: ParsableCommand {
             compression-ratio limits (measured on the bytes actually inflated). The work happens in a \
             hidden folder beside DIR that is renamed into place at the end.
 
-            Example: genrekit unpack gtzan.zip --into data
+            --layout folders unpacks any labelled dataset instead: entries <label>/<file> (possibly \
+            under one top folder) become DIR/<label>/<file>, checked as validate --layout folders \
+            checks them.
+
+            Examples: genrekit unpack gtzan.zip --into data
+                      genrekit unpack my-genres.zip --into my-data --layout folders
             """)
 
     @Argument(help: "The zip or tar(.gz) archive.")
@@ -29,18 +34,20 @@ struct UnpackCommand: ParsableCommand {
     @Flag(help: "Replace DIR if it exists.")
     var force = false
 
+    @OptionGroup var dataset: LayoutOptions
+
     @OptionGroup var limits: ArchiveOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         let progress = ProgressLine(label: "unpack", quiet: output.quiet)
-        let validator = Validator(limits: limits.limits, progress: progress)
+        let validator = Validator(manifest: dataset.manifest, limits: limits.limits, progress: progress)
         let report = try perform("unpack", progress: progress) {
             try Unpacker(validator: validator).unpack(archive: archive, into: into, force: force)
         }
         let s = report.summary
         print(
-            "unpacked \(s.tracks) tracks into \(into)/genres: \(s.ok) ok, \(s.warning) warning, \(s.corrupt) corrupt; "
+            "unpacked \(s.tracks) tracks into \(dataset.layout == .gtzan ? into + "/genres" : into): \(s.ok) ok, \(s.warning) warning, \(s.corrupt) corrupt; "
                 + "\(s.skippedFiles) other files skipped; report in \(into)/validation.json")
         if !report.isUsable { throw Exit.findings }
     }

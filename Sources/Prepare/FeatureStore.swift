@@ -6,9 +6,10 @@ import Foundation
 #endif
 
 /// The features of every extracted track in a scratch file of the staging folder instead of in
-/// memory: tracks are stored as they finish, in any order, and read back one segment at a time
-/// while the tensors are written, so `prepare`'s memory stays flat in the track count. The file
-/// is removed when the store goes, before the folder is committed.
+/// memory: segments are stored as the decoder hands them out, tracks in any order, and read back
+/// one segment at a time while the tensors are written, so `prepare`'s memory stays flat in the
+/// track count and in a track's length. The file is removed when the store goes, before the
+/// folder is committed.
 final class FeatureStore: @unchecked Sendable {
     /// Floats per segment (frames x coefficients).
     let perSegment: Int
@@ -18,8 +19,8 @@ final class FeatureStore: @unchecked Sendable {
     private let fd: Int32
     private let lock = NSLock()
     private var end = 0
-    /// Byte offset of each stored track, by its index in the extraction's track list.
-    private var offsets: [Int: Int] = [:]
+    /// Byte offset of each stored segment, by the track's key and the segment's place in it.
+    private var offsets: [Int: [Int]] = [:]
 
     init(in output: StagedDirectory, perSegment: Int) throws(FileError) {
         self.perSegment = perSegment
@@ -34,27 +35,35 @@ final class FeatureStore: @unchecked Sendable {
         unlink(path)
     }
 
-    /// Stores the features of track `index`: whole segments, `[segments * perSegment]`.
-    /// - Throws: `FileError` when the scratch file cannot take them.
-    func store(_ values: [Float], track index: Int) throws {
-        let bytes = values.count * MemoryLayout<Float>.size
+    /// Appends the next segment (`perSegment` floats) of track `key`, as the decoder hands it
+    /// out: memory holds one segment, however long the track.
+    /// - Throws: `FileError` when the scratch file cannot take it.
+    func append(_ segment: [Float], track key: Int) throws(FileError) {
+        precondition(segment.count == perSegment, "a segment is \(perSegment) floats")
+        let bytes = perSegment * MemoryLayout<Float>.size
         let offset = lock.withLock {
             defer { end += bytes }
-            offsets[index] = end
+            offsets[key, default: []].append(end)
             return end
         }
-        guard bytes > 0 else { return }
-        try values.withUnsafeBytes { try transfer($0.baseAddress!, bytes, at: offset) }
+        var failure: FileError?
+        segment.withUnsafeBytes { raw in
+            do throws(FileError) { try transfer(raw.baseAddress!, bytes, at: offset) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
-    /// Segment `segment` (counted within the stored track) of track `index`, into `buffer`
+    /// Forgets what track `key` stored (its decoding failed part way); the bytes stay unread.
+    func discard(track key: Int) { _ = lock.withLock { offsets.removeValue(forKey: key) } }
+
+    /// Segment `segment` (counted within the stored track) of track `key`, into `buffer`
     /// (`perSegment` floats).
-    func read(track index: Int, segment: Int, into buffer: UnsafeMutableBufferPointer<Float>) throws(FileError) {
-        guard let base = lock.withLock({ offsets[index] }) else {
-            throw .io(path: display, message: "no features stored for track \(index)")
+    func read(track key: Int, segment: Int, into buffer: UnsafeMutableBufferPointer<Float>) throws(FileError) {
+        guard let offset = lock.withLock({ offsets[key].flatMap { segment < $0.count ? $0[segment] : nil } }) else {
+            throw .io(path: display, message: "no features stored for segment \(segment) of track \(key)")
         }
         let bytes = perSegment * MemoryLayout<Float>.size
-        try transfer(UnsafeMutableRawPointer(buffer.baseAddress!), bytes, at: base + segment * bytes, reading: true)
+        try transfer(UnsafeMutableRawPointer(buffer.baseAddress!), bytes, at: offset, reading: true)
     }
 
     /// `pwrite` or `pread` of all `count` bytes at `offset`, through short transfers and EINTR.

@@ -37,15 +37,17 @@ extension Preparer {
             }
             let extractor = extractors.take()
             defer { extractors.give(extractor) }
-            var features: [Float] = []
             let (summary, probe) = pipeline.runProbing(path: path, extractor: extractor, maxSegments: maxSegments) {
-                _, mfcc in features += mfcc
+                _, segment in
+                do { try store.append(segment, track: index) } catch {
+                    outcome.fail(error)
+                    throw error
+                }
             }
             if case .success(let s) = summary, s.segments > 0 {
-                do {
-                    try store.store(features, track: index)
-                    outcome.record(path, Stored(summary: s, key: index))
-                } catch { outcome.fail(error) }
+                outcome.record(path, Stored(summary: s, key: index))
+            } else {
+                store.discard(track: index)
             }
             return probe
         }
@@ -77,12 +79,12 @@ extension Preparer {
             finished: { done in progress?.update("\(done) of \(total) tracks") }
         ) { extractor, m in
             let i = missing[m]
-            var features: [Float] = []
+            // Keys below zero: the validation pass stored its tracks under their numbers.
             let summary = try pipeline.run(
                 path: root + "/" + tracks[i].path, extractor: extractor, maxSegments: tracks[i].segments.count
-            ) { _, mfcc in features += mfcc }
-            // Keys below zero: the validation pass stored its tracks under their numbers.
-            do { try store.store(features, track: -1 - i) } catch { throw StoreFailure(error: error) }
+            ) { _, segment in
+                do { try store.append(segment, track: -1 - i) } catch { throw StoreFailure(error: error) }
+            }
             return Stored(summary: summary, key: -1 - i)
         }
         progress?.finish()

@@ -89,29 +89,28 @@ extension Preparer {
             let i = tracks[m]
             let path = standardRoot + "/" + listing.tracks[i].path
             var track = ShardManifest.Track(index: i, listed: listing.tracks[i])
-            var features: [Float] = []
+            let keep: (Int, [Float]) throws -> Void = { _, segment in
+                do { try store.append(segment, track: i) } catch { throw StoreFailure(error: error) }
+            }
             let summary: Result<SegmentPipeline.Summary, any Error>
             if probing {
                 let probe: Result<AudioProbe, AudioError>
-                (summary, probe) = pipeline.runProbing(path: path, extractor: extractor, maxSegments: maxSegments) {
-                    _, f in features += f
-                }
+                (summary, probe) = pipeline.runProbing(path: path, extractor: extractor, maxSegments: maxSegments, keep)
                 switch probe {
                 case .success(let p): track.probe = p
                 case .failure(let e): track.failure = e
                 }
             } else {
-                summary = Result {
-                    try pipeline.run(path: path, extractor: extractor, maxSegments: maxSegments) { _, f in features += f
-                    }
-                }
+                summary = Result { try pipeline.run(path: path, extractor: extractor, maxSegments: maxSegments, keep) }
             }
+            if case .failure(let failure as StoreFailure) = summary { throw failure }
             if case .success(let s) = summary, s.segments > 0 {
-                do { try store.store(features, track: i) } catch { throw StoreFailure(error: error) }
                 track.offset = 0
                 track.segments = s.segments
                 track.synthetic = SyntheticMarker.marks(s.software)
                 track.conversions = s.conversions
+            } else {
+                store.discard(track: i)
             }
             return track
         }

@@ -67,7 +67,8 @@ extension Preparer {
             seen[audio.fingerprint] = track.id
             let segments = Array(
                 segmenter.segments(samples: convertedLength(audio.frames, from: audio.sampleRate)).indices)
-            for d in segments.count..<options.segments {
+            // Only a dataset of fixed length misses segments; others just have fewer.
+            for d in segments.count..<options.segments where manifest.audio != nil {
                 dropped.append(.init(id: track.id, segment: d, reason: "the track ends at \(audio.seconds) s"))
             }
             guard !segments.isEmpty else {

@@ -28,6 +28,7 @@ public struct Preparer {
         public var parameters = MFCCParameters()
         /// What each segment becomes: MFCCs (the reference notebook's) or the log-mel spectrogram.
         public var features = FeatureKind.mfcc
+        /// GTZAN: segments per 30 s track. Labelled folders: the most 3 s segments a track gives.
         public var segments = 10
         public var jobs = ProcessInfo.processInfo.activeProcessorCount
         public var split = StratifiedSplit()
@@ -88,10 +89,11 @@ public struct Preparer {
         try checkFolds()
         try InputPath.requireFolder(directory, purpose: .dataset)
         try InputPath.refuseOverlap(output: out, inputs: [directory])
+        let preparer = try labelled(directory)
         let progress = self.progress
         let output = try StagedDirectory(
             out, force: options.force, purpose: "preparing", inputs: [directory], note: { progress?.note($0) })
-        let description = try prepare(directory, into: output)
+        let description = try preparer.prepare(directory, into: output)
         do { try Self.writeJSON(description, to: output.path("dataset.json")) } catch {
             throw FileError.io(path: output.display("dataset.json"), message: StagedDirectory.reason(error))
         }
@@ -148,6 +150,15 @@ public struct Preparer {
             files: files, skipped: skipped, dropped: dropped, syntheticTracks: synthetic)
     }
 
+    /// This preparer with a `folders` dataset's labels: the label folders of `directory` that
+    /// hold a track, sorted (the others are GTZAN's, fixed).
+    func labelled(_ directory: String) throws -> Preparer {
+        guard manifest.layout == .folders else { return self }
+        var preparer = self
+        preparer.manifest = .folders(labels: try Validator(manifest: manifest).list(directory: directory).labels)
+        return preparer
+    }
+
     var frames: Int { options.parameters.frames(samples: segmenter.length) }
     /// Values per frame: MFCC coefficients or mel bands.
     var width: Int { options.features.width(options.parameters) }
@@ -191,14 +202,17 @@ public struct Preparer {
         return (tracks, keys)
     }
 
+    /// GTZAN's: `segments` per 30 s track. Without a fixed length (`folders`): every full 3 s
+    /// segment from the start, at most `segments`.
     var segmenter: Segmenter {
-        Segmenter(sampleRate: options.parameters.sampleRate, seconds: manifest.audio.seconds, count: options.segments)
+        let seconds = manifest.audio?.seconds ?? DatasetManifest.freeSegmentSeconds * options.segments
+        return Segmenter(sampleRate: options.parameters.sampleRate, seconds: seconds, count: options.segments)
     }
 
     func featureParameters(frames: Int) -> DatasetDescription.FeatureParameters {
         let p = options.parameters
         return .init(
-            sampleRate: p.sampleRate, seconds: manifest.audio.seconds, segmentsPerTrack: options.segments,
+            sampleRate: p.sampleRate, seconds: segmenter.seconds, segmentsPerTrack: options.segments,
             samplesPerSegment: segmenter.length, framesPerSegment: frames, nMFCC: p.nMFCC, nFFT: p.nFFT,
             hopLength: p.hopLength, nMels: p.nMels, fMin: p.fMin, fMax: p.fMax ?? Double(p.sampleRate) / 2,
             center: p.center, powerToDB: ["ref": 1, "amin": p.amin, "topDB": p.topDB], kind: options.features)

@@ -99,7 +99,10 @@ struct ShardManifest: Codable {
         guard (0...10_000_000).contains(listedTracks), tracks.count <= listedTracks else {
             throw bad("\(tracks.count) tracks of \(listedTracks) listed")
         }
-        let perSegment = Preparer(options: options).perSegment
+        guard let dataset = dataset(labels: []) else {
+            throw bad("dataset \(dataset): this GenreKit knows gtzan and folders")
+        }
+        let perSegment = Preparer(manifest: dataset, options: options).perSegment
         var end = 0
         for track in tracks {
             guard (0..<listedTracks).contains(track.index) else {
@@ -122,6 +125,16 @@ struct ShardManifest: Codable {
         }
         guard end * MemoryLayout<Float>.size == featuresBytes else {
             throw bad("the tracks' features take \(end * 4) bytes, but featuresBytes says \(featuresBytes)")
+        }
+    }
+
+    /// The dataset manifest the shard was made with (a `folders` one with `labels`), nil for
+    /// one this GenreKit does not know.
+    func dataset(labels: [String]) -> DatasetManifest? {
+        switch dataset {
+        case DatasetManifest.gtzan.name: .gtzan
+        case DatasetManifest.folders(labels: []).name: .folders(labels: labels)
+        default: nil
         }
     }
 

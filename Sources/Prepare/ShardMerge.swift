@@ -32,12 +32,9 @@ public struct ShardMerge {
         var options = first.options
         options.jobs = jobs
         options.force = force
-        guard first.dataset == DatasetManifest.gtzan.name else {
-            throw ShardError.mismatch(
-                path: shards[0], message: "dataset \(first.dataset): this GenreKit knows \(DatasetManifest.gtzan.name)")
-        }
-        let preparer = Preparer(options: options, progress: progress)
         let listing = try joinedListing(manifests)
+        // Known: ShardManifest.load checked the dataset.
+        let preparer = Preparer(manifest: first.dataset(labels: listing.labels)!, options: options, progress: progress)
         try InputPath.refuseOverlap(output: out, inputs: shards)
         let progress = self.progress
         let output = try StagedDirectory(
@@ -142,7 +139,7 @@ public struct ShardMerge {
     }
 
     /// Every shard's features into the merge's store, under the track's listing number, one
-    /// track at a time; returned by the track's full path, as the validation pass returns them.
+    /// segment at a time; returned by the track's full path, as the validation pass returns them.
     static func copyFeatures(_ shards: [Loaded], source: String, into store: FeatureStore) throws -> [String: Preparer
         .Stored]
     {
@@ -156,16 +153,20 @@ public struct ShardMerge {
             defer { try? handle.close() }
             for track in shard.manifest.tracks {
                 guard let offset = track.offset else { continue }
-                let count = track.segments * store.perSegment * MemoryLayout<Float>.size
-                let data: Data?
-                do {
-                    try handle.seek(toOffset: UInt64(offset * MemoryLayout<Float>.size))
-                    data = try handle.read(upToCount: count)
-                } catch { throw ShardError.unreadable(path: path, message: StagedDirectory.reason(error)) }
-                guard let data, data.count == count else {
-                    throw ShardError.unreadable(path: path, message: "ends early: run its prepare --shard again")
+                let count = store.perSegment * MemoryLayout<Float>.size
+                do { try handle.seek(toOffset: UInt64(offset * MemoryLayout<Float>.size)) } catch {
+                    throw ShardError.unreadable(path: path, message: StagedDirectory.reason(error))
                 }
-                try store.store(data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }, track: track.index)
+                for _ in 0..<track.segments {
+                    let data: Data?
+                    do { data = try handle.read(upToCount: count) } catch {
+                        throw ShardError.unreadable(path: path, message: StagedDirectory.reason(error))
+                    }
+                    guard let data, data.count == count else {
+                        throw ShardError.unreadable(path: path, message: "ends early: run its prepare --shard again")
+                    }
+                    try store.append(data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }, track: track.index)
+                }
                 stored[root + "/" + track.listed.path] = Preparer.Stored(
                     key: track.index, segments: track.segments, synthetic: track.synthetic,
                     conversions: track.conversions)

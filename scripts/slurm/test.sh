@@ -25,8 +25,8 @@ fail() {
 }
 # Waits until job $1 (an array: all its tasks) has left the queue.
 wait_for() {
-  local i
-  for i in $(seq 1 600); do
+  local _
+  for _ in $(seq 1 600); do
     [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
     sleep 1
   done
@@ -56,8 +56,9 @@ for t in 1 3; do [ "$(state "${array}_$t")" = COMPLETED ] || fail "task $t: $(st
 grep -q "already exists" "$shards"/logs/prepare-"${array}"_2.out || fail "task 2's log does not say why"
 sleep 2
 reason=$(scontrol show job "$merge" | sed -n 's/.*Reason=\([A-Za-z_]*\).*/\1/p' | head -1)
-[ "$(state "$merge")" = PENDING ] && [ "$reason" = DependencyNeverSatisfied ] ||
+if [ "$(state "$merge")" != PENDING ] || [ "$reason" != DependencyNeverSatisfied ]; then
   fail "the merge should wait forever after a failed task: $(state "$merge") ($reason)"
+fi
 scancel "$merge"
 [ ! -e "$work/features" ] || fail "a features folder exists although a shard failed"
 before1=$(stamp 1) before3=$(stamp 3)
@@ -70,10 +71,10 @@ wait_for "$merge"
 for t in 1 3; do
   grep -q "already complete" "$shards"/logs/prepare-"${array}"_$t.out || fail "task $t did its shard again"
 done
-[ "$before1" = "$(stamp 1)" ] && [ "$before3" = "$(stamp 3)" ] || fail "shards 1 and 3 were rewritten"
+if [ "$before1" != "$(stamp 1)" ] || [ "$before3" != "$(stamp 3)" ]; then fail "shards 1 and 3 were rewritten"; fi
 grep -q "shard 2/3: " "$shards"/logs/prepare-"${array}"_2.out || fail "task 2 did not make its shard"
 
-for f in $(cd "$work/single" && ls); do
-  cmp "$work/single/$f" "$work/features/$f" || fail "$f differs from one prepare's"
+for f in "$work"/single/*; do
+  cmp "$f" "$work/features/${f##*/}" || fail "${f##*/} differs from one prepare's"
 done
-echo "test-slurm: passed (array of 3 with one failed task, retried; merge equal to one prepare: $(cd "$work/single" && ls | tr '\n' ' '))"
+echo "test-slurm: passed (array of 3 with one failed task, retried; the merge equals one prepare byte for byte)"

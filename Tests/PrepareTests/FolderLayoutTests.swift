@@ -1,0 +1,173 @@
+import Archive
+import Audio
+import Basics
+import Dataset
+import Features
+import Formats
+import Foundation
+import Prepare
+import TestSupport
+import Testing
+
+/// A labelled-folders dataset as a new user has one: labels GTZAN does not know, any format,
+/// rate, channel count and length.
+enum FolderDataset {
+    struct Track {
+        var path: String
+        var container: Sndfile.Container
+        var rate: Int
+        var channels: Int
+        var seconds: Double
+    }
+
+    /// Five tracks per label, one of them too short for a segment, one long.
+    static let tracks: [Track] = ["chill", "lofi", "vaporwave"].enumerated().flatMap { l, label in
+        [
+            Track(path: "\(label)/a.wav", container: .wav, rate: 22050, channels: 1, seconds: 7),
+            Track(path: "\(label)/Track 2.flac", container: .flac, rate: 44100, channels: 2, seconds: 9.5),
+            Track(path: "\(label)/c.ogg", container: .ogg, rate: 48000, channels: 1, seconds: 6.2),
+            Track(path: "\(label)/d.mp3", container: .mp3, rate: 44100, channels: 2, seconds: 6.5 + Double(l)),
+            Track(path: "\(label)/e.au", container: .au, rate: 16000, channels: 1, seconds: l == 0 ? 2 : 3.1),
+            Track(path: "\(label)/long.wav", container: .wav, rate: 22050, channels: 2, seconds: l == 1 ? 125 : 4),
+        ]
+    }
+
+    /// Writes the dataset below `dir/name` and returns the folder.
+    static func write(in dir: TemporaryDirectory, name: String = "mine") throws -> String {
+        let root = dir.file(name)
+        for (i, t) in tracks.enumerated() {
+            let folder = root + "/" + t.path.split(separator: "/")[0]
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let channels = (0..<t.channels).map { c in
+                Fixtures.tone(
+                    seconds: t.seconds, rate: t.rate, frequency: 150 + 40 * Double(i) + 90 * Double(c), seed: UInt64(i))
+            }
+            let interleaved = (0..<channels[0].count).flatMap { f in channels.map { $0[f] } }
+            let bytes = try Sndfile.encode(
+                samples: interleaved, sampleRate: t.rate, channels: t.channels, container: t.container)
+            _ = FileManager.default.createFile(atPath: root + "/" + t.path, contents: Data(bytes))
+        }
+        _ = FileManager.default.createFile(atPath: root + "/README.txt", contents: Data("about".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/chill/cover.jpg", contents: Data([1, 2, 3]))
+        return root
+    }
+}
+
+@Suite struct FolderLayoutTests {
+    /// Only the checks that apply to any audio: no GTZAN ids, format or length are expected.
+    @Test func validationMakesOnlyTheGenericChecks() throws {
+        let dir = TemporaryDirectory()
+        let root = try FolderDataset.write(in: dir)
+        let report = try Validator(manifest: .folders(labels: [])).validate(path: root)
+        #expect(report.dataset == "folders")
+        #expect(report.tracks.count == FolderDataset.tracks.count)
+        #expect(report.missing.isEmpty)
+        let gtzanOnly: Set<Problem.Code> = [.unexpectedName, .sampleRate, .channels, .sampleFormat, .short]
+        #expect(report.tracks.allSatisfy { $0.problems.allSatisfy { !gtzanOnly.contains($0.code) } })
+        #expect(report.tracks.allSatisfy { $0.status != .corrupt })
+        #expect(Set(report.tracks.map(\.id)).contains("chill/Track 2"))
+        #expect(Set(report.skipped.map(\.path)) == ["README.txt", "chill/cover.jpg"])
+        let mp3 = try #require(report.tracks.first { $0.path == "lofi/d.mp3" }?.audio)
+        #expect(mp3.sampleRate == 44100 && mp3.channels == 2)
+        // The generic checks still judge: a copy is a duplicate, a broken file undecodable.
+        try FileManager.default.copyItem(atPath: root + "/lofi/a.wav", toPath: root + "/lofi/copy.wav")
+        _ = FileManager.default.createFile(atPath: root + "/lofi/broken.flac", contents: Data(repeating: 7, count: 999))
+        let again = try Validator(manifest: .folders(labels: [])).validate(path: root)
+        #expect(again.tracks.first { $0.id == "lofi/copy" }?.problems.map(\.code) == [.duplicate])
+        #expect(again.tracks.first { $0.id == "lofi/broken" }?.status == .corrupt)
+    }
+
+    /// Labels in sorted order, ids `<label>/<stem>`, every full 3 s segment of each track after
+    /// conversion to 22050 Hz mono, each row what the shared pipeline computes for its file.
+    @Test func prepareTakesEveryFullSegmentOfEveryFormat() throws {
+        let dir = TemporaryDirectory()
+        let root = try FolderDataset.write(in: dir)
+        var options = Preparer.Options()
+        options.segments = Segmenter.maxCount
+        let d = try Preparer(manifest: .folders(labels: []), options: options).prepare(
+            directory: root, out: dir.file("f"))
+        #expect(d.dataset == "folders")
+        #expect(d.genres == ["chill", "lofi", "vaporwave"])
+        #expect(d.split.unit == "track")
+        #expect(d.droppedSegments.isEmpty)
+        #expect(d.skipped.map(\.id) == ["chill/e"], "2 s: no full segment")
+        #expect(d.features.samplesPerSegment == 66150 && d.features.framesPerSegment == 130)
+        #expect(d.features.segmentsPerTrack == Segmenter.maxCount)
+        for track in d.tracks {
+            let source = try #require(FolderDataset.tracks.first { $0.path.hasPrefix(track.id + ".") })
+            #expect(track.segments == Array(0..<Int(source.seconds / 3)), "\(track.id)")
+            #expect(track.label == d.genres.firstIndex(of: source.path.components(separatedBy: "/")[0]))
+            let converted = (source.rate != 22050 ? 1 : 0) + (source.channels > 1 ? 1 : 0)
+            #expect((track.conversions?.count ?? 0) == converted, "\(track.id)")
+        }
+        #expect(d.tracks.first { $0.id == "lofi/long" }?.segments.count == 41)
+        // A row of the MP3 track is what the pipeline computes for that file.
+        var rows: [String: [Float]] = [:]
+        for part in Partition.allCases {
+            let a = try NPY.readArchive(path: dir.file("f/\(part.rawValue).npz"))
+            let features = try #require(a["mfcc"]).floats()
+            let tracks = try #require(a["track"]?.integers())
+            let segments = try #require(a["segment"]?.integers())
+            for (r, (t, s)) in zip(tracks, segments).enumerated() {
+                rows["\(d.tracks[Int(t)].id)#\(s)"] = Array(features[r * 1690..<(r + 1) * 1690])
+            }
+        }
+        var expected: [Float] = []
+        try SegmentPipeline(parameters: MFCCParameters(), segmentLength: 66150).run(
+            path: root + "/vaporwave/d.mp3", extractor: MFCCExtractor(), maxSegments: 2
+        ) { d, f in if d == 1 { expected = f } }
+        #expect(rows["vaporwave/d#1"] == expected)
+        #expect(rows.count == d.tracks.reduce(0) { $0 + $1.segments.count })
+    }
+
+    @Test func segmentsCapWhatATrackGives() throws {
+        let dir = TemporaryDirectory()
+        let root = try FolderDataset.write(in: dir)
+        var options = Preparer.Options()
+        options.segments = 3
+        let d = try Preparer(manifest: .folders(labels: []), options: options).prepare(
+            directory: root, out: dir.file("f"))
+        #expect(d.tracks.first { $0.id == "lofi/long" }?.segments == [0, 1, 2])
+        #expect(d.tracks.first { $0.id == "chill/a" }?.segments == [0, 1])
+        #expect(d.droppedSegments.isEmpty)
+        #expect(d.features.seconds == 9 && d.features.samplesPerSegment == 66150)
+    }
+
+    /// `unpack --layout folders` of a zip whose labels sit under one top folder gives the same
+    /// tracks, and sharded prepare of folders merges to one prepare's bytes.
+    @Test func unpackedAndShardedFoldersGiveTheSameTensors() throws {
+        let dir = TemporaryDirectory()
+        let root = try FolderDataset.write(in: dir)
+        let zip = dir.file("mine.zip")
+        let writer = try ArchiveWriter(path: zip, format: .zip())
+        for t in FolderDataset.tracks {
+            try writer.addFile("top/" + t.path, bytes: Fixtures.bytes(root + "/" + t.path))
+        }
+        _ = try writer.finish()
+        let report = try Unpacker(validator: Validator(manifest: .folders(labels: []))).unpack(
+            archive: zip, into: dir.file("unpacked"), force: false)
+        #expect(report.tracks.count == FolderDataset.tracks.count)
+        #expect(
+            Set(Fixtures.tree(dir.file("unpacked")))
+                == Set(FolderDataset.tracks.map(\.path) + ["validation.json", "chill", "lofi", "vaporwave"]))
+        var options = Preparer.Options()
+        options.segments = 20
+        let folders = Preparer(manifest: .folders(labels: []), options: options)
+        _ = try folders.prepare(directory: root, out: dir.file("single"))
+        _ = try folders.prepare(directory: dir.file("unpacked"), out: dir.file("from-zip"))
+        for part in Partition.allCases {
+            #expect(
+                Fixtures.bytes(dir.file("single/\(part.rawValue).npz"))
+                    == Fixtures.bytes(dir.file("from-zip/\(part.rawValue).npz")))
+        }
+        let shards = try (1...3).map { i in
+            let out = dir.file("shards/\(i)")
+            _ = try folders.prepare(directory: root, shard: ShardSpec(index: i, count: 3)!, out: out)
+            return out
+        }
+        _ = try ShardMerge().merge(shards: shards, out: dir.file("merged"))
+        for name in Fixtures.tree(dir.file("single")) {
+            #expect(Fixtures.bytes(dir.file("single/" + name)) == Fixtures.bytes(dir.file("merged/" + name)), "\(name)")
+        }
+    }
+}
