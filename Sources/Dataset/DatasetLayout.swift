@@ -19,6 +19,9 @@ public enum DatasetLayout {
         /// Labelled folders: `<label>/<any name>.<ext>`, labels the folder names, ids
         /// `<label>/<file stem>`.
         case folders
+        /// The Free Music Archive: `<3 digits>/<6 digits>.mp3` (possibly below `fma_small/` or
+        /// another top folder), labelled by `fma_metadata/tracks.csv`.
+        case fma
 
         public static let noun = "layout"
     }
@@ -71,6 +74,26 @@ public enum DatasetLayout {
         return .track(genre: parts[0], id: parts[0] + "/" + stem, ext: ext, expectedName: true)
     }
 
+    /// Classifies a path of an FMA audio folder, `[top/]<3 digits>/<6 digits>.<ext>`, labelled
+    /// by `metadata` (the subset's tracks by id).
+    public static func classifyFMA(
+        _ path: String, metadata: [String: DatasetManifest.TrackMetadata], subset: String
+    ) -> Classification {
+        let parts = path.split(separator: "/").map(String.init)
+        guard let name = parts.last else { return .skipped(reason: "empty path") }
+        if let reason = clutter(parts, name) { return .skipped(reason: reason) }
+        let ext = fileExtension(name)
+        guard audioExtensions.contains(ext) else { return .skipped(reason: "not an audio file") }
+        let id = String(name.dropLast(ext.count + 1))
+        guard parts.count >= 2, parts.count <= 3, id.count == 6, id.allSatisfy({ $0.isASCII && $0.isNumber }),
+            parts[parts.count - 2] == String(id.prefix(3))
+        else { return .skipped(reason: "not where FMA keeps audio (<3 digits>/<6 digits>.mp3)") }
+        guard let track = metadata[id] else {
+            return .skipped(reason: "not a track of \(subset) with a top genre in tracks.csv")
+        }
+        return .track(genre: track.label, id: id, ext: ext, expectedName: true)
+    }
+
     /// What operating systems leave in folders, and why it is skipped; nil for anything else.
     static func clutter(_ parts: [String], _ name: String) -> String? {
         if parts.contains("__MACOSX") || name.hasPrefix("._") { return "macOS resource fork (__MACOSX, ._*)" }
@@ -94,5 +117,34 @@ public enum DatasetLayout {
     static func fileExtension(_ name: String) -> String {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
         return name[name.index(after: dot)...].lowercased()
+    }
+}
+
+extension DatasetManifest {
+    /// Classifies a path below the dataset's root (or an archive entry, which may sit under one
+    /// more top folder) by the dataset's layout.
+    public func classify(_ path: String, inArchive: Bool = false) -> DatasetLayout.Classification {
+        switch layout {
+        case .gtzan: return DatasetLayout.classify(path, genres: genres)
+        case .folders:
+            let parts = path.split(separator: "/")
+            let inner = inArchive && parts.count == 3 ? parts.dropFirst().joined(separator: "/") : path
+            let found = DatasetLayout.classifyFolders(inner)
+            if case .track(let label, _, _, _) = found, !genres.isEmpty, !genres.contains(label) {
+                return .skipped(reason: "folder '\(label)' is not one of \(name)'s labels")
+            }
+            return found
+        case .fma:
+            return DatasetLayout.classifyFMA(path, metadata: metadata ?? [:], subset: layouts.first?.name ?? name)
+        }
+    }
+
+    /// Where `unpack` writes a track, below its folder.
+    public func unpackedPath(genre: String, id: String, ext: String) -> String {
+        switch layout {
+        case .gtzan: DatasetLayout.unpackedPath(genre: genre, id: id, ext: ext)
+        case .folders: id + "." + ext
+        case .fma: String(id.prefix(3)) + "/" + id + "." + ext
+        }
     }
 }

@@ -55,10 +55,20 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public var splits: [String: Split]
     /// Artist and title of each excerpt, for datasets that have such an index.
     public var artists: ArtistIndex?
+    /// Each track's label and stated length, by id, for datasets labelled by a metadata table
+    /// (FMA's tracks.csv) rather than by folders.
+    public var metadata: [String: TrackMetadata]?
+
+    public struct TrackMetadata: Codable, Sendable, Equatable {
+        public var label: String
+        /// Seconds of audio the metadata states; a track that decodes shorter is `short`.
+        public var seconds: Double?
+    }
 
     /// Every id the full dataset holds, genre by genre: `blues.00000` ... `rock.00099`.
     public var expectedIDs: [String] {
-        genres.flatMap { genre in (0..<ids.perGenre).map { Self.trackID(genre: genre, index: $0) } }
+        if let metadata { return metadata.keys.sorted() }
+        return genres.flatMap { genre in (0..<ids.perGenre).map { Self.trackID(genre: genre, index: $0) } }
     }
 
     /// How tracks are found below the root.
@@ -81,7 +91,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
             formatVersion: 1, name: "folders", title: "labelled folders", tree: .folders, genres: Set(labels).sorted(),
             ids: IDs(perGenre: 0, format: "<label>/<file stem>", count: 0), audio: nil,
             layouts: [Layout(name: "labelled folders", audioRoot: ".", file: "<label>/<name>.<ext>")],
-            knownFaults: [], splits: [:], artists: nil)
+            knownFaults: [], splits: [:], artists: nil, metadata: nil)
     }
 
     /// `blues.00007` for genre `blues`, index 7.
@@ -100,16 +110,59 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         }
     }()
 
-    /// Reads a manifest file.
+    /// Largest manifest file read (FMA's 106,574 tracks described take about 10 MB).
+    public static let maxBytes = 256 << 20
+
+    /// Reads a manifest file and checks it.
     /// - Throws: `DatasetError.badManifest` naming the file and the problem.
     public static func load(path: String) throws(DatasetError) -> DatasetManifest {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .badManifest(path: path, message: "cannot read the file")
+        var st = stat()
+        guard stat(path, &st) == 0, Int(st.st_size) <= maxBytes, let data = FileManager.default.contents(atPath: path)
+        else {
+            throw .badManifest(path: path, message: "cannot read the file, or it is larger than \(maxBytes) bytes")
         }
+        let manifest: DatasetManifest
         do {
-            return try JSONDecoder().decode(DatasetManifest.self, from: data)
+            manifest = try JSONDecoder().decode(DatasetManifest.self, from: data)
         } catch {
             throw .badManifest(path: path, message: JSONProblem.describe(error))
         }
+        if let problem = manifest.problem() { throw .badManifest(path: path, message: problem) }
+        return manifest
+    }
+
+    /// What makes a manifest unusable, nil when nothing does: labels that are empty, repeated
+    /// or too many, an audio format out of range, tracks labelled with an unknown label, split
+    /// lists that name an id twice.
+    public func problem() -> String? {
+        guard formatVersion == 1 else { return "formatVersion \(formatVersion); this GenreKit reads 1" }
+        guard genres.count <= 1000 else { return "\(genres.count) labels; at most 1000" }
+        guard Set(genres).count == genres.count else { return "a label is listed twice in genres" }
+        if let bad = genres.first(where: { $0.isEmpty || $0.contains("/") || $0.hasPrefix(".") }) {
+            return "label '\(bad)' is empty, holds '/' or starts with '.'"
+        }
+        if layout != .folders, genres.isEmpty { return "genres is empty" }
+        if let audio {
+            guard (8000...384_000).contains(audio.sampleRate), (1...8).contains(audio.channels),
+                (1...3600).contains(audio.seconds), (1...100).contains(audio.segments)
+            else { return "audio: rate 8000 to 384000 Hz, 1 to 8 channels, 1 to 3600 s, 1 to 100 segments" }
+        }
+        if let metadata, let stray = metadata.first(where: { !genres.contains($0.value.label) }) {
+            return "track \(stray.key) has label '\(stray.value.label)', which genres does not list"
+        }
+        for (name, split) in splits {
+            let ids = split.train + split.val + split.test
+            if Set(ids).count != ids.count { return "split \(name) names an id twice" }
+        }
+        return nil
+    }
+
+    /// A `folders` manifest that lists no labels takes the label folders found (sorted); any
+    /// other manifest is used as it is.
+    public func labelled(by found: [String]) -> DatasetManifest {
+        guard layout == .folders, genres.isEmpty else { return self }
+        var manifest = self
+        manifest.genres = Set(found).sorted()
+        return manifest
     }
 }

@@ -57,6 +57,14 @@ public struct ReportBuilder {
             fingerprints.append(nil)
         case .success(let p):
             problems += judge(p)
+            if let stated = manifest.metadata?[id]?.seconds, p.seconds < stated - 1 {
+                problems.append(
+                    Problem(
+                        code: .short,
+                        message:
+                            "\(Self.seconds(p.decodedFrames, p.sampleRate)) of the \(Self.format(stated)) s the metadata states"
+                    ))
+            }
             audio = TrackAudio(
                 container: p.container, encoding: p.encoding, sampleRate: p.sampleRate, channels: p.channels,
                 frames: p.decodedFrames, seconds: Self.round(p.seconds, 3), segments: segments(p),

@@ -51,7 +51,7 @@ public struct Validator {
         directory: String, probe: @escaping @Sendable (Int, String) -> Result<AudioProbe, AudioError>
     ) throws -> ValidationReport {
         let listing = try list(directory: directory)
-        guard !listing.tracks.isEmpty else { throw DatasetError.noTracks(source: directory) }
+        guard !listing.tracks.isEmpty else { throw DatasetError.noTracks(source: directory, layout: manifest.layout) }
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         let pool = ProbePool()
         for (index, track) in listing.tracks.enumerated() {
@@ -84,10 +84,7 @@ public struct Validator {
         }
         files.sort()
         for relative in files where relative != "validation.json" {
-            let kind =
-                manifest.layout == .folders
-                ? DatasetLayout.classifyFolders(relative) : DatasetLayout.classify(relative, genres: manifest.genres)
-            switch kind {
+            switch manifest.classify(relative) {
             case .skipped(let reason): listing.skipped.append(SkippedFile(path: relative, reason: reason))
             case .track(let genre, let id, _, let expectedName):
                 let bytes =
@@ -103,7 +100,7 @@ public struct Validator {
     public func report(
         _ listing: FolderListing, source: String, probes: [Int: Result<AudioProbe, AudioError>]
     ) -> ValidationReport {
-        let manifest = self.manifest.layout == .folders ? .folders(labels: listing.labels) : self.manifest
+        let manifest = self.manifest.labelled(by: listing.labels)
         var builder = ReportBuilder(manifest: manifest, policy: policy, source: source, sourceKind: "directory")
         for file in listing.skipped { builder.skip(path: file.path, reason: file.reason) }
         builder.add(
@@ -168,13 +165,11 @@ struct ArchiveScan {
         let pool = ProbePool()
         while let entry = try reader.next() {
             guard entry.kind == .file else { continue }
-            switch classify(entry.path) {
+            switch manifest.classify(entry.path, inArchive: true) {
             case .skipped(let reason):
                 skipped.append(SkippedFile(path: entry.path, reason: reason))
             case .track(let genre, let id, let ext, let expectedName):
-                let unpacked =
-                    manifest.layout == .folders
-                    ? id + "." + ext : DatasetLayout.unpackedPath(genre: genre, id: id, ext: ext)
+                let unpacked = manifest.unpackedPath(genre: genre, id: id, ext: ext)
                 if let other = outputs[unpacked.lowercased()] {
                     throw ArchiveError.unsafe(
                         archive: reader.archivePath, entry: entry.path, reason: .nameCollision(with: other))
@@ -191,22 +186,14 @@ struct ArchiveScan {
         }
         let results = pool.finish()
         progress?.finish()
-        guard !pending.isEmpty else { throw DatasetError.noTracks(source: reader.archivePath) }
+        guard !pending.isEmpty else { throw DatasetError.noTracks(source: reader.archivePath, layout: manifest.layout) }
         // A folders dataset's labels are the folders found, known once the archive is read.
-        let manifest = self.manifest.layout == .folders ? .folders(labels: pending.map(\.genre)) : self.manifest
+        let manifest = self.manifest.labelled(by: pending.map(\.genre))
         var builder = ReportBuilder(
             manifest: manifest, policy: policy, source: reader.archivePath, sourceKind: "archive")
         for file in skipped { builder.skip(path: file.path, reason: file.reason) }
         builder.add(pending, probes: results)
         return builder.finish()
-    }
-
-    /// An entry by the layout: GTZAN's, or labelled folders `<label>/<file>`, possibly under one
-    /// top-level folder (`<top>/<label>/<file>`).
-    func classify(_ path: String) -> DatasetLayout.Classification {
-        guard manifest.layout == .folders else { return DatasetLayout.classify(path, genres: manifest.genres) }
-        let parts = path.split(separator: "/")
-        return DatasetLayout.classifyFolders(parts.count == 3 ? parts.dropFirst().joined(separator: "/") : path)
     }
 }
 

@@ -31,7 +31,10 @@ struct PrepareCommand: ParsableCommand {
             --layout folders prepares any labelled dataset, DIR/<label>/<any name>.<ext> in any format \
             libsndfile reads (WAV, FLAC, Ogg, MP3, ...): labels are the folder names in sorted order, \
             track ids <label>/<file stem>, and every full 3 s segment from the start is taken \
-            (--segments N caps it). The split is by track.
+            (--segments N caps it). The split is by track. --dataset fma prepares a Free Music \
+            Archive subset (fma_small/000/000002.mp3 ...), labelled by its tracks.csv, with FMA's \
+            official split (--split-list official) or by artist; --manifest FILE takes any dataset \
+            described in a manifest (docs/DATASET-MANIFEST.md).
 
             Only the first of identical tracks is used, so a repeated song cannot sit in train and \
             test at once (--keep-duplicates keeps all).
@@ -49,6 +52,7 @@ struct PrepareCommand: ParsableCommand {
                       genrekit prepare data --out folds --folds 10
                       genrekit prepare data --out mel-features --features mel
                       genrekit prepare my-genres --layout folders --out my-features
+                      genrekit prepare fma_small --dataset fma --split-list official --out fma
                       genrekit prepare data --out shards/3 --shard 3/8   (then genrekit merge shards/* --out features)
             Then in Python: d = numpy.load("features/train.npz"); d["mfcc"].shape
             """)
@@ -182,7 +186,8 @@ struct PrepareCommand: ParsableCommand {
         options.compression = compression
         options.force = force
         let progress = ProgressLine(label: "prepare", quiet: output.quiet)
-        let preparer = Preparer(manifest: dataset.manifest, options: options, progress: progress)
+        let manifest = try perform("prepare") { try dataset.manifest(for: directory) }
+        let preparer = Preparer(manifest: manifest, options: options, progress: progress)
         if let shard = shard.flatMap(ShardSpec.init) {
             let outcome = try perform("prepare", progress: progress) {
                 try preparer.prepare(directory: directory, shard: shard, out: out)

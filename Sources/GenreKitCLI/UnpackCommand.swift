@@ -41,7 +41,8 @@ struct UnpackCommand: ParsableCommand {
 
     func run() throws {
         let progress = ProgressLine(label: "unpack", quiet: output.quiet)
-        let validator = Validator(manifest: dataset.manifest, limits: limits.limits, progress: progress)
+        let manifest = try perform("unpack") { try dataset.manifest(for: archive) }
+        let validator = Validator(manifest: manifest, limits: limits.limits, progress: progress)
         let report = try perform("unpack", progress: progress) {
             try Unpacker(validator: validator).unpack(archive: archive, into: into, force: force)
         }

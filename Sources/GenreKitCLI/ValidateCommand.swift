@@ -45,7 +45,9 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let progress = ProgressLine(label: "validate", quiet: output.quiet)
         let report = try perform("validate", progress: progress) {
-            let report = try Validator(manifest: dataset.manifest, limits: limits.limits, progress: progress).validate(
+            let report = try Validator(
+                manifest: try dataset.manifest(for: input), limits: limits.limits, progress: progress
+            ).validate(
                 path: input)
             print(json ? try ReportFormatter.json(report) : ReportFormatter.text(report), terminator: "")
             return report

@@ -23,10 +23,14 @@ extension Preparer {
     public func prepare(directory: String, shard: ShardSpec, out: String) throws -> ShardOutcome {
         try options.parameters.check()
         try checkFolds()
+        guard manifest == .gtzan || manifest == .folders(labels: []) else {
+            throw PrepareError.unsupported(
+                "--shard works for GTZAN and for labelled folders, not yet for FMA or a --manifest file")
+        }
         try InputPath.requireFolder(directory, purpose: .dataset)
         try InputPath.refuseOverlap(output: out, inputs: [directory])
         let listing = try Validator(manifest: manifest).list(directory: directory)
-        guard !listing.tracks.isEmpty else { throw DatasetError.noTracks(source: directory) }
+        guard !listing.tracks.isEmpty else { throw DatasetError.noTracks(source: directory, layout: manifest.layout) }
         var record = ShardManifest(
             generator: Self.generator, shard: shard, dataset: manifest.name, source: directory, options: options,
             listing: listing.fingerprint, listedTracks: listing.tracks.count, skipped: listing.skipped,

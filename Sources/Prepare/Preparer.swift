@@ -153,9 +153,9 @@ public struct Preparer {
     /// This preparer with a `folders` dataset's labels: the label folders of `directory` that
     /// hold a track, sorted (the others are GTZAN's, fixed).
     func labelled(_ directory: String) throws -> Preparer {
-        guard manifest.layout == .folders else { return self }
+        guard manifest.layout == .folders, manifest.genres.isEmpty else { return self }
         var preparer = self
-        preparer.manifest = .folders(labels: try Validator(manifest: manifest).list(directory: directory).labels)
+        preparer.manifest = manifest.labelled(by: try Validator(manifest: manifest).list(directory: directory).labels)
         return preparer
     }
 

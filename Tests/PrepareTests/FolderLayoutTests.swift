@@ -9,50 +9,6 @@ import Prepare
 import TestSupport
 import Testing
 
-/// A labelled-folders dataset as a new user has one: labels GTZAN does not know, any format,
-/// rate, channel count and length.
-enum FolderDataset {
-    struct Track {
-        var path: String
-        var container: Sndfile.Container
-        var rate: Int
-        var channels: Int
-        var seconds: Double
-    }
-
-    /// Five tracks per label, one of them too short for a segment, one long.
-    static let tracks: [Track] = ["chill", "lofi", "vaporwave"].enumerated().flatMap { l, label in
-        [
-            Track(path: "\(label)/a.wav", container: .wav, rate: 22050, channels: 1, seconds: 7),
-            Track(path: "\(label)/Track 2.flac", container: .flac, rate: 44100, channels: 2, seconds: 9.5),
-            Track(path: "\(label)/c.ogg", container: .ogg, rate: 48000, channels: 1, seconds: 6.2),
-            Track(path: "\(label)/d.mp3", container: .mp3, rate: 44100, channels: 2, seconds: 6.5 + Double(l)),
-            Track(path: "\(label)/e.au", container: .au, rate: 16000, channels: 1, seconds: l == 0 ? 2 : 3.1),
-            Track(path: "\(label)/long.wav", container: .wav, rate: 22050, channels: 2, seconds: l == 1 ? 125 : 4),
-        ]
-    }
-
-    /// Writes the dataset below `dir/name` and returns the folder.
-    static func write(in dir: TemporaryDirectory, name: String = "mine") throws -> String {
-        let root = dir.file(name)
-        for (i, t) in tracks.enumerated() {
-            let folder = root + "/" + t.path.split(separator: "/")[0]
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let channels = (0..<t.channels).map { c in
-                Fixtures.tone(
-                    seconds: t.seconds, rate: t.rate, frequency: 150 + 40 * Double(i) + 90 * Double(c), seed: UInt64(i))
-            }
-            let interleaved = (0..<channels[0].count).flatMap { f in channels.map { $0[f] } }
-            let bytes = try Sndfile.encode(
-                samples: interleaved, sampleRate: t.rate, channels: t.channels, container: t.container)
-            _ = FileManager.default.createFile(atPath: root + "/" + t.path, contents: Data(bytes))
-        }
-        _ = FileManager.default.createFile(atPath: root + "/README.txt", contents: Data("about".utf8))
-        _ = FileManager.default.createFile(atPath: root + "/chill/cover.jpg", contents: Data([1, 2, 3]))
-        return root
-    }
-}
-
 @Suite struct FolderLayoutTests {
     /// Only the checks that apply to any audio: no GTZAN ids, format or length are expected.
     @Test func validationMakesOnlyTheGenericChecks() throws {
@@ -168,6 +124,75 @@ enum FolderDataset {
         _ = try ShardMerge().merge(shards: shards, out: dir.file("merged"))
         for name in Fixtures.tree(dir.file("single")) {
             #expect(Fixtures.bytes(dir.file("single/" + name)) == Fixtures.bytes(dir.file("merged/" + name)), "\(name)")
+        }
+    }
+}
+
+/// A dataset described by a manifest file, without changing code: its labels (and their order),
+/// expected ids, a published split.
+@Suite struct UserManifestTests {
+    static let json = """
+        {
+          "formatVersion": 1, "name": "moods", "title": "Three moods", "tree": "folders",
+          "genres": ["vaporwave", "lofi", "chill"],
+          "ids": {"perGenre": 0, "format": "<label>/<file stem>", "count": 4},
+          "layouts": [{"name": "moods", "audioRoot": ".", "file": "<label>/<name>.<ext>"}],
+          "knownFaults": [],
+          "metadata": {"lofi/a": {"label": "lofi"}, "lofi/d": {"label": "lofi", "seconds": 60},
+                       "lofi/gone": {"label": "lofi"}, "chill/a": {"label": "chill"}},
+          "splits": {"published": {"description": "a test split", "source": "the tests",
+            "counts": {"train": 9, "val": 4, "test": 4},
+            "train": ["chill/a", "chill/c", "chill/d", "lofi/a", "lofi/c", "lofi/d", "vaporwave/a", "vaporwave/c", "vaporwave/d"],
+            "val": ["chill/Track 2", "lofi/Track 2", "vaporwave/Track 2", "lofi/e"],
+            "test": ["chill/long", "lofi/long", "vaporwave/long", "vaporwave/e"]}}
+        }
+        """
+
+    @Test func aManifestFileDescribesADataset() throws {
+        let dir = TemporaryDirectory()
+        let root = try FolderDataset.write(in: dir)
+        try Self.json.write(toFile: dir.file("moods.json"), atomically: true, encoding: .utf8)
+        let manifest = try DatasetManifest.load(path: dir.file("moods.json"))
+        let report = try Validator(manifest: manifest).validate(path: root)
+        #expect(report.dataset == "moods")
+        #expect(report.missing == ["lofi/gone"])
+        let stated = try #require(report.tracks.first { $0.id == "lofi/d" })
+        #expect(stated.problems.map(\.code) == [.short], "7.5 s of the 60 s it states")
+        var options = Preparer.Options()
+        options.segments = 20
+        options.splitList = "published"
+        options.unit = .track
+        let d = try Preparer(manifest: manifest, options: options).prepare(directory: root, out: dir.file("f"))
+        #expect(d.genres == ["vaporwave", "lofi", "chill"], "the manifest's order is the label order")
+        #expect(d.tracks.first { $0.id == "chill/a" }?.label == 2)
+        #expect(d.tracks.first { $0.id == "lofi/long" }?.split == .test)
+        #expect(d.tracks.first { $0.id == "vaporwave/Track 2" }?.split == .val)
+    }
+
+    @Test func unusableManifestsAreRefusedWithTheReason() throws {
+        let dir = TemporaryDirectory()
+        let cases = [
+            (
+                Self.json.replacingOccurrences(of: #"["vaporwave", "lofi", "chill"]"#, with: #"["lofi", "lofi"]"#),
+                "twice"
+            ),
+            (Self.json.replacingOccurrences(of: #"{"label": "chill"}"#, with: #"{"label": "jazz"}"#), "'jazz'"),
+            (
+                Self.json.replacingOccurrences(of: #""formatVersion": 1"#, with: #""formatVersion": 9"#),
+                "formatVersion 9"
+            ),
+            (Self.json.replacingOccurrences(of: #""tree": "folders""#, with: #""tree": "trees""#), "trees"),
+            (Self.json.replacingOccurrences(of: #""vaporwave/e"]"#, with: #""vaporwave/e", "chill/a"]"#), "twice"),
+        ]
+        for (text, fragment) in cases {
+            try text.write(toFile: dir.file("m.json"), atomically: true, encoding: .utf8)
+            do {
+                _ = try DatasetManifest.load(path: dir.file("m.json"))
+                Issue.record("loaded a manifest with \(fragment)")
+            } catch {
+                #expect("\(error)".contains(fragment), "\(error)")
+                #expect("\(error)".hasPrefix(dir.file("m.json")))
+            }
         }
     }
 }
