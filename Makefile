@@ -61,6 +61,7 @@ bench: build bench-deps
 	benchmarks/prepare.sh .build/release/genrekit
 	benchmarks/train.sh .build/release/genrekit
 	benchmarks/train_zoo.sh .build/release/genrekit
+	benchmarks/fma_estimate.sh .build/release/genrekit
 
 # Exit statuses and peak memory of validate, unpack, predict and inspect on every hostile input
 # the tests and fuzzing tried, and the fuzzing totals (run `make fuzz` first for a corpus).

@@ -177,7 +177,9 @@ struct PrepareCommand: ParsableCommand {
         options.features = features
         options.segments = segments ?? (dataset.layout == .gtzan ? 10 : Segmenter.maxCount)
         options.split = StratifiedSplit(train: split.train, val: split.val, test: split.test, seed: seed)
-        options.unit = splitBy ?? (splitList != nil ? .track : .artist)
+        let manifest = try perform("prepare") { try dataset.manifest(for: directory) }
+        // By artist where the dataset has an artist index, by track otherwise.
+        options.unit = splitBy ?? (splitList != nil || manifest.artists == nil ? .track : .artist)
         options.folds = folds
         options.splitList = splitList
         options.jobs = jobs
@@ -186,7 +188,6 @@ struct PrepareCommand: ParsableCommand {
         options.compression = compression
         options.force = force
         let progress = ProgressLine(label: "prepare", quiet: output.quiet)
-        let manifest = try perform("prepare") { try dataset.manifest(for: directory) }
         let preparer = Preparer(manifest: manifest, options: options, progress: progress)
         if let shard = shard.flatMap(ShardSpec.init) {
             let outcome = try perform("prepare", progress: progress) {

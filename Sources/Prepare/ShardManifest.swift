@@ -1,6 +1,7 @@
 import Audio
 import Basics
 import Dataset
+import Features
 import Foundation
 
 /// `SHARD/shard.json`: what one `prepare --shard I/N` computed, and what `merge` checks shards
@@ -95,7 +96,9 @@ struct ShardManifest: Codable {
             throw bad("shard \(shard) is out of range")
         }
         do { try options.parameters.check() } catch { throw bad("settings: \(error)") }
-        guard (1...100).contains(options.segments) else { throw bad("settings: segments \(options.segments)") }
+        guard (1...Segmenter.maxCount).contains(options.segments) else {
+            throw bad("settings: segments \(options.segments), not 1 to \(Segmenter.maxCount)")
+        }
         guard (0...10_000_000).contains(listedTracks), tracks.count <= listedTracks else {
             throw bad("\(tracks.count) tracks of \(listedTracks) listed")
         }
