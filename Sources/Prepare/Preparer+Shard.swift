@@ -23,10 +23,6 @@ extension Preparer {
     public func prepare(directory: String, shard: ShardSpec, out: String) throws -> ShardOutcome {
         try options.parameters.check()
         try checkFolds()
-        guard manifest == .gtzan || manifest == .folders(labels: []) else {
-            throw PrepareError.unsupported(
-                "--shard works for GTZAN and for labelled folders, not yet for FMA or a --manifest file")
-        }
         try InputPath.requireFolder(directory, purpose: .dataset)
         try InputPath.refuseOverlap(output: out, inputs: [directory])
         let listing = try Validator(manifest: manifest).list(directory: directory)
@@ -35,6 +31,9 @@ extension Preparer {
             generator: Self.generator, shard: shard, dataset: manifest.name, source: directory, options: options,
             listing: listing.fingerprint, listedTracks: listing.tracks.count, skipped: listing.skipped,
             validationSHA256: try validationDigest(directory))
+        // Built-in manifests are known by name; others travel with the shard, so the merge
+        // labels and checks the tracks as each shard did.
+        if manifest != .gtzan, manifest != .folders(labels: []) { record.manifest = manifest }
         if !options.force, let existing = try? ShardManifest.load(folder: out) {
             let why = existing.shard == shard ? existing.difference(from: record) : "is shard \(existing.shard)"
             guard let why else { return .alreadyComplete }

@@ -32,6 +32,9 @@ struct ShardManifest: Codable {
     var shard: ShardSpec
     /// The dataset manifest's name (`GTZAN`).
     var dataset: String
+    /// The whole dataset manifest, unless it is a built-in one (GTZAN's, or labelled folders
+    /// that take their labels from the listing): FMA's from tracks.csv, or a `--manifest` file.
+    var manifest: DatasetManifest?
     /// The dataset folder as the command named it: dataset.json's source path.
     var source: String
     var options: Preparer.Options
@@ -58,6 +61,7 @@ struct ShardManifest: Codable {
                 "saw a different folder (\(listedTracks) tracks, listing \(listing.prefix(12))), not \(other.listedTracks) tracks, listing \(other.listing.prefix(12)); the folder changed between shards"
         }
         if validationSHA256 != other.validationSHA256 { return "used a different validation.json" }
+        if manifest != other.manifest { return "was made with another dataset manifest" }
         let ours = try? JSONEncoder.sorted.encode(options)
         if ours == nil || ours != (try? JSONEncoder.sorted.encode(other.options)) {
             return "was prepared with other settings (flags of prepare)"
@@ -134,10 +138,11 @@ struct ShardManifest: Codable {
     /// The dataset manifest the shard was made with (a `folders` one with `labels`), nil for
     /// one this GenreKit does not know.
     func dataset(labels: [String]) -> DatasetManifest? {
+        if let manifest { return manifest.name == dataset ? manifest.labelled(by: labels) : nil }
         switch dataset {
-        case DatasetManifest.gtzan.name: .gtzan
-        case DatasetManifest.folders(labels: []).name: .folders(labels: labels)
-        default: nil
+        case DatasetManifest.gtzan.name: return .gtzan
+        case DatasetManifest.folders(labels: []).name: return .folders(labels: labels)
+        default: return nil
         }
     }
 

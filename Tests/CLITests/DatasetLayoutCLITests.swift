@@ -24,10 +24,15 @@ import Testing
             "validate", "audio", "--dataset", "fma", "--subset", "small", in: dir.path + "/fma_metadata")
         #expect(elsewhere.status == 1)
         #expect(elsewhere.stderr.contains("give --metadata path/to/tracks.csv"), "\(elsewhere.stderr)")
-        let sharded = try Run(
-            "prepare", "audio", "--dataset", "fma", "--subset", "small", "--out", "s", "--shard", "1/2", in: dir.path)
-        #expect(sharded.status == 1)
-        #expect(sharded.stderr.contains("not yet for FMA"), "\(sharded.stderr)")
+        for i in 1...2 {
+            let shard = try Run(
+                "prepare", "audio", "--dataset", "fma", "--subset", "small", "--split-list", "official", "--out",
+                "s/\(i)", "--shard", "\(i)/2", "-q", in: dir.path)
+            #expect(shard.status == 0, "\(shard.stderr)")
+        }
+        let merge = try Run("merge", "s/1", "s/2", "--out", "merged", "-q", in: dir.path)
+        #expect(merge.status == 0, "\(merge.stderr)")
+        #expect(merge.stdout.hasPrefix("prepared 16 tracks, track split, list official"), "\(merge.stdout)")
         let wrong = try Run("validate", "audio", "--subset", "small", in: dir.path)
         #expect(wrong.status == 64, "a usage error")
     }

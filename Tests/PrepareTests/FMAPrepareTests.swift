@@ -50,4 +50,33 @@ import Testing
             sideOf[group] = track.split
         }
     }
+
+    /// FMA's manifest travels in each shard (the merge needs its labels, ids and split), so a
+    /// sharded FMA prepare merges to one prepare's bytes; shards of another tracks.csv are refused.
+    @Test func shardedFMAMergesToOnePrepare() throws {
+        let dir = TemporaryDirectory()
+        let (manifest, root) = try Self.manifest(dir)
+        var options = Preparer.Options()
+        options.segments = Segmenter.maxCount
+        options.splitList = "official"
+        options.unit = .track
+        let preparer = Preparer(manifest: manifest, options: options)
+        _ = try preparer.prepare(directory: root, out: dir.file("single"))
+        let shards = try (1...3).map { i in
+            let out = dir.file("shards/\(i)")
+            _ = try preparer.prepare(directory: root, shard: ShardSpec(index: i, count: 3)!, out: out)
+            return out
+        }
+        _ = try ShardMerge().merge(shards: shards, out: dir.file("merged"))
+        for name in Fixtures.tree(dir.file("single")) {
+            #expect(Fixtures.bytes(dir.file("single/" + name)) == Fixtures.bytes(dir.file("merged/" + name)), "\(name)")
+        }
+        var other = manifest
+        other.genres.reverse()
+        _ = try Preparer(manifest: other, options: options).prepare(
+            directory: root, shard: ShardSpec(index: 2, count: 3)!, out: dir.file("other"))
+        #expect(throws: ShardError.self) {
+            try ShardMerge().merge(shards: [shards[0], dir.file("other"), shards[2]], out: dir.file("mixed"))
+        }
+    }
 }
