@@ -81,7 +81,7 @@ let package = Package(
             dependencies: [
                 "Basics", "Archive", "Audio", "Dataset", "Features", "Formats",
             ]),
-        .target(name: "FuzzEntries", dependencies: ["Archive", "Audio", "Formats", "ModelZoo"]),
+        .target(name: "FuzzEntries", dependencies: ["Archive", "Audio", "Dataset", "Formats", "ModelZoo", "Prepare"]),
         // The public API (Sources/GenreKit/GenreKit.docc documents it); everything else is internal.
         .target(name: "GenreKit", dependencies: ["Audio", "Features", "ModelZoo"]),
         .executableTarget(

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fuzzes GenreKit's parsers with libFuzzer and the address sanitizer: the safe archive reader
 # (zip and tar, limits on), the NPY/NPZ reader, the safetensors reader, the bundle manifest,
-# bundle opening, and the audio probe on in-memory bytes (Fuzz/Sources, FuzzEntries).
+# bundle opening, the audio probe on in-memory bytes, FMA's tracks.csv, dataset manifests and
+# shard.json (Fuzz/Sources, FuzzEntries).
 #
 # Usage: Fuzz/run.sh [SECONDS per target, default 60] [TARGET...]
 #
@@ -14,7 +15,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-archive npy safetensors manifest bundle audio}
+targets=${*:-archive npy safetensors manifest bundle audio metadata dataset shard}
 work=${GENREKIT_FUZZ_WORK:-$root/.build-fuzz}
 seeds=${GENREKIT_FUZZ_SEEDS:-$work/seeds}
 mkdir -p "$work/crashes" "$seeds"
@@ -22,7 +23,7 @@ mkdir -p "$work/crashes" "$seeds"
 if [ -z "$(ls -A "$seeds")" ]; then
   echo "== seeds: the tests' own files"
   GENREKIT_FUZZ_SEEDS="$seeds" swift test --package-path "$root" \
-    --filter 'Hostile|ArchiveRoundTrip|ArchiveRefusals|AudioProbeTests|SafetensorsTests|LibrosaParity'
+    --filter 'Hostile|ArchiveRoundTrip|ArchiveRefusals|AudioProbeTests|SafetensorsTests|LibrosaParity|FMATests|UserManifestTests|ShardMergeTests'
 fi
 
 echo "== building the fuzzer (libFuzzer, address sanitizer)"

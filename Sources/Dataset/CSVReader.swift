@@ -22,7 +22,7 @@ public final class CSVReader {
     public static let maxFields = 4096
 
     private let path: String
-    private let handle: FileHandle
+    private let handle: FileHandle?
     private var buffer: [UInt8] = []
     private var position = 0
     private var finished = false
@@ -37,7 +37,15 @@ public final class CSVReader {
         self.handle = handle
     }
 
-    deinit { try? handle.close() }
+    /// A table already in memory; messages name `name`.
+    public init(bytes: [UInt8], name: String) {
+        path = name
+        handle = nil
+        buffer = bytes
+        finished = true
+    }
+
+    deinit { try? handle?.close() }
 
     /// The next record's fields, or nil at the end of the file.
     /// - Throws: `Problem.malformed` for a record past the limits, an unclosed quote, text after
@@ -99,7 +107,7 @@ public final class CSVReader {
     /// Makes sure a byte is available at `position`; false at the end of the file.
     private func fill() throws(Problem) -> Bool {
         if position < buffer.count { return true }
-        guard !finished else { return false }
+        guard !finished, let handle else { return false }
         let chunk: Data?
         do { chunk = try handle.read(upToCount: 1 << 20) } catch {
             throw .unreadable(path: path, message: error.localizedDescription)

@@ -138,8 +138,10 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         guard formatVersion == 1 else { return "formatVersion \(formatVersion); this GenreKit reads 1" }
         guard genres.count <= 1000 else { return "\(genres.count) labels; at most 1000" }
         guard Set(genres).count == genres.count else { return "a label is listed twice in genres" }
-        if let bad = genres.first(where: { $0.isEmpty || $0.contains("/") || $0.hasPrefix(".") }) {
-            return "label '\(bad)' is empty, holds '/' or starts with '.'"
+        if genres.contains("") { return "a label is empty" }
+        // Folder names: FMA's labels may hold '/' ("Old-Time / Historic"), a folder's cannot.
+        if layout == .folders, let bad = genres.first(where: { $0.contains("/") || $0.hasPrefix(".") }) {
+            return "label '\(bad)' holds '/' or starts with '.', so no folder can hold its tracks"
         }
         if layout != .folders, genres.isEmpty { return "genres is empty" }
         if let audio {

@@ -42,17 +42,26 @@ public enum FMAMetadata {
     public static func load(csv path: String, subset: FMASubset) throws(DatasetError) -> (
         tracks: [Track], unlabelled: Int
     ) {
-        func bad(_ message: String) -> DatasetError { .badMetadata(path: path, message: message) }
-        func bad(_ problem: CSVReader.Problem) -> DatasetError {
-            switch problem {
-            case .unreadable(_, let message): bad(message)
-            case .malformed(_, let record, let message): bad("record \(record): \(message)")
-            }
-        }
         let reader: CSVReader
-        do { reader = try CSVReader(path: path) } catch { throw bad(error) }
+        do { reader = try CSVReader(path: path) } catch { throw metadataError(error, in: path) }
+        return try load(reader, name: path, subset: subset)
+    }
+
+    /// A CSV problem as the one-line error naming the table.
+    static func metadataError(_ problem: CSVReader.Problem, in path: String) -> DatasetError {
+        switch problem {
+        case .unreadable(_, let message): .badMetadata(path: path, message: message)
+        case .malformed(_, let record, let message): .badMetadata(path: path, message: "record \(record): \(message)")
+        }
+    }
+
+    /// The tracks of `subset` in a table read by `reader` (messages name `name`).
+    public static func load(_ reader: CSVReader, name path: String, subset: FMASubset) throws(DatasetError) -> (
+        tracks: [Track], unlabelled: Int
+    ) {
+        func bad(_ message: String) -> DatasetError { .badMetadata(path: path, message: message) }
         func next() throws(DatasetError) -> [String]? {
-            do { return try reader.next() } catch { throw bad(error) }
+            do { return try reader.next() } catch { throw metadataError(error, in: path) }
         }
         do {
             guard let groups = try next(), let names = try next(), groups.count == names.count else {
@@ -114,7 +123,13 @@ extension DatasetManifest {
     /// every labelled track of the subset as an expected id, its official split, and its
     /// artists, for artist-conscious splits.
     public static func fma(csv path: String, subset: FMASubset) throws(DatasetError) -> DatasetManifest {
-        let (tracks, _) = try FMAMetadata.load(csv: path, subset: subset)
+        try fma(tracks: try FMAMetadata.load(csv: path, subset: subset).tracks, csv: path, subset: subset)
+    }
+
+    /// FMA's manifest for one subset from tracks read from `csv`.
+    public static func fma(tracks: [FMAMetadata.Track], csv path: String, subset: FMASubset) throws(DatasetError)
+        -> DatasetManifest
+    {
         guard !tracks.isEmpty else {
             throw .badMetadata(path: path, message: "no track of fma_\(subset.rawValue) has a top genre")
         }
@@ -133,11 +148,13 @@ extension DatasetManifest {
             name: "FMA's artist ids", description: "tracks.csv artist/id of each track",
             source: "https://github.com/mdeff/fma", cite: ["arXiv:1612.01840"],
             excerpts: Dictionary(uniqueKeysWithValues: tracks.map { ($0.id, ["artist \($0.artist)", ""]) }))
-        return DatasetManifest(
+        let manifest = DatasetManifest(
             formatVersion: 1, name: "fma", title: "Free Music Archive, fma_\(subset.rawValue)", tree: .fma,
             genres: Set(tracks.map(\.genre)).sorted(), ids: IDs(perGenre: 0, format: "6 digits", count: tracks.count),
             audio: nil,
             layouts: [Layout(name: "fma_\(subset.rawValue)", audioRoot: ".", file: "<3 digits>/<6 digits>.mp3")],
             knownFaults: [], splits: ["official": official], artists: artists, metadata: metadata)
+        if let problem = manifest.problem() { throw .badMetadata(path: path, message: problem) }
+        return manifest
     }
 }

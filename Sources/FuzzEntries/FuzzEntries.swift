@@ -1,8 +1,10 @@
 import Archive
 import Audio
+import Dataset
 import Formats
 import Foundation
 import ModelZoo
+import Prepare
 
 /// What each fuzz target does with one input: the parsers GenreKit runs on files people
 /// download or edit, fed bytes from memory. Errors are the expected outcome for most inputs;
@@ -10,6 +12,12 @@ import ModelZoo
 /// corpus and every kept crash input in `make test` (FuzzRegressionTests).
 public enum FuzzEntry: String, CaseIterable, Sendable {
     case archive, npy, safetensors, manifest, bundle, audio
+    /// FMA's tracks.csv (the CSV reader, its columns, the manifest made from it).
+    case metadata
+    /// A dataset manifest file (`--manifest`) through its checks and the layout's classification.
+    case dataset
+    /// A shard's shard.json through merge's checks.
+    case shard
 
     /// Runs the entry on `bytes`; returns whether the input was accepted.
     @discardableResult
@@ -21,7 +29,31 @@ public enum FuzzEntry: String, CaseIterable, Sendable {
         case .manifest: Self.manifest(bytes)
         case .bundle: (try? ModelBundle.open(source: .memory(bytes, name: "fuzz.tar.gz"))) != nil
         case .audio: Self.audio(bytes)
+        case .metadata: Self.metadata(bytes)
+        case .dataset: Self.dataset(bytes)
+        case .shard: (try? ShardMerge.check(shardJSON: bytes, name: "fuzz")) != nil
         }
+    }
+
+    static func metadata(_ bytes: [UInt8]) -> Bool {
+        let reader = CSVReader(bytes: bytes, name: "fuzz.csv")
+        guard let tracks = try? FMAMetadata.load(reader, name: "fuzz.csv", subset: .large).tracks,
+            let manifest = try? DatasetManifest.fma(tracks: tracks, csv: "fuzz.csv", subset: .large)
+        else { return false }
+        precondition(manifest.problem() == nil, "FMA's manifest from tracks.csv fails its own checks")
+        return true
+    }
+
+    static func dataset(_ bytes: [UInt8]) -> Bool {
+        guard let m = try? JSONDecoder().decode(DatasetManifest.self, from: Data(bytes)), m.problem() == nil else {
+            return false
+        }
+        for path in ["genres/a/a.00001.wav", "a/b.mp3", "top/a/b.flac", "000/000002.mp3", "x"] {
+            _ = m.classify(path)
+            _ = m.classify(path, inArchive: true)
+        }
+        _ = m.labelled(by: ["b", "a"]).expectedIDs.count
+        return true
     }
 
     /// The probe, and (differentially) the one-pass probe `prepare` measures while decoding for

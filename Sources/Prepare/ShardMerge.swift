@@ -51,6 +51,17 @@ public struct ShardMerge {
         return (preparer, description)
     }
 
+    /// Decodes and checks a shard.json as `merge` does before reading its features (for tools
+    /// and fuzzing: every count, index and offset within the file's own bounds).
+    /// - Throws: `ShardError` naming `name`.
+    public static func check(shardJSON bytes: [UInt8], name: String) throws(ShardError) {
+        let manifest: ShardManifest
+        do { manifest = try JSONDecoder().decode(ShardManifest.self, from: Data(bytes)) } catch {
+            throw .unreadable(path: name, message: "not a shard manifest (\(JSONProblem.describe(error)))")
+        }
+        try manifest.check(display: name)
+    }
+
     struct Loaded {
         var folder: String
         var manifest: ShardManifest

@@ -152,6 +152,7 @@ import Testing
         let dir = TemporaryDirectory()
         let root = try FolderDataset.write(in: dir)
         try Self.json.write(toFile: dir.file("moods.json"), atomically: true, encoding: .utf8)
+        FuzzSeeds.keep(Array(Self.json.utf8), as: .dataset)
         let manifest = try DatasetManifest.load(path: dir.file("moods.json"))
         let report = try Validator(manifest: manifest).validate(path: root)
         #expect(report.dataset == "moods")

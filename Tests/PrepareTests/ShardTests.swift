@@ -63,6 +63,7 @@ import Testing
         let data = try makeDataset(dir)
         let single = try prepare(data, dir.file("single"))
         let shards = try Self.shards(data, dir, count: 3)
+        for shard in shards { FuzzSeeds.keep(file: shard + "/shard.json", as: .shard) }
         let (_, merged) = try ShardMerge().merge(shards: shards.reversed(), out: dir.file("merged"))
         #expect(merged == single)
         #expect(single.skipped.count == 2, "the undecodable track and the repeat, judged over all shards")

@@ -7,7 +7,7 @@ import Foundation
 public enum FuzzSeeds {
     /// The fuzz targets (Fuzz/Sources/): what each one parses.
     public enum Target: String, Sendable {
-        case archive, npy, safetensors, manifest, bundle, audio
+        case archive, npy, safetensors, manifest, bundle, audio, metadata, dataset, shard
     }
 
     static let folder = ProcessInfo.processInfo.environment["GENREKIT_FUZZ_SEEDS"]
