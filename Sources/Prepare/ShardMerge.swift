@@ -106,17 +106,18 @@ public struct ShardMerge {
     /// and the listing's fingerprint the one each shard saw.
     func joinedListing(_ shards: [Loaded]) throws -> FolderListing {
         let first = shards[0].manifest
-        var tracks = [FolderListing.Track?](repeating: nil, count: first.listedTracks)
+        // By number, not an array of listedTracks slots: memory follows the tracks the files
+        // hold, not the count a file claims.
+        var byIndex: [Int: FolderListing.Track] = [:]
         for shard in shards {
             for track in shard.manifest.tracks {
-                guard tracks[track.index] == nil else {
+                guard byIndex.updateValue(track.listed, forKey: track.index) == nil else {
                     throw ShardError.mismatch(
                         path: shard.folder, message: "track \(track.listed.path) is in two shards")
                 }
-                tracks[track.index] = track.listed
             }
         }
-        let found = tracks.compactMap { $0 }
+        let found = byIndex.keys.sorted().map { byIndex[$0]! }
         let listing = FolderListing(tracks: found, skipped: first.skipped)
         guard found.count == first.listedTracks, listing.fingerprint == first.listing else {
             throw ShardError.incomplete(
