@@ -63,52 +63,50 @@ public enum FMAMetadata {
         func next() throws(DatasetError) -> [String]? {
             do { return try reader.next() } catch { throw metadataError(error, in: path) }
         }
-        do {
-            guard let groups = try next(), let names = try next(), groups.count == names.count else {
-                throw bad("not FMA's tracks.csv: it needs two header rows of equal length")
-            }
-            var index: [String: Int] = [:]
-            var group = ""
-            for (i, (g, n)) in zip(groups, names).enumerated() {
-                if !g.isEmpty { group = g }
-                index["\(group)/\(n)"] = i
-            }
-            guard let label = index[columns[0]], let set = index[columns[1]], let split = index[columns[2]],
-                let artist = index[columns[3]]
-            else {
-                let missing = columns.prefix(4).filter { index[$0] == nil }
-                throw bad("not FMA's tracks.csv: no column \(missing.joined(separator: ", "))")
-            }
-            let duration = index[columns[4]]
-            var tracks: [Track] = []
-            var unlabelled = 0
-            var seen = Set<Int>()
-            var rows = 0
-            while let row = try next() {
-                if row.count == 1, row[0].isEmpty { continue }
-                if row.first == "track_id", row.dropFirst().allSatisfy(\.isEmpty) { continue }
-                rows += 1
-                guard rows <= maxRows else { throw bad("more than \(maxRows) rows") }
-                guard row.count == names.count else {
-                    throw bad("record \(reader.record) has \(row.count) fields, the header \(names.count)")
-                }
-                guard let number = Int(row[0]), (1...999_999).contains(number), seen.insert(number).inserted else {
-                    throw bad(
-                        "record \(reader.record): track id '\(row[0].prefix(20))' is not a new number from 1 to 999999")
-                }
-                guard subset.holds(row[set]) else { continue }
-                guard !row[label].isEmpty else {
-                    unlabelled += 1
-                    continue
-                }
-                let full = duration.flatMap { Double(row[$0]) }.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
-                tracks.append(
-                    Track(
-                        id: id(number), genre: row[label], split: row[split], artist: row[artist],
-                        seconds: subset == .full ? full : full.map { min($0, 30) }))
-            }
-            return (tracks, unlabelled)
+        guard let groups = try next(), let names = try next(), groups.count == names.count else {
+            throw bad("not FMA's tracks.csv: it needs two header rows of equal length")
         }
+        var index: [String: Int] = [:]
+        var group = ""
+        for (i, (g, n)) in zip(groups, names).enumerated() {
+            if !g.isEmpty { group = g }
+            index["\(group)/\(n)"] = i
+        }
+        guard let label = index[columns[0]], let set = index[columns[1]], let split = index[columns[2]],
+            let artist = index[columns[3]]
+        else {
+            let missing = columns.prefix(4).filter { index[$0] == nil }
+            throw bad("not FMA's tracks.csv: no column \(missing.joined(separator: ", "))")
+        }
+        let duration = index[columns[4]]
+        var tracks: [Track] = []
+        var unlabelled = 0
+        var seen = Set<Int>()
+        var rows = 0
+        while let row = try next() {
+            if row.count == 1, row[0].isEmpty { continue }
+            if row.first == "track_id", row.dropFirst().allSatisfy(\.isEmpty) { continue }
+            rows += 1
+            guard rows <= maxRows else { throw bad("more than \(maxRows) rows") }
+            guard row.count == names.count else {
+                throw bad("record \(reader.record) has \(row.count) fields, the header \(names.count)")
+            }
+            guard let number = Int(row[0]), (1...999_999).contains(number), seen.insert(number).inserted else {
+                throw bad(
+                    "record \(reader.record): track id '\(row[0].prefix(20))' is not a new number from 1 to 999999")
+            }
+            guard subset.holds(row[set]) else { continue }
+            guard !row[label].isEmpty else {
+                unlabelled += 1
+                continue
+            }
+            let full = duration.flatMap { Double(row[$0]) }.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+            tracks.append(
+                Track(
+                    id: id(number), genre: row[label], split: row[split], artist: row[artist],
+                    seconds: subset == .full ? full : full.map { min($0, 30) }))
+        }
+        return (tracks, unlabelled)
     }
 
     /// `000002` for track 2: how FMA names its audio files.
