@@ -121,7 +121,7 @@ struct PrepareCommand: ParsableCommand {
 
     func validate() throws {
         if let segments {
-            let most = dataset.layout == .gtzan ? 100 : Segmenter.maxCount
+            let most = dataset.layout == .gtzan && dataset.manifest == nil ? 100 : Segmenter.maxCount
             guard (1...most).contains(segments) else {
                 throw ValidationError("--segments must be 1 to \(most), not \(segments)")
             }
@@ -175,9 +175,10 @@ struct PrepareCommand: ParsableCommand {
         var options = Preparer.Options()
         options.parameters = parameters
         options.features = features
-        options.segments = segments ?? (dataset.layout == .gtzan ? 10 : Segmenter.maxCount)
-        options.split = StratifiedSplit(train: split.train, val: split.val, test: split.test, seed: seed)
         let manifest = try perform("prepare") { try dataset.manifest(for: directory) }
+        // A dataset of fixed length: its segments per track (GTZAN's 10); otherwise every one.
+        options.segments = segments ?? manifest.audio?.segments ?? Segmenter.maxCount
+        options.split = StratifiedSplit(train: split.train, val: split.val, test: split.test, seed: seed)
         // By artist where the dataset has an artist index, by track otherwise.
         options.unit = splitBy ?? (splitList != nil || manifest.artists == nil ? .track : .artist)
         options.folds = folds
