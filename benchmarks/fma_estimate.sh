@@ -96,8 +96,8 @@ How to read it: resampling dominates. \`perf record\` of \`prepare --jobs 1\` on
 (2026-11-26) put 91 % of the time in libsamplerate (SRC_SINC_BEST_QUALITY, the converter the
 issue asks for, equal to librosa's \`res_type=\"sinc_best\"\`), mpg123 and the features the rest;
 \`prepare\` on GTZAN's 22050 Hz WAVs, which need no conversion, costs about 5 ms a 30 s track.
-A faster converter (libsoxr, librosa's default \`soxr_hq\`) would cut these figures several
-times; it is not built in. Shards scale with nodes until the shared file system saturates:
+A faster converter (libsoxr, librosa's default \`soxr_hq\`) is the lever; it is not built in
+and its gain was not measured here. Shards scale with nodes until the shared file system saturates:
 each node reads FMA's audio at the rate in the row above the last, so N nodes ask N times that
 of the file system (a 1 GB/s NFS server feeds about 400 such nodes). The merge is serial and one machine's: it
 reads every shard's features and writes the tensors (fma_full's MFCCs are about

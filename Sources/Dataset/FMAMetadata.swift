@@ -145,7 +145,7 @@ extension DatasetManifest {
         let artists = ArtistIndex(
             name: "FMA's artist ids", description: "tracks.csv artist/id of each track",
             source: "https://github.com/mdeff/fma", cite: ["arXiv:1612.01840"],
-            excerpts: Dictionary(uniqueKeysWithValues: tracks.map { ($0.id, ["artist \($0.artist)", ""]) }))
+            excerpts: Dictionary(tracks.map { ($0.id, ["artist \($0.artist)", ""]) }, uniquingKeysWith: { a, _ in a }))
         let manifest = DatasetManifest(
             formatVersion: 1, name: "fma", title: "Free Music Archive, fma_\(subset.rawValue)", tree: .fma,
             genres: Set(tracks.map(\.genre)).sorted(), ids: IDs(perGenre: 0, format: "6 digits", count: tracks.count),

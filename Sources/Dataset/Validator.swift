@@ -72,23 +72,21 @@ public struct Validator {
         guard let walker = FileManager.default.enumerator(atPath: root) else {
             throw .io(path: directory, message: "cannot list the folder")
         }
-        var files: [String] = []
+        var files: [(path: String, bytes: Int)] = []
         var listing = FolderListing(tracks: [], skipped: [])
         while let relative = walker.nextObject() as? String {
             switch Self.fileKind(root + "/" + relative) {
-            case .regular: files.append(relative)
+            case .regular(let bytes): files.append((relative, bytes))
             case .folder: break
             case .other(let kind):
                 listing.skipped.append(SkippedFile(path: relative, reason: "not a regular file (\(kind))"))
             }
         }
-        files.sort()
-        for relative in files where relative != "validation.json" {
+        files.sort { $0.path < $1.path }
+        for (relative, bytes) in files where relative != "validation.json" {
             switch manifest.classify(relative) {
             case .skipped(let reason): listing.skipped.append(SkippedFile(path: relative, reason: reason))
             case .track(let genre, let id, _, let expectedName):
-                let bytes =
-                    (try? FileManager.default.attributesOfItem(atPath: root + "/" + relative)[.size] as? Int) ?? 0
                 listing.tracks.append(
                     .init(genre: genre, id: id, path: relative, expectedName: expectedName, bytes: bytes))
             }
@@ -114,7 +112,9 @@ public struct Validator {
 
 extension Validator {
     enum FileKind: Equatable {
-        case regular, folder
+        /// A regular file and its size.
+        case regular(Int)
+        case folder
         case other(String)
     }
 
@@ -126,7 +126,7 @@ extension Validator {
             return .other(lstat(path, &st) == 0 ? "a broken symbolic link" : "unreadable")
         }
         switch st.st_mode & S_IFMT {
-        case S_IFREG: return .regular
+        case S_IFREG: return .regular(Int(st.st_size))
         case S_IFDIR: return .folder
         case S_IFIFO: return .other("a FIFO")
         case S_IFSOCK: return .other("a socket")

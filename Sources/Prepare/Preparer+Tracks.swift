@@ -13,16 +13,19 @@ extension Preparer {
     func loadReport(_ directory: String, store: FeatureStore) throws -> (ValidationReport, String, [String: Stored]) {
         let path = directory + "/validation.json"
         if let data = FileManager.default.contents(atPath: path) {
-            do {
-                return (try JSONDecoder().decode(ValidationReport.self, from: data), "validation.json", [:])
-            } catch {
-                throw FileError.io(
-                    path: path,
-                    message: "not a validation report (\(JSONProblem.describe(error))); remove it to validate anew")
-            }
+            return (try Self.validationReport(data, path: path), "validation.json", [:])
         }
         let (report, stored) = try validateAndExtract(directory, into: store)
         return (report, "validated now", stored)
+    }
+
+    /// A folder's validation.json, decoded; the error names `path`.
+    static func validationReport(_ data: Data, path: String) throws(FileError) -> ValidationReport {
+        do { return try JSONDecoder().decode(ValidationReport.self, from: data) } catch {
+            throw .io(
+                path: path,
+                message: "not a validation report (\(JSONProblem.describe(error))); remove it to validate anew")
+        }
     }
 
     /// The usable tracks, in label order then id; everything else is recorded with its reason.

@@ -145,9 +145,7 @@ public struct ShardMerge {
             throw ShardError.mismatch(
                 path: path, message: "changed or gone since the shards were made: make the shards again")
         }
-        do { return try JSONDecoder().decode(ValidationReport.self, from: data) } catch {
-            throw FileError.io(path: path, message: "not a validation report (\(JSONProblem.describe(error)))")
-        }
+        return try Preparer.validationReport(data, path: path)
     }
 
     /// Every shard's features into the merge's store, under the track's listing number, one

@@ -13,14 +13,19 @@ import Testing
         return (try .fma(csv: dir.file("fma_metadata/tracks.csv"), subset: .small), root)
     }
 
-    @Test func officialSplitIsTracksCSVs() throws {
-        let dir = TemporaryDirectory()
-        let (manifest, root) = try Self.manifest(dir)
+    /// Every segment, FMA's official split.
+    static var official: Preparer.Options {
         var options = Preparer.Options()
         options.segments = Segmenter.maxCount
         options.splitList = "official"
         options.unit = .track
-        let d = try Preparer(manifest: manifest, options: options).prepare(directory: root, out: dir.file("f"))
+        return options
+    }
+
+    @Test func officialSplitIsTracksCSVs() throws {
+        let dir = TemporaryDirectory()
+        let (manifest, root) = try Self.manifest(dir)
+        let d = try Preparer(manifest: manifest, options: Self.official).prepare(directory: root, out: dir.file("f"))
         #expect(d.dataset == "fma")
         #expect(d.genres == ["Folk", "Hip-Hop", "Rock"])
         let split = ["training": Partition.train, "validation": .val, "test": .test]
@@ -56,24 +61,14 @@ import Testing
     @Test func shardedFMAMergesToOnePrepare() throws {
         let dir = TemporaryDirectory()
         let (manifest, root) = try Self.manifest(dir)
-        var options = Preparer.Options()
-        options.segments = Segmenter.maxCount
-        options.splitList = "official"
-        options.unit = .track
-        let preparer = Preparer(manifest: manifest, options: options)
+        let preparer = Preparer(manifest: manifest, options: Self.official)
         _ = try preparer.prepare(directory: root, out: dir.file("single"))
-        let shards = try (1...3).map { i in
-            let out = dir.file("shards/\(i)")
-            _ = try preparer.prepare(directory: root, shard: ShardSpec(index: i, count: 3)!, out: out)
-            return out
-        }
+        let shards = try ShardMergeTests.shards(root, dir, count: 3, preparer: preparer)
         _ = try ShardMerge().merge(shards: shards, out: dir.file("merged"))
-        for name in Fixtures.tree(dir.file("single")) {
-            #expect(Fixtures.bytes(dir.file("single/" + name)) == Fixtures.bytes(dir.file("merged/" + name)), "\(name)")
-        }
+        ShardMergeTests.sameFiles(dir.file("single"), dir.file("merged"))
         var other = manifest
         other.genres.reverse()
-        _ = try Preparer(manifest: other, options: options).prepare(
+        _ = try Preparer(manifest: other, options: Self.official).prepare(
             directory: root, shard: ShardSpec(index: 2, count: 3)!, out: dir.file("other"))
         #expect(throws: ShardError.self) {
             try ShardMerge().merge(shards: [shards[0], dir.file("other"), shards[2]], out: dir.file("mixed"))

@@ -116,15 +116,9 @@ import Testing
                 Fixtures.bytes(dir.file("single/\(part.rawValue).npz"))
                     == Fixtures.bytes(dir.file("from-zip/\(part.rawValue).npz")))
         }
-        let shards = try (1...3).map { i in
-            let out = dir.file("shards/\(i)")
-            _ = try folders.prepare(directory: root, shard: ShardSpec(index: i, count: 3)!, out: out)
-            return out
-        }
+        let shards = try ShardMergeTests.shards(root, dir, count: 3, preparer: folders)
         _ = try ShardMerge().merge(shards: shards, out: dir.file("merged"))
-        for name in Fixtures.tree(dir.file("single")) {
-            #expect(Fixtures.bytes(dir.file("single/" + name)) == Fixtures.bytes(dir.file("merged/" + name)), "\(name)")
-        }
+        ShardMergeTests.sameFiles(dir.file("single"), dir.file("merged"))
     }
 }
 

@@ -41,10 +41,14 @@ import Testing
     {
         var options = Preparer.Options()
         configure(&options)
-        return try (1...count).map { i in
+        return try shards(data, dir, count: count, preparer: Preparer(options: options))
+    }
+
+    /// `count` shards of `data` by `preparer` into `dir/shards/<i>`.
+    static func shards(_ data: String, _ dir: TemporaryDirectory, count: Int, preparer: Preparer) throws -> [String] {
+        try (1...count).map { i in
             let out = dir.file("shards/\(i)")
-            let outcome = try Preparer(options: options).prepare(
-                directory: data, shard: ShardSpec(index: i, count: count)!, out: out)
+            let outcome = try preparer.prepare(directory: data, shard: ShardSpec(index: i, count: count)!, out: out)
             guard case .made = outcome else { throw ShardError.incomplete("shard \(i) was not made") }
             return out
         }
