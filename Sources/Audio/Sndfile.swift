@@ -61,7 +61,15 @@ public enum Sndfile {
         samples: [Int16], sampleRate: Int, channels: Int = 1, container: Container = .wav,
         encoding: Encoding = .pcm16, software: String? = nil
     ) throws(AudioError) -> [UInt8] {
-        try encode(
+        // libsndfile 1.2's stereo 16-bit MP3 writer copies half of each block and leaves the rest
+        // stale (libsndfile PR #1106): the file is half noise, and not the same twice. Its float
+        // writer is right, and every 16-bit sample is exact as a float.
+        if container == .mp3, channels > 1 {
+            return try encode(
+                floats: samples.map { Float($0) / 32768 }, sampleRate: sampleRate, channels: channels,
+                container: container, encoding: encoding)
+        }
+        return try encode(
             count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding,
             software: software
         ) {

@@ -79,6 +79,22 @@ import Testing
         #expect(p24.encoding == "PCM_24")
     }
 
+    /// A stereo 16-bit MP3 holds the audio it was given (libsndfile 1.2 alone writes half of it
+    /// as stale memory: a 0.3 tone came back peaking at 1.2, clipped, and different every run).
+    @Test func stereoMP3KeepsItsLevels() throws {
+        let left = Fixtures.tone(seconds: 3, rate: 44100, frequency: 510, seed: 9)
+        let right = Fixtures.tone(seconds: 3, rate: 44100, frequency: 600, seed: 9)
+        let stereo = zip(left, right).flatMap { [$0, $1] }
+        let bytes = try Sndfile.encode(samples: stereo, sampleRate: 44100, channels: 2, container: .mp3)
+        let p = try probed(bytes: bytes, name: "stereo.mp3")
+        let source = try probed(bytes: try Sndfile.encode(samples: stereo, sampleRate: 44100, channels: 2), name: "w")
+        #expect(p.channels == 2 && p.decodedFrames == left.count)
+        #expect(p.fullScaleSamples == 0)
+        #expect(p.peak < source.peak * 1.15, "peak \(p.peak) against \(source.peak)")
+        #expect(abs(p.rms - source.rms) < source.rms * 0.05, "rms \(p.rms) against \(source.rms)")
+        #expect(try Sndfile.encode(samples: stereo, sampleRate: 44100, channels: 2, container: .mp3) == bytes)
+    }
+
     /// The shared reference WAVs read the same from disk and from memory, and decode to
     /// int16 / 32768 as librosa loads them.
     @Test func referenceWavFromDiskAndMemory() throws {
