@@ -7,3 +7,12 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpa
 
 #define GENREKIT_RENAME_NOREPLACE (1 << 0)
 static const unsigned int genrekit_rename_noreplace = GENREKIT_RENAME_NOREPLACE;
+
+#include <malloc.h>
+
+// Keeps freed blocks of up to `bytes` in the process for reuse instead of returning each to the
+// kernel (glibc maps blocks over 32 MB on their own and unmaps them when freed).
+static inline void genrekit_keep_freed_blocks(int bytes) {
+    mallopt(M_MMAP_THRESHOLD, bytes);
+    mallopt(M_TRIM_THRESHOLD, bytes);
+}

@@ -54,6 +54,7 @@ struct TrainingOptions: ParsableArguments {
 
     /// A trainer for the recipe that prints each epoch (unless `quiet`) and each note.
     func trainer(progress: ProgressLine, quiet: Bool, command: String) throws -> Trainer {
+        Allocator.keepFreedBlocks()
         var trainer = Trainer(recipe: try loadRecipe(), progress: progress)
         trainer.threads = jobs
         trainer.engine = engine

@@ -74,6 +74,11 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         public var layers: [Layer]
         public var parameters: Int
         public var output: String
+
+        /// The largest per-segment size among the input and the layers' outputs.
+        public var widestActivation: Int {
+            ([input] + layers.compactMap(\.outputShape)).map { $0.reduce(1, *) }.max() ?? 1
+        }
     }
 
     public struct Training: Codable, Sendable, Equatable {

@@ -60,7 +60,8 @@ extension Predictor {
         }
         normalization?.apply(&segments.x)
         let (probabilities, scores) = Evaluation.score(
-            model, on: segments, frames: ours.framesPerSegment, features: ours.width, genres: manifest.genres)
+            model, on: segments, frames: ours.framesPerSegment, features: ours.width,
+            widest: manifest.architecture.widestActivation, genres: manifest.genres)
         let k = manifest.genres.count
         return FeatureScores(
             features: folder, split: split, genres: manifest.genres, scores: scores,

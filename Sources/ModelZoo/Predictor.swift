@@ -48,15 +48,15 @@ public final class Predictor {
     /// whatever the bundle's manifest asks for (a wide convolution would otherwise take
     /// gigabytes at 64 segments).
     let batchSize: Int
-    static let activationBudget = 1 << 24
+    static let activationBudget = Trainer.activationBudget
 
     /// The batch for `a`: its widest per-segment array is the input, a convolutional layer's
     /// output, or a recurrent layer's gates over every step (bounded by the input's frames).
     public static func batchSize(for a: BundleManifest.Architecture) -> Int {
         let steps = a.input.first ?? 1
         let gates = a.layers.map { ($0.units ?? 0) * ($0.gateOrder?.count ?? 0) * steps }
-        let widest = ([a.input] + a.layers.compactMap(\.outputShape)).map { $0.reduce(1, *) } + gates
-        return max(1, min(64, activationBudget / max(widest.max() ?? 1, 1)))
+        let widest = ([a.widestActivation] + gates).max() ?? 1
+        return max(1, min(64, activationBudget / max(widest, 1)))
     }
 
     /// - Throws: `BundleError` when the bundle's feature parameters do not give its frame count.

@@ -10,18 +10,41 @@ public final class ReLU: Layer {
     public var parameters: [Parameter] { [] }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var y = x.values
-        y.withUnsafeMutableBufferPointer { y in for i in 0..<y.count where y[i] < 0 { y[i] = 0 } }
+        let y = x.values.withUnsafeBufferPointer { xb in
+            guard let base = xb.baseAddress else { return [Float]() }
+            nonisolated(unsafe) let x = base
+            return RowChunks.array(rows: xb.count, width: 1) { range, y in
+                let whole = range.lowerBound + (range.count / 8) * 8
+                for i in stride(from: range.lowerBound, to: whole, by: 8) {
+                    let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(y + i).storeBytes(
+                        of: v.replacing(with: 0, where: v .< 0), as: SIMD8<Float>.self)
+                }
+                for i in whole..<range.upperBound { y[i] = x[i] < 0 ? 0 : x[i] }
+            }
+        }
         output = Tensor(shape: x.shape, values: y)
         return output
     }
 
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        var dy = gradient.values
-        output.values.withUnsafeBufferPointer { out in
-            dy.withUnsafeMutableBufferPointer { dy in for i in 0..<dy.count where out[i] <= 0 { dy[i] = 0 } }
+        let dx = gradient.values.withUnsafeBufferPointer { gb in
+            output.values.withUnsafeBufferPointer { ob in
+                guard let gBase = gb.baseAddress, let oBase = ob.baseAddress else { return [Float]() }
+                nonisolated(unsafe) let (g, out) = (gBase, oBase)
+                return RowChunks.array(rows: gb.count, width: 1) { range, dx in
+                    let whole = range.lowerBound + (range.count / 8) * 8
+                    for i in stride(from: range.lowerBound, to: whole, by: 8) {
+                        let v = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                        let o = UnsafeRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(dx + i).storeBytes(
+                            of: v.replacing(with: 0, where: o .<= 0), as: SIMD8<Float>.self)
+                    }
+                    for i in whole..<range.upperBound { dx[i] = out[i] <= 0 ? 0 : g[i] }
+                }
+            }
         }
-        return Tensor(shape: gradient.shape, values: dy)
+        return Tensor(shape: gradient.shape, values: dx)
     }
 }

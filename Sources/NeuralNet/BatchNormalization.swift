@@ -42,51 +42,43 @@ public final class BatchNormalization: Layer {
         let c = channels
         precondition(x.shape.last == c, "\(name): input \(x.shape) has not \(c) channels")
         let rows = x.values.count / c
-        var y = [Float](repeating: 0, count: x.values.count)
         guard training else {
             let scale = (0..<c).map { gamma.value[$0] / (movingVariance.value[$0] + epsilon).squareRoot() }
             let shift = (0..<c).map { beta.value[$0] - movingMean.value[$0] * scale[$0] }
-            x.values.withUnsafeBufferPointer { x in
-                y.withUnsafeMutableBufferPointer { y in
-                    for r in 0..<rows { for j in 0..<c { y[r * c + j] = x[r * c + j] * scale[j] + shift[j] } }
+            let y = x.values.withUnsafeBufferPointer { xb in
+                nonisolated(unsafe) let x = xb.baseAddress!
+                return RowChunks.array(rows: rows, width: c) { range, y in
+                    for r in range {
+                        let (row, out) = (x + r &* c, y + r &* c)
+                        for j in 0..<c { out[j] = row[j] * scale[j] + shift[j] }
+                    }
                 }
             }
             return Tensor(shape: x.shape, values: y)
         }
-        var sum = [Double](repeating: 0, count: c)
-        var squares = [Double](repeating: 0, count: c)
-        x.values.withUnsafeBufferPointer { x in
-            sum.withUnsafeMutableBufferPointer { sum in
-                for r in 0..<rows { for j in 0..<c { sum[j] += Double(x[r * c + j]) } }
-            }
-            let mean = sum.map { $0 / Double(rows) }
-            squares.withUnsafeMutableBufferPointer { squares in
-                for r in 0..<rows {
-                    for j in 0..<c {
-                        let d = Double(x[r * c + j]) - mean[j]
-                        squares[j] += d * d
-                    }
-                }
-            }
-        }
-        let mean = sum.map { $0 / Double(rows) }
-        let variance = squares.map { $0 / Double(rows) }
+        let (mean, variance) = Self.moments(x.values, rows: rows, channels: c)
         inverseDeviation = variance.map { Float(1 / ($0 + Double(epsilon)).squareRoot()) }
-        normalized = [Float](repeating: 0, count: x.values.count)
         let meanF = mean.map { Float($0) }
         let (g, b, inv) = (gamma.value, beta.value, inverseDeviation)
-        x.values.withUnsafeBufferPointer { x in
-            normalized.withUnsafeMutableBufferPointer { normalized in
-                y.withUnsafeMutableBufferPointer { y in
-                    for r in 0..<rows {
-                        for j in 0..<c {
-                            let n = (x[r * c + j] - meanF[j]) * inv[j]
-                            normalized[r * c + j] = n
-                            y[r * c + j] = n * g[j] + b[j]
-                        }
+        var y: [Float] = []
+        normalized = x.values.withUnsafeBufferPointer { xb in
+            nonisolated(unsafe) let x = xb.baseAddress!
+            let normalized = RowChunks.array(rows: rows, width: c) { range, n in
+                for r in range {
+                    let (row, out) = (x + r &* c, n + r &* c)
+                    for j in 0..<c { out[j] = (row[j] - meanF[j]) * inv[j] }
+                }
+            }
+            y = normalized.withUnsafeBufferPointer { nb in
+                nonisolated(unsafe) let n = nb.baseAddress!
+                return RowChunks.array(rows: rows, width: c) { range, y in
+                    for r in range {
+                        let (row, out) = (n + r &* c, y + r &* c)
+                        for j in 0..<c { out[j] = row[j] * g[j] + b[j] }
                     }
                 }
             }
+            return normalized
         }
         for j in 0..<c {
             movingMean.value[j] = movingMean.value[j] * momentum + Float(mean[j]) * (1 - momentum)
@@ -96,50 +88,67 @@ public final class BatchNormalization: Layer {
         return Tensor(shape: x.shape, values: y)
     }
 
+    /// Each channel's mean and biased variance (two passes, in double) over `rows` rows.
+    static func moments(_ values: [Float], rows: Int, channels c: Int) -> (mean: [Double], variance: [Double]) {
+        values.withUnsafeBufferPointer { xb in
+            nonisolated(unsafe) let x = xb.baseAddress!
+            let mean = RowChunks.columnSums(rows: rows, columns: c) { range, sum in
+                for r in range {
+                    let row = x + r &* c
+                    for j in 0..<c { sum[j] += Double(row[j]) }
+                }
+            }.map { $0 / Double(rows) }
+            let squares = RowChunks.columnSums(rows: rows, columns: c) { range, sum in
+                for r in range {
+                    let row = x + r &* c
+                    for j in 0..<c {
+                        let d = Double(row[j]) - mean[j]
+                        sum[j] += d * d
+                    }
+                }
+            }
+            return (mean, squares.map { $0 / Double(rows) })
+        }
+    }
+
     /// `dx = gamma / sqrt(var + eps) * (dy - mean(dy) - x̂ mean(dy x̂))`, the gradient through the
     /// batch statistics.
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         let c = channels
         let rows = gradient.values.count / c
-        var dBeta = [Double](repeating: 0, count: c)
-        var dGamma = [Double](repeating: 0, count: c)
-        gradient.values.withUnsafeBufferPointer { dy in
-            normalized.withUnsafeBufferPointer { normalized in
-                dBeta.withUnsafeMutableBufferPointer { dBeta in
-                    dGamma.withUnsafeMutableBufferPointer { dGamma in
-                        for r in 0..<rows {
-                            for j in 0..<c {
-                                let v = Double(dy[r * c + j])
-                                dBeta[j] += v
-                                dGamma[j] += v * Double(normalized[r * c + j])
-                            }
-                        }
+        var dx: [Float]?
+        gradient.values.withUnsafeBufferPointer { dyb in
+            normalized.withUnsafeBufferPointer { nb in
+                nonisolated(unsafe) let (dy, normalized) = (dyb.baseAddress!, nb.baseAddress!)
+                let dBeta = RowChunks.columnSums(rows: rows, columns: c) { range, sum in
+                    for r in range {
+                        let row = dy + r &* c
+                        for j in 0..<c { sum[j] += Double(row[j]) }
+                    }
+                }
+                let dGamma = RowChunks.columnSums(rows: rows, columns: c) { range, sum in
+                    for r in range {
+                        let (row, n) = (dy + r &* c, normalized + r &* c)
+                        for j in 0..<c { sum[j] += Double(row[j]) * Double(n[j]) }
+                    }
+                }
+                for j in 0..<c {
+                    beta.gradient[j] += Float(dBeta[j])
+                    gamma.gradient[j] += Float(dGamma[j])
+                }
+                guard needsInputGradient else { return }
+                let count = Double(rows)
+                let scale = (0..<c).map { gamma.value[$0] * inverseDeviation[$0] }
+                let meanDy = dBeta.map { Float($0 / count) }
+                let meanDyX = dGamma.map { Float($0 / count) }
+                dx = RowChunks.array(rows: rows, width: c) { range, dx in
+                    for r in range {
+                        let (g, n, out) = (dy + r &* c, normalized + r &* c, dx + r &* c)
+                        for j in 0..<c { out[j] = scale[j] * (g[j] - meanDy[j] - n[j] * meanDyX[j]) }
                     }
                 }
             }
         }
-        for j in 0..<c {
-            beta.gradient[j] += Float(dBeta[j])
-            gamma.gradient[j] += Float(dGamma[j])
-        }
-        guard needsInputGradient else { return nil }
-        var dx = [Float](repeating: 0, count: gradient.values.count)
-        let n = Double(rows)
-        let scale = (0..<c).map { gamma.value[$0] * inverseDeviation[$0] }
-        let meanDy = dBeta.map { Float($0 / n) }
-        let meanDyX = dGamma.map { Float($0 / n) }
-        gradient.values.withUnsafeBufferPointer { dy in
-            normalized.withUnsafeBufferPointer { normalized in
-                dx.withUnsafeMutableBufferPointer { dx in
-                    for r in 0..<rows {
-                        for j in 0..<c {
-                            let i = r * c + j
-                            dx[i] = scale[j] * (dy[i] - meanDy[j] - normalized[i] * meanDyX[j])
-                        }
-                    }
-                }
-            }
-        }
-        return Tensor(shape: shape, values: dx)
+        return dx.map { Tensor(shape: shape, values: $0) }
     }
 }

@@ -17,21 +17,46 @@ public final class MaxPooling2D: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let (b, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (oh, ow) = (h / 2, w / 2)
-        var y = [Float](repeating: 0, count: b * oh * ow * c)
-        var from = [Int32](repeating: 0, count: y.count)
-        x.values.withUnsafeBufferPointer { v in
-            for n in 0..<b {
-                for i in 0..<oh {
-                    for j in 0..<ow {
-                        let out = ((n * oh + i) * ow + j) * c
-                        for k in 0..<c {
-                            var best = ((n * h + 2 * i) * w + 2 * j) * c + k
-                            for (di, dj) in [(0, 1), (1, 0), (1, 1)] {
-                                let at = ((n * h + 2 * i + di) * w + 2 * j + dj) * c + k
-                                if v[at] > v[best] { best = at }
+        var from = [Int32](repeating: 0, count: b * oh * ow * c)
+        let y = x.values.withUnsafeBufferPointer { xb in
+            from.withUnsafeMutableBufferPointer { fb in
+                nonisolated(unsafe) let (v, from) = (xb.baseAddress!, fb.baseAddress!)
+                // Output row (n, i) of `ow * c` values comes from input rows 2i and 2i + 1 of example n.
+                return RowChunks.array(rows: b * oh, width: ow * c) { range, y in
+                    for row in range {
+                        let (n, i) = (row / oh, row % oh)
+                        for j in 0..<ow {
+                            let out = (row &* ow &+ j) &* c
+                            let topLeft = ((n &* h &+ 2 &* i) &* w &+ 2 &* j) &* c
+                            // Row-major order in the window; a later value wins only when larger.
+                            let window = (topLeft, topLeft &+ c, topLeft &+ w &* c, topLeft &+ w &* c &+ c)
+                            var k = 0
+                            // Eight channels at a time, compared and chosen as the scalar loop does.
+                            while k &+ 8 <= c {
+                                let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &+ Int32(truncatingIfNeeded: k)
+                                var value = Self.load(v, window.0 &+ k)
+                                var index = lanes &+ Int32(truncatingIfNeeded: window.0)
+                                func consider(_ at: Int) {
+                                    let next = Self.load(v, at &+ k)
+                                    let larger = next .> value
+                                    value.replace(with: next, where: larger)
+                                    index.replace(with: lanes &+ Int32(truncatingIfNeeded: at), where: larger)
+                                }
+                                consider(window.1)
+                                consider(window.2)
+                                consider(window.3)
+                                UnsafeMutableRawPointer(y + (out &+ k)).storeBytes(of: value, as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(from + (out &+ k)).storeBytes(of: index, as: SIMD8<Int32>.self)
+                                k &+= 8
                             }
-                            y[out + k] = v[best]
-                            from[out + k] = Int32(best)
+                            for k in k..<c {
+                                var best = window.0 &+ k
+                                if v[window.1 &+ k] > v[best] { best = window.1 &+ k }
+                                if v[window.2 &+ k] > v[best] { best = window.2 &+ k }
+                                if v[window.3 &+ k] > v[best] { best = window.3 &+ k }
+                                y[out &+ k] = v[best]
+                                from[out &+ k] = Int32(best)
+                            }
                         }
                     }
                 }
@@ -42,10 +67,25 @@ public final class MaxPooling2D: Layer {
         return Tensor(shape: [b, oh, ow, c], values: y)
     }
 
+    private static func load(_ v: UnsafePointer<Float>, _ at: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(v + at).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))
-        for (i, at) in argmax.enumerated() { dx[Int(at)] += gradient.values[i] }
+        let width = inputShape[3] * (inputShape[2] / 2)
+        // Windows do not overlap: each chunk of outputs writes inputs no other chunk writes.
+        gradient.values.withUnsafeBufferPointer { gb in
+            argmax.withUnsafeBufferPointer { ab in
+                dx.withUnsafeMutableBufferPointer { db in
+                    nonisolated(unsafe) let (g, from, dx) = (gb.baseAddress!, ab.baseAddress!, db.baseAddress!)
+                    RowChunks.forEach(rows: gb.count / max(width, 1), work: gb.count) { range in
+                        for i in (range.lowerBound &* width)..<(range.upperBound &* width) { dx[Int(from[i])] += g[i] }
+                    }
+                }
+            }
+        }
         return Tensor(shape: inputShape, values: dx)
     }
 }

@@ -87,10 +87,12 @@ extension Evaluation {
     /// A trained model's probabilities on a split whose inputs are already normalised, and the
     /// scores `evaluation.json` records for a split, computed as training computes them.
     /// - Returns: probabilities `[segments, genres]` and the split's scores.
-    public static func score(_ model: Sequential, on split: SplitData, frames: Int, features: Int, genres: [String])
-        -> (probabilities: [Float], scores: SplitScores)
-    {
-        let p = Trainer.predict(model, split, frames: frames, features: features)
+    /// - Parameter widest: the largest per-segment activation (`Trainer.evaluationBatch`), as in training.
+    public static func score(
+        _ model: Sequential, on split: SplitData, frames: Int, features: Int, widest: Int, genres: [String]
+    ) -> (probabilities: [Float], scores: SplitScores) {
+        let p = Trainer.predict(
+            model, split, frames: frames, features: features, batch: Trainer.evaluationBatch(widest: widest))
         return (p.probabilities, scores(p, split, genres))
     }
 }

@@ -133,3 +133,10 @@ extension Recipe {
     /// whole, on one model, so its statistics are the batch's as in Keras.
     public var usesBatchStatistics: Bool { layers.contains { $0.type == .batchnorm } }
 }
+
+extension [Recipe.BuiltLayer] {
+    /// The largest per-example size among `input` and the layers' outputs.
+    public func widestActivation(input: [Int]) -> Int {
+        ([input] + map(\.outputShape)).map { $0.reduce(1, *) }.max() ?? 1
+    }
+}

@@ -129,14 +129,21 @@ public struct Trainer {
         return tensors
     }
 
-    /// Probabilities, mean loss and accuracy over a split, in batches of 256. With `replicas`,
+    /// Segments evaluated at once: 256, fewer when a segment's widest activation is large, so
+    /// no activation of a batch passes `activationBudget` values (a convolution's first output at
+    /// 256 log-mel segments is 545 MB, and training keeps several).
+    /// - Parameter widest: the largest per-segment size among the input and the layers' outputs.
+    public static func evaluationBatch(widest: Int) -> Int { max(1, min(256, activationBudget / max(widest, 1))) }
+    public static let activationBudget = 1 << 24
+
+    /// Probabilities, mean loss and accuracy over a split, in batches of `batch`. With `replicas`,
     /// the batches are shared among them (each on a thread of its own, after copying `model`'s
     /// weights); the batches and the order of the sums are the same whatever their number.
     static func predict(
-        _ model: Sequential, _ split: SplitData, frames: Int, features: Int, replicas: [Sequential] = []
+        _ model: Sequential, _ split: SplitData, frames: Int, features: Int, batch: Int, replicas: [Sequential] = []
     ) -> Prediction {
         let step = frames * features
-        let starts = Array(stride(from: 0, to: split.count, by: 256))
+        let starts = Array(stride(from: 0, to: split.count, by: batch))
         let workers = replicas.isEmpty ? [model] : replicas
         nonisolated(unsafe) let models = workers
         nonisolated(unsafe) let master = model.parameters
@@ -152,7 +159,7 @@ public struct Trainer {
                 return models[w]
             }
         ) { worker, i in
-            let end = min(starts[i] + 256, split.count)
+            let end = min(starts[i] + batch, split.count)
             let x = Tensor(
                 shape: [end - starts[i], frames, features], values: Array(split.x[(starts[i] * step)..<(end * step)]))
             let (p, loss, _) = SoftmaxCrossEntropy.evaluate(
@@ -163,7 +170,7 @@ public struct Trainer {
         var lossSum = 0.0
         for (i, start) in starts.enumerated() {
             probabilities += results[i].probabilities
-            lossSum += Double(results[i].loss) * Double(min(start + 256, split.count) - start)
+            lossSum += Double(results[i].loss) * Double(min(start + batch, split.count) - start)
         }
         let classes = split.count > 0 ? probabilities.count / split.count : 0
         let predicted = Self.argmax(Tensor(shape: [split.count, classes], values: probabilities))

@@ -20,6 +20,8 @@ final class TrainingSession {
     let replicas: [Sequential]
     /// Threads a batch runs on: one per replica, or oneDNN's threads on the one model.
     let threads: Int
+    /// Segments a prediction runs at once (`Trainer.evaluationBatch`).
+    let evaluationBatch: Int
     let normalization: Standardization?
     /// The splits as the network sees them (normalised when the recipe says so).
     let splits: [Partition: SplitData]
@@ -38,7 +40,9 @@ final class TrainingSession {
         data.splits = [:]
         self.data = data
         let shape = [data.frames, data.features]
-        model = try recipe.model(inputShape: shape, genres: data.genres.count, engine: engine)
+        let layers = try recipe.layers(inputShape: shape, genres: data.genres.count, engine: engine)
+        model = Sequential(layers.flatMap(\.built))
+        evaluationBatch = Trainer.evaluationBatch(widest: layers.widestActivation(input: shape))
         KerasInitializer.initialize(model, seed: recipe.seed)
         let count = recipe.usesBatchStatistics ? 1 : max(1, min(threads, recipe.batchSize))
         replicas = try (0..<count).map { _ in
@@ -222,7 +226,9 @@ final class TrainingSession {
 
     /// Probabilities, loss and accuracy over a split, the batches shared by the replicas.
     func predict(_ part: Partition) -> Prediction {
-        Trainer.predict(model, splits[part]!, frames: data.frames, features: data.features, replicas: replicas)
+        Trainer.predict(
+            model, splits[part]!, frames: data.frames, features: data.features, batch: evaluationBatch,
+            replicas: replicas)
     }
 
     /// `evaluation.json`, the figures (the curves to the last epoch, the test confusion), then,
