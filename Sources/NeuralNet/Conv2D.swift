@@ -46,11 +46,11 @@ public final class Conv2D: Layer {
         let dx: [Float]?
         if let bias {
             dx = computation.backward(
-                gradient.values, kernelGradient: &kernel.gradient, biasGradient: &bias.gradient,
+                gradient.values, kernel: kernel.value, kernelGradient: &kernel.gradient, biasGradient: &bias.gradient,
                 needsInputGradient: needsInputGradient)
         } else {
             dx = computation.backward(
-                gradient.values, kernelGradient: &kernel.gradient, biasGradient: &unused,
+                gradient.values, kernel: kernel.value, kernelGradient: &kernel.gradient, biasGradient: &unused,
                 needsInputGradient: needsInputGradient)
         }
         return dx.map { Tensor(shape: inputShape, values: $0) }

@@ -15,6 +15,11 @@ struct MemoryDesc {
         checkDNNL(dnnl_memory_desc_init_by_tag(&desc, Int32(d.count), d, dnnl_f32, tag), "memory descriptor \(dims)")
     }
     init(_ desc: dnnl_memory_desc_t) { self.desc = desc }
+
+    /// Whether both describe the same layout.
+    func sameLayout(as other: MemoryDesc) -> Bool {
+        withPointers(self, other) { dnnl_memory_desc_equal($0, $1) } != 0
+    }
 }
 
 func withPointers<R>(
@@ -113,9 +118,13 @@ final class Primitive {
     }
 
     convenience init(reorderFrom source: Memory, to destination: Memory, engine: Engine) {
+        self.init(reorderFrom: source.md, to: destination.md, engine: engine)
+    }
+
+    convenience init(reorderFrom source: MemoryDesc, to destination: MemoryDesc, engine: Engine) {
         var pd: dnnl_primitive_desc_t?
         checkDNNL(
-            withPointers(source.md, destination.md) { s, d in
+            withPointers(source, destination) { s, d in
                 dnnl_reorder_primitive_desc_create(
                     &pd, s, engine.handle, d, engine.handle, UserScratchpad.attributes.handle)
             }, "reorder descriptor")
@@ -132,9 +141,14 @@ final class Primitive {
     }
 
     func execute(_ args: [(Int32, Memory)], on stream: Stream) {
+        execute(handles: args.map { ($0.0, $0.1.handle) }, on: stream)
+    }
+
+    /// `execute` with oneDNN's handles: `Memory` and `LentMemory` arguments together.
+    func execute(handles args: [(Int32, dnnl_memory_t)], on stream: Stream) {
         var args = args
-        if let scratchpad { args.append((GK_ARG_SCRATCHPAD, scratchpad)) }
-        let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        if let scratchpad { args.append((GK_ARG_SCRATCHPAD, scratchpad.handle)) }
+        let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
         checkDNNL(dnnl_primitive_execute(handle, stream.handle, Int32(list.count), list), "execute")
         checkDNNL(dnnl_stream_wait(stream.handle), "stream wait")
     }
@@ -173,4 +187,63 @@ final class Memory {
         for i in 0..<count { values[i] += data[i] }
     }
     deinit { dnnl_memory_destroy(handle) }
+}
+
+/// A memory with no buffer of its own: the caller lends one for each execution, so a Swift
+/// array is read or written where it is instead of copied in and out.
+final class LentMemory {
+    let handle: dnnl_memory_t
+
+    init(_ md: MemoryDesc, _ engine: Engine) {
+        var m: dnnl_memory_t?
+        checkDNNL(withUnsafePointer(to: md.desc) { dnnl_memory_create(&m, $0, engine.handle, nil) }, "memory")
+        handle = m!
+    }
+
+    /// Points the memory at `buffer` until the next `lend` (oneDNN writes into it only when it is
+    /// an output of the execution).
+    func lend(_ buffer: UnsafeRawPointer) {
+        checkDNNL(dnnl_memory_set_data_handle(handle, UnsafeMutableRawPointer(mutating: buffer)), "data handle")
+    }
+    deinit { dnnl_memory_destroy(handle) }
+}
+
+/// A primitive's argument in the layout the primitive chose (`dnnl_format_tag_any`) for an
+/// array the caller holds in its own layout: the array itself when the two agree, else a buffer
+/// of the chosen layout with reorders in and out.
+final class Staging {
+    let user: LentMemory
+    let buffer: Memory?
+    private let into, outOf: Primitive?
+
+    init(user: MemoryDesc, chosen: MemoryDesc, engine: Engine) {
+        self.user = LentMemory(user, engine)
+        guard !chosen.sameLayout(as: user) else {
+            (buffer, into, outOf) = (nil, nil, nil)
+            return
+        }
+        buffer = Memory(chosen, engine)
+        into = Primitive(reorderFrom: user, to: chosen, engine: engine)
+        outOf = Primitive(reorderFrom: chosen, to: user, engine: engine)
+    }
+
+    /// What the primitive is given.
+    var handle: dnnl_memory_t { buffer?.handle ?? user.handle }
+
+    /// An input: `values` in the chosen layout.
+    func stage(_ values: UnsafeRawPointer, on stream: Stream) {
+        user.lend(values)
+        if let into, let buffer {
+            into.execute(handles: [(GK_ARG_FROM, user.handle), (GK_ARG_TO, buffer.handle)], on: stream)
+        }
+    }
+
+    /// An output: the primitive writes into `out`, or into the buffer until `unstage` copies it there.
+    func receive(into out: UnsafeMutableRawPointer) { user.lend(out) }
+
+    func unstage(on stream: Stream) {
+        if let outOf, let buffer {
+            outOf.execute(handles: [(GK_ARG_FROM, buffer.handle), (GK_ARG_TO, user.handle)], on: stream)
+        }
+    }
 }
