@@ -65,9 +65,11 @@ public enum Sndfile {
         // stale (libsndfile PR #1106): the file is half noise, and not the same twice. Its float
         // writer is right, and every 16-bit sample is exact as a float.
         if container == .mp3, channels > 1 {
+            let floats = samples.map { Float($0) / 32768 }
             return try encode(
-                floats: samples.map { Float($0) / 32768 }, sampleRate: sampleRate, channels: channels,
-                container: container, encoding: encoding)
+                count: floats.count, sampleRate: sampleRate, channels: channels, container: container,
+                encoding: encoding, software: software
+            ) { handle, frames in floats.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, frames) } }
         }
         return try encode(
             count: samples.count, sampleRate: sampleRate, channels: channels, container: container, encoding: encoding,

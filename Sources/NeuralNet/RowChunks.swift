@@ -35,9 +35,10 @@ enum RowChunks {
     static func array(
         rows: Int, width: Int, _ fill: @Sendable (Range<Int>, UnsafeMutablePointer<Float>) -> Void
     ) -> [Float] {
-        [Float](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
+        guard rows * width > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
             nonisolated(unsafe) let out = buffer.baseAddress!
-            if rows * width > 0 { forEach(rows: rows, work: rows * width) { fill($0, out) } }
+            forEach(rows: rows, work: rows * width) { fill($0, out) }
             initialized = rows * width
         }
     }
