@@ -109,24 +109,73 @@ public final class MFCCExtractor {
             let tile = tile.baseAddress!
             mel.withUnsafeMutableBufferPointer { out in
                 spectra(samples) { first, count, fft in
-                    // The block's power, bin by bin, its frames side by side: the filterbank's input.
-                    UnsafeMutableRawPointer(tile).withMemoryRebound(to: Float.self, capacity: 8 * bins) { power in
-                        for lane in 0..<count {
-                            let spectrum = fft.output + lane &* fft.outputStride
-                            for k in 0..<bins {
-                                let re = spectrum[2 &* k]
-                                let im = spectrum[2 &* k &+ 1]
-                                power[k &* 8 &+ lane] = re * re + im * im
-                            }
-                        }
-                        // A last, short block: the lanes past it are zeros, not the block before's.
-                        for lane in count..<8 { for k in 0..<bins { power[k &* 8 &+ lane] = 0 } }
-                    }
+                    Self.power(of: fft, frames: count, bins: bins, into: tile)
                     filterbank.apply(tile, chunks: 1, frames: count, into: out.baseAddress! + first * nMels)
                 }
             }
         }
         return mel
+    }
+
+    /// The block's power `re * re + im * im`, bin by bin with its frames side by side (the
+    /// filterbank's input): eight bins of each frame at a time, turned into eight frames of each
+    /// bin by an 8 x 8 transpose. Frames past `frames` (a last, short block) are zeros.
+    private static func power(
+        of fft: BatchFFT, frames: Int, bins: Int, into tile: UnsafeMutablePointer<SIMD8<Float>>
+    ) {
+        var k = 0
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 8) { rows in
+            let rows = rows.baseAddress!
+            rows.initialize(repeating: .zero, count: 8)
+            while k &+ 8 <= bins {
+                for lane in 0..<frames {
+                    let offset: Int = lane &* fft.outputStride &+ 2 &* k
+                    let pairs = UnsafeRawPointer(fft.output + offset).loadUnaligned(as: SIMD16<Float>.self)
+                    let re = pairs.evenHalf
+                    let im = pairs.oddHalf
+                    rows[lane] = re * re + im * im
+                }
+                Self.transpose8(rows, into: tile + k)
+                k &+= 8
+            }
+        }
+        // The bins left over (1 for nFFT 2048), one at a time.
+        while k < bins {
+            var column = SIMD8<Float>.zero
+            for lane in 0..<frames {
+                let spectrum = fft.output + lane &* fft.outputStride
+                let re = spectrum[2 &* k]
+                let im = spectrum[2 &* k &+ 1]
+                column[lane] = re * re + im * im
+            }
+            tile[k] = column
+            k &+= 1
+        }
+    }
+
+    /// `out[j][i] = rows[i][j]` for an 8 x 8 block: three rounds of taking the even then the odd
+    /// elements of the 64 values (each round moves the index's lowest bit to the top; three
+    /// rounds swap its row and column bits).
+    @inline(__always)
+    private static func transpose8(
+        _ rows: UnsafeMutablePointer<SIMD8<Float>>, into out: UnsafeMutablePointer<SIMD8<Float>>
+    ) {
+        var a = (rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7])
+        for _ in 0..<3 {
+            let p0 = SIMD16(lowHalf: a.0, highHalf: a.1)
+            let p1 = SIMD16(lowHalf: a.2, highHalf: a.3)
+            let p2 = SIMD16(lowHalf: a.4, highHalf: a.5)
+            let p3 = SIMD16(lowHalf: a.6, highHalf: a.7)
+            a = (p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf, p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf)
+        }
+        out[0] = a.0
+        out[1] = a.1
+        out[2] = a.2
+        out[3] = a.3
+        out[4] = a.4
+        out[5] = a.5
+        out[6] = a.6
+        out[7] = a.7
     }
 
     /// Frames go through the FFT this many at a time: windowed, transformed and squared while
@@ -214,7 +263,7 @@ public final class MFCCExtractor {
                 let db = ten * VectorLog.log10(v.replacing(with: amin, where: .!(v .> amin)))
                 if n == 8 {
                     raw.storeBytes(of: db, toByteOffset: 4 * i, as: SIMD8<Float>.self)
-                    peak = pointwiseMax(peak, db)
+                    peak.replace(with: db, where: db .> peak)
                 } else {
                     for j in 0..<n {
                         base[i + j] = db[j]
@@ -224,7 +273,9 @@ public final class MFCCExtractor {
             }
         }
         let floor = peak.max() - Float(parameters.topDB)
-        for i in mel.indices where mel[i] < floor { mel[i] = floor }
+        mel.withUnsafeMutableBufferPointer { m in
+            for i in m.indices where m[i] < floor { m[i] = floor }
+        }
     }
 
     /// MFCCs from a log-power mel spectrogram (`librosa.feature.mfcc(S=...)`).
@@ -236,21 +287,46 @@ public final class MFCCExtractor {
         let chunks = dctColumns.count / (n * 8)
         let frames = logMel.count / n
         var out = [Float](repeating: 0, count: frames * k)
-        // Pointers throughout: through the arrays, each step paid bounds and uniqueness checks.
-        let sums = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(chunks, 1))
-        defer { sums.deallocate() }
+        // out[c] = sum over i of dct[c, i] * x[i], i in order, eight coefficients at a time. Four
+        // frames share each column load, and their sums stay in registers: four independent
+        // chains instead of one (each sum's order, and so its value, is unchanged).
         logMel.withUnsafeBufferPointer { x in
             dctColumns.withUnsafeBufferPointer { d in
                 out.withUnsafeMutableBufferPointer { out in
+                    let x = x.baseAddress!
+                    let out = out.baseAddress!
                     let columns = UnsafeRawPointer(d.baseAddress!).assumingMemoryBound(to: SIMD8<Float>.self)
-                    for t in 0..<frames {
-                        for c in 0..<chunks { sums[c] = .zero }
-                        // out[c] = sum over i of dct[c, i] * x[i], i in order, eight coefficients at a time.
-                        for i in 0..<n {
-                            let value = SIMD8<Float>(repeating: x[t &* n &+ i])
-                            for c in 0..<chunks { sums[c] += value * columns[i &* chunks &+ c] }
+                    var t = 0
+                    while t < frames {
+                        let group = min(4, frames &- t)
+                        // A short last group repeats its last frame; only `group` frames are written.
+                        let r0 = x + t &* n
+                        let r1 = x + (t &+ min(1, group &- 1)) &* n
+                        let r2 = x + (t &+ min(2, group &- 1)) &* n
+                        let r3 = x + (t &+ min(3, group &- 1)) &* n
+                        for c in 0..<chunks {
+                            var s0 = SIMD8<Float>.zero
+                            var s1 = SIMD8<Float>.zero
+                            var s2 = SIMD8<Float>.zero
+                            var s3 = SIMD8<Float>.zero
+                            for i in 0..<n {
+                                let column = columns[i &* chunks &+ c]
+                                s0 += SIMD8(repeating: r0[i]) * column
+                                s1 += SIMD8(repeating: r1[i]) * column
+                                s2 += SIMD8(repeating: r2[i]) * column
+                                s3 += SIMD8(repeating: r3[i]) * column
+                            }
+                            let lanes = min(8, k &- c &* 8)
+                            func store(_ sum: SIMD8<Float>, _ g: Int) {
+                                guard g < group else { return }
+                                for lane in 0..<lanes { out[(t &+ g) &* k &+ c &* 8 &+ lane] = sum[lane] }
+                            }
+                            store(s0, 0)
+                            store(s1, 1)
+                            store(s2, 2)
+                            store(s3, 3)
                         }
-                        for c in 0..<k { out[t &* k &+ c] = sums[c / 8][c % 8] }
+                        t &+= group
                     }
                 }
             }
