@@ -14,8 +14,12 @@ deps:
 bench-deps: deps
 	@scripts/apt-install.sh $(BENCH_PACKAGES)
 
+# Tuned for this machine's CPU when it has AVX2 (scripts/host-cpu-flags.sh; the same output
+# bytes either way); PORTABLE=1 builds a binary for any x86-64.
+RELEASE_FLAGS ?= $(shell scripts/host-cpu-flags.sh)
+
 build: deps
-	$(SWIFT) build -c release --product genrekit
+	$(SWIFT) build -c release --product genrekit $(RELEASE_FLAGS)
 
 test: deps
 	$(SWIFT) test

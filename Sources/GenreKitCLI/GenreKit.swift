@@ -26,6 +26,7 @@ struct GenreKit: ParsableCommand {
     /// also answer `--version` after any subcommand, so `package --version 1.0.0` printed the
     /// tool's version and packaged nothing.
     static func main() {
+        TunedCPU.exitUnlessSupported()
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             print(GenreKitVersion.string)
             return
