@@ -10,6 +10,7 @@ final class ProbePool: @unchecked Sendable {
     private let slots: DispatchSemaphore
     private let lock = NSLock()
     private var results: [Int: Result<AudioProbe, AudioError>] = [:]
+    private var firstError: (any Error)?
 
     init(capacity: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)) {
         slots = DispatchSemaphore(value: capacity)
@@ -25,6 +26,24 @@ final class ProbePool: @unchecked Sendable {
             self.lock.unlock()
             self.slots.signal()
         }
+    }
+
+    /// Runs `work` (on a probe thread, beside its probe) and keeps the first error any of them
+    /// throws, for the submitting thread to rethrow.
+    func recordingError(_ work: () throws -> Void) {
+        do { try work() } catch {
+            lock.lock()
+            if firstError == nil { firstError = error }
+            lock.unlock()
+        }
+    }
+
+    /// Throws the first error `recordingError` kept, if any.
+    func rethrowFirstError() throws {
+        lock.lock()
+        let error = firstError
+        lock.unlock()
+        if let error { throw error }
     }
 
     /// Waits for every probe and returns the results by index.

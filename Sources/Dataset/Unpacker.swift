@@ -33,17 +33,24 @@ public struct Unpacker {
         let scan = try ArchiveScan(
             archive: archive, manifest: validator.manifest, policy: validator.policy, limits: validator.limits,
             progress: validator.progress)
-        let report = try scan.run { _, unpacked, bytes in
-            try Interruption.shared.check()
-            let folder = String(unpacked[..<unpacked.lastIndex(of: "/")!])
-            if madeFolders.insert(folder).inserted {
-                do { try fm.createDirectory(atPath: output.path(folder), withIntermediateDirectories: true) } catch {
-                    throw FileError.io(path: output.display(folder), message: StagedDirectory.reason(error))
+        // Strings for the writing threads (the staging folder object stays on this one).
+        let staging = output.staging.path + "/"
+        let shown = output.displayPath + "/"
+        let report = try scan.run(
+            place: { _, unpacked in
+                try Interruption.shared.check()
+                let folder = String(unpacked[..<unpacked.lastIndex(of: "/")!])
+                if madeFolders.insert(folder).inserted {
+                    do { try fm.createDirectory(atPath: output.path(folder), withIntermediateDirectories: true) } catch
+                    {
+                        throw FileError.io(path: output.display(folder), message: StagedDirectory.reason(error))
+                    }
                 }
-            }
-            try Self.write(bytes, to: output.path(unpacked), display: output.display(unpacked))
-            return unpacked
-        }
+                return unpacked
+            },
+            save: { unpacked, bytes in
+                try Self.write(bytes, to: staging + unpacked, display: shown + unpacked)
+            })
         try Self.write(
             Array(try ReportFormatter.json(report).utf8), to: output.path("validation.json"),
             display: output.display("validation.json"))

@@ -35,7 +35,7 @@ public struct Validator {
     public func validate(archive: String) throws -> ValidationReport {
         let scan = try ArchiveScan(
             archive: archive, manifest: manifest, policy: policy, limits: limits, progress: progress)
-        return try scan.run { entry, _, _ in entry.path }
+        return try scan.run(place: { entry, _ in entry.path })
     }
 
     /// Validates the tracks below a folder (an unpacked `genres/` tree or a hand-extracted
@@ -60,6 +60,7 @@ public struct Validator {
             progress?.update("\(index + 1) of \(listing.tracks.count) tracks")
         }
         let results = pool.finish()
+        try pool.rethrowFirstError()
         progress?.finish()
         return report(listing, source: directory, probes: results)
     }
@@ -155,15 +156,26 @@ struct ArchiveScan {
         self.progress = progress
     }
 
-    /// - Parameter store: given the entry and the track's unpacked path, saves the bytes if it
-    ///   wants them and returns the path to report.
-    func run(store: (ArchiveEntry, String, [UInt8]) throws -> String) throws -> ValidationReport {
+    /// - Parameters:
+    ///   - place: on the reading thread, given the entry and the track's unpacked path: makes
+    ///     room for the track if it will be saved, and returns the path to report.
+    ///   - save: on a probe thread, before the probe: writes the track's bytes to the path
+    ///     `place` returned. Writing beside the probes leaves the reading thread only inflating
+    ///     (unpack's longest chain). The first error it throws ends the scan.
+    func run(
+        place: (ArchiveEntry, String) throws -> String,
+        save: (@Sendable (String, [UInt8]) throws -> Void)? = nil
+    ) throws -> ValidationReport {
         var skipped: [SkippedFile] = []
         var pending: [PendingTrack] = []
         var outputs: [String: String] = [:]
         let archiveSize = (try? FileManager.default.attributesOfItem(atPath: reader.archivePath)[.size] as? Int) ?? 0
         let pool = ProbePool()
+        // Every exit waits for the writes in flight, so a caller removing a failed run's
+        // folder does not race them.
+        defer { _ = pool.finish() }
         while let entry = try reader.next() {
+            try pool.rethrowFirstError()
             guard entry.kind == .file else { continue }
             switch manifest.classify(entry.path, inArchive: true) {
             case .skipped(let reason):
@@ -176,15 +188,19 @@ struct ArchiveScan {
                 }
                 outputs[unpacked.lowercased()] = entry.path
                 let bytes = try reader.readAll()
-                let path = try store(entry, unpacked, bytes)
+                let path = try place(entry, unpacked)
                 let index = pending.count
                 pending.append(PendingTrack(genre: genre, id: id, path: path, expectedName: expectedName))
-                pool.submit(index) { .probing(bytes: bytes, name: entry.path) }
+                pool.submit(index) { [pool] in
+                    if let save { pool.recordingError { try save(path, bytes) } }
+                    return .probing(bytes: bytes, name: entry.path)
+                }
                 progress?.update(
                     "\(archiveSize > 0 ? Int(100 * reader.bytesConsumed) / archiveSize : 0)% (\(index + 1) tracks)")
             }
         }
         let results = pool.finish()
+        try pool.rethrowFirstError()
         progress?.finish()
         guard !pending.isEmpty else { throw DatasetError.noTracks(source: reader.archivePath, layout: manifest.layout) }
         // A folders dataset's labels are the folders found, known once the archive is read.

@@ -134,6 +134,35 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(dir.tree() == ["big.zip"])
     }
 
+    /// A track that cannot be written (here: larger than the file size limit, `ulimit -f`) ends
+    /// the run with the reason, naming the track, and leaves nothing: the writes run on the
+    /// probe threads, and their first error is rethrown on the reading one.
+    @Test func unwritableTrackEndsTheRunCleanly() throws {
+        let dir = TemporaryDirectory()
+        let writer = try ArchiveWriter(path: dir.file("big.zip"), format: .zip(level: 0))
+        let track = try Sndfile.encode(samples: Fixtures.tone(seconds: 30), sampleRate: 22050)
+        for i in 0..<10 {
+            try writer.addFile("Data/genres_original/rock/rock.\(String(format: "%05d", i)).wav", bytes: track)
+        }
+        try writer.finish()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        // SIGXFSZ ignored (inherited through exec), so an oversized write fails with EFBIG.
+        process.arguments = ["-c", "trap '' XFSZ; ulimit -f 256; exec \"$0\" unpack big.zip --into data", Run.binary]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        let stderr = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(message.hasPrefix("genrekit unpack: data/genres/rock/rock.0000"), "\(message)")
+        #expect(message.hasSuffix(": File too large\n"), "\(message)")
+        #expect(message.filter { $0 == "\n" }.count == 1)
+        #expect(dir.tree() == ["big.zip"])
+    }
+
     @Test func unreadableInputs() throws {
         let dir = TemporaryDirectory()
         _ = FileManager.default.createFile(atPath: dir.file("notes.zip"), contents: Data("hello".utf8))
