@@ -60,7 +60,6 @@ public struct Validator {
             progress?.update("\(index + 1) of \(listing.tracks.count) tracks")
         }
         let results = pool.finish()
-        try pool.rethrowFirstError()
         progress?.finish()
         return report(listing, source: directory, probes: results)
     }

@@ -105,15 +105,20 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(dir.tree() == ["evil.tar.gz"])
     }
 
-    /// Ctrl-C part-way through: exit 130 and no DIR, no staging folder.
-    @Test func interruptedUnpackLeavesNothing() throws {
-        let dir = TemporaryDirectory()
-        let writer = try ArchiveWriter(path: dir.file("big.zip"), format: .zip(level: 0))
+    /// A stored (uncompressed) zip of `tracks` 30 s rock tracks, 1.3 MB each.
+    private func writeRockZip(_ path: String, tracks: Int) throws {
+        let writer = try ArchiveWriter(path: path, format: .zip(level: 0))
         let track = try Sndfile.encode(samples: Fixtures.tone(seconds: 30), sampleRate: 22050)
-        for i in 0..<400 {
+        for i in 0..<tracks {
             try writer.addFile("Data/genres_original/rock/rock.\(String(format: "%05d", i)).wav", bytes: track)
         }
         try writer.finish()
+    }
+
+    /// Ctrl-C part-way through: exit 130 and no DIR, no staging folder.
+    @Test func interruptedUnpackLeavesNothing() throws {
+        let dir = TemporaryDirectory()
+        try writeRockZip(dir.file("big.zip"), tracks: 400)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Run.binary)
         process.arguments = ["unpack", "big.zip", "--into", "data"]
@@ -139,12 +144,7 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
     /// probe threads, and their first error is rethrown on the reading one.
     @Test func unwritableTrackEndsTheRunCleanly() throws {
         let dir = TemporaryDirectory()
-        let writer = try ArchiveWriter(path: dir.file("big.zip"), format: .zip(level: 0))
-        let track = try Sndfile.encode(samples: Fixtures.tone(seconds: 30), sampleRate: 22050)
-        for i in 0..<10 {
-            try writer.addFile("Data/genres_original/rock/rock.\(String(format: "%05d", i)).wav", bytes: track)
-        }
-        try writer.finish()
+        try writeRockZip(dir.file("big.zip"), tracks: 10)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         // SIGXFSZ ignored (inherited through exec), so an oversized write fails with EFBIG.
