@@ -26,8 +26,9 @@ struct TrainCommand: ParsableCommand {
             RUN/curves.svg and .png (accuracy and loss per epoch, the kept epoch marked) are redrawn \
             every few seconds while it trains.
 
-            The LSTM or GRU runs on oneDNN's fused RNN primitive; --engine blas runs GenreKit's own \
-            loop on OpenBLAS instead (about 5x slower, the same numbers to float rounding). The same \
+            The LSTM or GRU runs on oneDNN's fused RNN primitive where oneDNN has JIT kernels for it \
+            (AVX-512 CPUs), and on GenreKit's own loop elsewhere, whichever is faster; --engine picks \
+            one (the same numbers to float rounding; run.json records which ran). The same \
             features, recipe, seed, --engine and --jobs give the same weights bit for bit.
 
             Features prepared with --folds K need --fold k: fold k is the test split, fold (k + 1) \

@@ -25,7 +25,7 @@ struct TrainingOptions: ParsableArguments {
     var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Option(
         help: ArgumentHelp(
-            "How the LSTM or GRU computes: onednn (oneDNN's fused RNN primitive, fast) or blas (GenreKit's own loop on OpenBLAS).",
+            "How the LSTM or GRU computes: onednn (oneDNN's fused RNN primitive) or blas (GenreKit's own loop); the default is the faster on this CPU.",
             valueName: "engine"))
     var engine = RecurrentEngine.default
 

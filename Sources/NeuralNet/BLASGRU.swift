@@ -1,11 +1,11 @@
 import Basics
-import Foundation
 
-/// The `.blas` engine for `GRU`: GenreKit's own time loop on OpenBLAS `sgemm`, written as the
-/// equations in `GRU` read, so it is the plain reference the oneDNN engine is tested against.
-/// The input projection of every step is one product; each step adds one recurrent product;
-/// the weight gradients are one product each after the backward loop.
+/// The `.blas` engine for `GRU`: GenreKit's own time loop, written as the equations in `GRU`
+/// read. The input projection of every step is one OpenBLAS product, and so are the weight
+/// gradients after the backward loop; the per-step recurrent products run on `PanelMatrix`
+/// and the gates eight units at a time (`VectorGates`), as in `BLASLSTM`.
 final class BLASGRU: RecurrentComputation {
+    typealias V = SIMD8<Float>
     let inputSize: Int
     let hiddenSize: Int
     private var batch = 0
@@ -19,13 +19,16 @@ final class BLASGRU: RecurrentComputation {
     private var recurrentCandidate: [Float] = []
     /// Hidden states `[(steps + 1) * batch, H]`; row block 0 is the zero initial state.
     private var hidden: [Float] = []
+    /// Backward's gradients of the input-side and recurrent-side pre-activations `[steps * batch, 3H]`.
+    private var inputGradients: [Float] = []
+    private var recurrentGradients: [Float] = []
+    private let recurrent = PanelMatrix()
+    private let recurrentTransposed = PanelMatrix()
 
     init(inputSize: Int, hiddenSize: Int) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
     }
-
-    @inline(__always) static func sigmoid(_ v: Float) -> Float { 1 / (1 + exp(-v)) }
 
     func forward(_ input: Tensor, weights: RecurrentWeights, training: Bool) -> Tensor {
         let (b, t, d, h) = (input.shape[0], input.shape[1], inputSize, hiddenSize)
@@ -37,94 +40,143 @@ final class BLASGRU: RecurrentComputation {
             gates = [Float](repeating: 0, count: t * b * g3)
             recurrentCandidate = [Float](repeating: 0, count: t * b * h)
             hidden = [Float](repeating: 0, count: (t + 1) * b * h)
+            inputGradients = []
+            recurrentGradients = []
         }
-        for s in 0..<t {
-            for r in 0..<b { for j in 0..<d { x[(s * b + r) * d + j] = input.values[(r * t + s) * d + j] } }
-        }
-        let bias = weights.bias.value
-        for row in 0..<(t * b) { for j in 0..<g3 { gates[row * g3 + j] = bias[j] } }
+        RecurrentRows.copyTimeMajor(input.values, batch: b, steps: t, features: d, into: &x)
+        RecurrentRows.fill(&gates, rows: t * b, with: weights.bias.value, from: 0, count: g3)
         BLAS.gemm(m: t * b, n: g3, k: d, x, lda: d, weights.kernel.value, ldb: g3, beta: 1, &gates, ldc: g3)
-        for i in 0..<(b * h) { hidden[i] = 0 }
+        weights.recurrentKernel.value.withUnsafeBufferPointer {
+            recurrent.pack($0.baseAddress!, rows: h, columns: g3, ldb: g3)
+        }
         var projected = [Float](repeating: 0, count: b * g3)
-        for s in 0..<t {
-            // ĥ = h_{t-1} recurrentKernel + bias[1]
-            for r in 0..<b { for j in 0..<g3 { projected[r * g3 + j] = bias[g3 + j] } }
-            hidden.withUnsafeBufferPointer { hs in
-                BLAS.gemm(
-                    m: b, n: g3, k: h, hs.baseAddress! + s * b * h, lda: h, weights.recurrentKernel.value, ldb: g3,
-                    beta: 1, &projected, ldc: g3)
-            }
-            for r in 0..<b {
-                let row = (s * b + r) * g3
-                for j in 0..<h {
-                    let z = Self.sigmoid(gates[row + j] + projected[r * g3 + j])
-                    let reset = Self.sigmoid(gates[row + h + j] + projected[r * g3 + h + j])
-                    let candidateRecurrent = projected[r * g3 + 2 * h + j]
-                    let c = tanh(gates[row + 2 * h + j] + reset * candidateRecurrent)
-                    gates[row + j] = z
-                    gates[row + h + j] = reset
-                    gates[row + 2 * h + j] = c
-                    recurrentCandidate[(s * b + r) * h + j] = candidateRecurrent
-                    let previous = hidden[(s * b + r) * h + j]
-                    hidden[((s + 1) * b + r) * h + j] = z * previous + (1 - z) * c
+        // ĥ = h_{t-1} recurrentKernel + bias[1]
+        RecurrentRows.fill(&projected, rows: b, with: weights.bias.value, from: g3, count: g3)
+        let recurrentBias = projected
+        gates.withUnsafeMutableBufferPointer { a in
+            hidden.withUnsafeMutableBufferPointer { hs in
+                recurrentCandidate.withUnsafeMutableBufferPointer { rc in
+                    projected.withUnsafeMutableBufferPointer { p in
+                        for s in 0..<t {
+                            if s > 0 {
+                                p.update(fromContentsOf: recurrentBias)
+                                recurrent.accumulate(
+                                    hs.baseAddress! + s * b * h, rows: b, lda: h, into: p.baseAddress!, ldc: g3)
+                            }
+                            for r in 0..<b {
+                                let state = (s * b + r) * h
+                                Self.activate(
+                                    a.baseAddress! + (s * b + r) * g3, projected: p.baseAddress! + r * g3, hidden: h,
+                                    before: hs.baseAddress! + state, candidate: rc.baseAddress! + state,
+                                    output: hs.baseAddress! + b * h + state)
+                            }
+                        }
+                    }
                 }
             }
         }
         return Tensor(shape: [b, h], values: Array(hidden[(t * b * h)...]))
     }
 
+    /// One row's gates from the input side `a` (`[3H]`, replaced by z, r and the candidate)
+    /// and the recurrent side `projected` (`[3H]`), then the new hidden state.
+    @inline(__always)
+    private static func activate(
+        _ a: UnsafeMutablePointer<Float>, projected p: UnsafePointer<Float>, hidden h: Int,
+        before: UnsafePointer<Float>, candidate: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let one = V(repeating: 1)
+        for j in stride(from: 0, to: h, by: 8) {
+            let n = min(8, h - j)
+            let z = VectorGates.sigmoid(RecurrentRows.load(a + j, n) + RecurrentRows.load(p + j, n))
+            let reset = VectorGates.sigmoid(RecurrentRows.load(a + h + j, n) + RecurrentRows.load(p + h + j, n))
+            let candidateRecurrent = RecurrentRows.load(p + 2 * h + j, n)
+            let c = VectorGates.tanh(RecurrentRows.load(a + 2 * h + j, n) + reset * candidateRecurrent)
+            RecurrentRows.store(z, a + j, n)
+            RecurrentRows.store(reset, a + h + j, n)
+            RecurrentRows.store(c, a + 2 * h + j, n)
+            RecurrentRows.store(candidateRecurrent, candidate + j, n)
+            RecurrentRows.store(z * RecurrentRows.load(before + j, n) + (one - z) * c, output + j, n)
+        }
+    }
+
     func backward(_ gradient: Tensor, weights: RecurrentWeights, needsInputGradient: Bool) -> Tensor? {
         let (b, t, d, h) = (batch, steps, inputSize, hiddenSize)
         let g3 = 3 * h
-        // Gradients of the input-side and recurrent-side pre-activations, per step.
-        var dInput = [Float](repeating: 0, count: t * b * g3)
-        var dRecurrent = [Float](repeating: 0, count: t * b * g3)
+        if inputGradients.count != gates.count {
+            inputGradients = [Float](repeating: 0, count: gates.count)
+            recurrentGradients = [Float](repeating: 0, count: gates.count)
+        }
         var dh = gradient.values
-        for s in stride(from: t - 1, through: 0, by: -1) {
-            for r in 0..<b {
-                let row = (s * b + r) * g3
-                for j in 0..<h {
-                    let z = gates[row + j]
-                    let reset = gates[row + h + j]
-                    let c = gates[row + 2 * h + j]
-                    let previous = hidden[(s * b + r) * h + j]
-                    let dhv = dh[r * h + j]
-                    let dc = dhv * (1 - z) * (1 - c * c)
-                    let dz = dhv * (previous - c) * z * (1 - z)
-                    let dReset = dc * recurrentCandidate[(s * b + r) * h + j] * reset * (1 - reset)
-                    dInput[row + j] = dz
-                    dInput[row + h + j] = dReset
-                    dInput[row + 2 * h + j] = dc
-                    dRecurrent[row + j] = dz
-                    dRecurrent[row + h + j] = dReset
-                    dRecurrent[row + 2 * h + j] = dc * reset
-                    dh[r * h + j] = dhv * z
+        weights.recurrentKernel.value.withUnsafeBufferPointer {
+            recurrentTransposed.pack($0.baseAddress!, rows: g3, columns: h, ldb: g3, transposed: true)
+        }
+        inputGradients.withUnsafeMutableBufferPointer { di in
+            recurrentGradients.withUnsafeMutableBufferPointer { dr in
+                gates.withUnsafeBufferPointer { a in
+                    hidden.withUnsafeBufferPointer { hs in
+                        recurrentCandidate.withUnsafeBufferPointer { rc in
+                            dh.withUnsafeMutableBufferPointer { dh in
+                                for s in stride(from: t - 1, through: 0, by: -1) {
+                                    for r in 0..<b {
+                                        let row = (s * b + r) * g3
+                                        let state = (s * b + r) * h
+                                        Self.gradientsOfGates(
+                                            a.baseAddress! + row, hidden: h, before: hs.baseAddress! + state,
+                                            candidate: rc.baseAddress! + state, dh: dh.baseAddress! + r * h,
+                                            input: di.baseAddress! + row, recurrent: dr.baseAddress! + row)
+                                    }
+                                    guard s > 0 else { break }
+                                    // dh_{t-1} += dĥ recurrentKernel^T
+                                    recurrentTransposed.accumulate(
+                                        dr.baseAddress! + s * b * g3, rows: b, lda: g3, into: dh.baseAddress!, ldc: h)
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            // dh_{t-1} += dĥ recurrentKernel^T
-            dRecurrent.withUnsafeBufferPointer { dr in
-                BLAS.gemm(
-                    transB: true, m: b, n: h, k: g3, dr.baseAddress! + s * b * g3, lda: g3,
-                    weights.recurrentKernel.value, ldb: g3, beta: 1, &dh, ldc: h)
-            }
         }
+        let (dInput, dRecurrent) = (inputGradients, recurrentGradients)
         BLAS.gemm(
             transA: true, m: d, n: g3, k: t * b, x, lda: d, dInput, ldb: g3, beta: 1, &weights.kernel.gradient,
             ldc: g3)
         BLAS.gemm(
             transA: true, m: h, n: g3, k: t * b, hidden, lda: h, dRecurrent, ldb: g3, beta: 1,
             &weights.recurrentKernel.gradient, ldc: g3)
-        for row in 0..<(t * b) {
-            for j in 0..<g3 {
-                weights.bias.gradient[j] += dInput[row * g3 + j]
-                weights.bias.gradient[g3 + j] += dRecurrent[row * g3 + j]
-            }
-        }
+        RecurrentRows.addColumnSums(dInput, rows: t * b, columns: g3, to: &weights.bias.gradient, at: 0)
+        RecurrentRows.addColumnSums(dRecurrent, rows: t * b, columns: g3, to: &weights.bias.gradient, at: g3)
         guard needsInputGradient else { return nil }
-        var dxTime = [Float](repeating: 0, count: t * b * d)
-        BLAS.gemm(transB: true, m: t * b, n: d, k: g3, dInput, lda: g3, weights.kernel.value, ldb: g3, &dxTime, ldc: d)
-        var dx = [Float](repeating: 0, count: b * t * d)
-        for s in 0..<t { for r in 0..<b { for j in 0..<d { dx[(r * t + s) * d + j] = dxTime[(s * b + r) * d + j] } } }
-        return Tensor(shape: [b, t, d], values: dx)
+        return RecurrentRows.inputGradient(
+            dInput, kernel: weights.kernel.value, batch: b, steps: t, features: d, gates: g3)
+    }
+
+    /// One row's pre-activation gradients, input side (`[3H]`: z, r, candidate) and recurrent
+    /// side, from its hidden state's loss gradient `dh`, which becomes `dh * z` (the direct
+    /// path to the step before; the recurrent product is added after).
+    @inline(__always)
+    private static func gradientsOfGates(
+        _ a: UnsafePointer<Float>, hidden h: Int, before: UnsafePointer<Float>, candidate: UnsafePointer<Float>,
+        dh: UnsafeMutablePointer<Float>, input di: UnsafeMutablePointer<Float>,
+        recurrent dr: UnsafeMutablePointer<Float>
+    ) {
+        let one = V(repeating: 1)
+        for j in stride(from: 0, to: h, by: 8) {
+            let n = min(8, h - j)
+            let z = RecurrentRows.load(a + j, n)
+            let reset = RecurrentRows.load(a + h + j, n)
+            let c = RecurrentRows.load(a + 2 * h + j, n)
+            let dhv = RecurrentRows.load(dh + j, n)
+            let dc = dhv * (one - z) * (one - c * c)
+            let dz = dhv * (RecurrentRows.load(before + j, n) - c) * z * (one - z)
+            let dReset = dc * RecurrentRows.load(candidate + j, n) * reset * (one - reset)
+            RecurrentRows.store(dz, di + j, n)
+            RecurrentRows.store(dReset, di + h + j, n)
+            RecurrentRows.store(dc, di + 2 * h + j, n)
+            RecurrentRows.store(dz, dr + j, n)
+            RecurrentRows.store(dReset, dr + h + j, n)
+            RecurrentRows.store(dc * reset, dr + 2 * h + j, n)
+            RecurrentRows.store(dhv * z, dh + j, n)
+        }
     }
 }

@@ -8,11 +8,11 @@ import Foundation
 /// candidate, output. `i, f, o = sigmoid(z)`, `g = tanh(z)`, `c = f c + i g`, `h = o tanh(c)`,
 /// where `z = x_t kernel + h_{t-1} recurrentKernel + bias`.
 ///
-/// Input `[batch, steps, inputSize]`, output `[batch, H]`. The input projection of every step is
-/// one matrix product; each step adds one recurrent product; backward through time likewise, with
-/// the weight gradients as one product each after the loop. Buffers are sized once per shape.
-/// That is the `.blas` engine; `.onednn` (the default) runs the same network through oneDNN's
-/// fused LSTM primitive, several times faster (see `RecurrentEngine`).
+/// Input `[batch, steps, inputSize]`, output `[batch, H]`. The `.blas` engine (`BLASLSTM`)
+/// computes the input projection of every step as one matrix product, then one recurrent
+/// product per step, and backward through time likewise, with the weight gradients one product
+/// each after the loop; `.onednn` runs the same network through oneDNN's fused LSTM primitive.
+/// `RecurrentEngine.default` picks the faster for the CPU.
 public final class LSTM: RecurrentLayer {
     public let name: String
     public let inputSize: Int

@@ -44,16 +44,20 @@ public protocol RecurrentLayer: Layer {
 public enum RecurrentEngine: String, Sendable, CaseIterable, Codable {
     /// oneDNN's fused RNN primitives (LSTM; linear-before-reset GRU), JIT kernels for the CPU.
     case onednn
-    /// GenreKit's own time loop on OpenBLAS `sgemm`, with scalar gate functions.
+    /// GenreKit's own time loop: OpenBLAS `sgemm` for the products over all steps, its own
+    /// packed kernel for the per-step recurrent products, eight-lane gate functions.
     case blas
 
-    public static let `default` = RecurrentEngine.onednn
+    /// The faster engine on this CPU: oneDNN where it has JIT RNN kernels (AVX-512), the own
+    /// loop elsewhere. The run records which one ran.
+    public static let `default`: RecurrentEngine = OneDNNRecurrent.hasJITKernels ? .onednn : .blas
 
-    /// The engine and its library version, for run records ("oneDNN 2.6.3 RNN primitive").
+    /// The engine and its library version, for run records ("oneDNN 2.6.3 RNN primitive",
+    /// "own loop, OpenBLAS 0.3.21 sgemm").
     public var summary: String {
         switch self {
         case .onednn: "\(OneDNNRecurrent.version) RNN primitive"
-        case .blas: "\(BLAS.version) sgemm"
+        case .blas: "own loop, \(BLAS.version) sgemm"
         }
     }
 

@@ -27,7 +27,7 @@ public struct Trainer {
     /// Threads that each run a part of every batch (a model replica each); the gradients are
     /// summed in a fixed order. Results are bit-for-bit reproducible for a given count.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
-    /// How the recurrent layer computes (oneDNN's primitive by default). Reproducibility holds
+    /// How the recurrent layer computes (the faster engine for the CPU by default). Reproducibility holds
     /// for a given engine and thread count.
     public var engine = RecurrentEngine.default
     /// The test fold, for features prepared with folds (fold + 1 mod K validates, the rest train).
