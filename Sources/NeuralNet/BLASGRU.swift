@@ -59,7 +59,7 @@ final class BLASGRU: RecurrentComputation {
                     projected.withUnsafeMutableBufferPointer { p in
                         for s in 0..<t {
                             if s > 0 {
-                                p.update(fromContentsOf: recurrentBias)
+                                _ = p.update(fromContentsOf: recurrentBias)
                                 recurrent.accumulate(
                                     hs.baseAddress! + s * b * h, rows: b, lda: h, into: p.baseAddress!, ldc: g3)
                             }

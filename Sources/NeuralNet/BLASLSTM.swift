@@ -13,9 +13,9 @@ final class BLASLSTM: RecurrentComputation {
     private var steps = 0
     /// Input, time-major `[steps * batch, inputSize]`.
     private var x: [Float] = []
-    /// Gate activations, time-major `[steps * batch, 4H]` (i, f, g, o); in backward, their
-    /// pre-activation gradients.
+    /// Gate activations, time-major `[steps * batch, 4H]` (i, f, g, o).
     private var gates: [Float] = []
+    /// Backward's gradients of the gates' pre-activations, laid out as `gates`.
     private var gateGradients: [Float] = []
     /// Cell and hidden states `[(steps + 1) * batch, H]`; row block 0 is the zero initial state.
     private var cells: [Float] = []

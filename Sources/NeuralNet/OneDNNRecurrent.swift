@@ -41,7 +41,7 @@ final class OneDNNRecurrent: RecurrentComputation {
 
     /// Whether oneDNN runs JIT (brgemm) RNN kernels on this CPU. oneDNN 2.6 has them for
     /// AVX-512 (`avx512_core`) only; below that it runs its reference RNN, which the `.blas`
-    /// engine beats (1.3x for lstm-seed, 1.1x for gru-mfcc on an AVX2 Zen: benchmarks/RESULTS.md).
+    /// engine beats (1.2x for lstm-seed, 1.1x for gru-mfcc on an AVX2 Zen: benchmarks/RESULTS.md).
     static var hasJITKernels: Bool {
         let avx512 = dnnl_cpu_isa_avx512_core.rawValue
         return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
