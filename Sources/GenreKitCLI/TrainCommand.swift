@@ -28,7 +28,8 @@ struct TrainCommand: ParsableCommand {
 
             The LSTM or GRU runs on oneDNN's fused RNN primitive where oneDNN has JIT kernels for it \
             (AVX-512 CPUs), and on GenreKit's own loop elsewhere, whichever is faster; --engine picks \
-            one (the same numbers to float rounding; run.json records which ran). The same \
+            one (the same numbers to float rounding; run.json records which ran, and --resume goes on \
+            with it). The same \
             features, recipe, seed, --engine and --jobs give the same weights bit for bit.
 
             Features prepared with --folds K need --fold k: fold k is the test split, fold (k + 1) \

@@ -25,9 +25,9 @@ struct TrainingOptions: ParsableArguments {
     var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Option(
         help: ArgumentHelp(
-            "How the LSTM or GRU computes: onednn (oneDNN's fused RNN primitive) or blas (GenreKit's own loop); the default is the faster on this CPU.",
+            "How the LSTM or GRU computes: onednn (oneDNN's fused RNN primitive) or blas (GenreKit's own loop). Default: with --resume the run's own, else the faster on this CPU (\(RecurrentEngine.default.rawValue) here).",
             valueName: "engine"))
-    var engine = RecurrentEngine.default
+    var engine: RecurrentEngine?
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, not \(epochs)") }

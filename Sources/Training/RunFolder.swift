@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+import NeuralNet
 
 /// The rules of a run folder: what `train` may start, resume or replace, and the order its
 /// files change in, so at every moment the folder is consistent (final weights only beside the
@@ -34,6 +35,16 @@ enum RunFolder {
     static func isReplaceable(_ path: String) -> Bool {
         InputPath.kind(path) == .runFolder
             || ((try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty ?? false)
+    }
+
+    /// The engine `run`'s `run.json` records (runs from before GenreKit 0.3 name none: they ran
+    /// `blas`), or nil without a readable one.
+    static func recordedEngine(_ run: String) -> RecurrentEngine? {
+        guard
+            let before = try? JSONDecoder().decode(
+                RunInfo.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
+        else { return nil }
+        return before.engine ?? .blas
     }
 
     /// A resumed run must go on as it started: the same recipe (a longer `epochs` excepted, and

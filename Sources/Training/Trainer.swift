@@ -27,9 +27,11 @@ public struct Trainer {
     /// Threads that each run a part of every batch (a model replica each); the gradients are
     /// summed in a fixed order. Results are bit-for-bit reproducible for a given count.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
-    /// How the recurrent layer computes (the faster engine for the CPU by default). Reproducibility holds
-    /// for a given engine and thread count.
-    public var engine = RecurrentEngine.default
+    /// How the recurrent layer computes. Unset: a resumed run's own engine (from its `run.json`),
+    /// otherwise `RecurrentEngine.default`, the faster on the CPU (so a run started on another
+    /// machine or GenreKit version resumes as it began). Reproducibility holds for a given engine
+    /// and thread count.
+    public var engine: RecurrentEngine?
     /// The test fold, for features prepared with folds (fold + 1 mod K validates, the rest train).
     public var fold: Int?
     /// Called after every epoch (for a log line when not on a terminal).
@@ -52,6 +54,7 @@ public struct Trainer {
     ///   - force: start over: an existing run folder is replaced.
     /// - Returns: the test evaluation, also written to `run/evaluation.json`.
     public func train(features: String, run: String, resume: Bool, force: Bool = false) throws -> Evaluation {
+        let engine = self.engine ?? (resume ? RunFolder.recordedEngine(run) : nil) ?? .default
         let data = try TrainingData.load(features, fold: fold)
         // Built first: a recipe whose layers do not fit the features is refused before the run
         // folder is touched.
