@@ -1,7 +1,7 @@
 /// A weight matrix packed for many products with few rows: the per-step recurrent products of
 /// `BLASLSTM` (`[10, 128] x [128, 512]` at lstm-seed's batch of 10 a replica). OpenBLAS packs its
 /// operand on every call, which at ten rows costs more than the multiplication (33 GFLOP/s on
-/// one Zen core against 72 for `accumulate`); this matrix is packed once a batch and read
+/// one Zen core against 58 to 77 for `accumulate`); this matrix is packed once a batch and read
 /// 130 times.
 ///
 /// Layout: panels of 16 columns, each `[rows, 16]` row-major, the last zero-padded. Element
