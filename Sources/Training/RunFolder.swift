@@ -37,14 +37,9 @@ enum RunFolder {
             || ((try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty ?? false)
     }
 
-    /// The engine `run`'s `run.json` records (runs from before GenreKit 0.3 name none: they ran
-    /// `blas`), or nil without a readable one.
-    static func recordedEngine(_ run: String) -> RecurrentEngine? {
-        guard
-            let before = try? JSONDecoder().decode(
-                RunInfo.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
-        else { return nil }
-        return before.engine ?? .blas
+    /// `run`'s record (`run.json`), or nil without a readable one.
+    static func recordedInfo(_ run: String) -> RunInfo? {
+        try? JSONDecoder().decode(RunInfo.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
     }
 
     /// A resumed run must go on as it started: the same recipe (a longer `epochs` excepted, and
@@ -52,10 +47,8 @@ enum RunFolder {
     /// - Returns: the run's record with the extension, if any, added.
     static func checkResume(_ run: String, recipe: Recipe, info: RunInfo, state: TrainingState) throws -> RunInfo {
         var info = info
-        if let before = try? JSONDecoder().decode(
-            RunInfo.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/run.json")))
-        {
-            if (before.engine ?? .blas) != info.engine || before.threads != info.threads {
+        if let before = recordedInfo(run) {
+            if before.engineThatRan != info.engine || before.threads != info.threads {
                 throw TrainingError.settingsChanged(
                     path: run, trained: "\(before.engineName) on \(before.threads) thread(s)",
                     now: "\(info.engineName) on \(info.threads) thread(s)")

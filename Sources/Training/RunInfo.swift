@@ -15,8 +15,10 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var threads: Int
     /// The recurrent engine (`onednn` or `blas`); absent in runs made before GenreKit 0.3.
     public var engine: RecurrentEngine?
+    /// The engine that ran: runs from before GenreKit 0.3 name none, and ran `blas`.
+    public var engineThatRan: RecurrentEngine { engine ?? .blas }
     /// The engine with its library's version ("oneDNN 2.6.3 RNN primitive").
-    public var engineName: String { (engine ?? .blas).summary }
+    public var engineName: String { engineThatRan.summary }
     /// Each time the run was resumed with more epochs than it had: at which epoch, and the new
     /// total (absent when it never was).
     public var resumes: [Resume]?

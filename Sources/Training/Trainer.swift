@@ -54,7 +54,7 @@ public struct Trainer {
     ///   - force: start over: an existing run folder is replaced.
     /// - Returns: the test evaluation, also written to `run/evaluation.json`.
     public func train(features: String, run: String, resume: Bool, force: Bool = false) throws -> Evaluation {
-        let engine = self.engine ?? (resume ? RunFolder.recordedEngine(run) : nil) ?? .default
+        let engine = self.engine ?? (resume ? RunFolder.recordedInfo(run)?.engineThatRan : nil) ?? .default
         let data = try TrainingData.load(features, fold: fold)
         // Built first: a recipe whose layers do not fit the features is refused before the run
         // folder is touched.
