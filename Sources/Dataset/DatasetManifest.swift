@@ -110,6 +110,10 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         }
     }()
 
+    /// Most ids one genre may number (five digits, as GTZAN's `blues.00099`), and in all.
+    public static let maxPerGenre = 99_999
+    public static let maxExpectedIDs = 1_000_000
+
     /// Largest manifest file read (FMA's 106,574 tracks described take about 10 MB).
     public static let maxBytes = 256 << 20
 
@@ -133,7 +137,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
 
     /// What makes a manifest unusable, nil when nothing does: labels that are empty, repeated
     /// or too many, an audio format out of range, tracks labelled with an unknown label, split
-    /// lists that name an id twice.
+    /// lists that name an id twice, more expected ids than ``maxExpectedIDs``.
     public func problem() -> String? {
         guard formatVersion == 1 else { return "formatVersion \(formatVersion); this GenreKit reads 1" }
         guard genres.count <= 1000 else { return "\(genres.count) labels; at most 1000" }
@@ -144,6 +148,10 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
             return "label '\(bad)' holds '/' or starts with '.', so no folder can hold its tracks"
         }
         if layout != .folders, genres.isEmpty { return "genres is empty" }
+        // expectedIDs lists genres x perGenre ids: bounded so a hostile file cannot make it huge.
+        guard (0...Self.maxPerGenre).contains(ids.perGenre), genres.count * ids.perGenre <= Self.maxExpectedIDs else {
+            return "ids.perGenre \(ids.perGenre): 0 to \(Self.maxPerGenre), at most \(Self.maxExpectedIDs) ids in all"
+        }
         if let audio {
             guard (8000...384_000).contains(audio.sampleRate), (1...8).contains(audio.channels),
                 (1...3600).contains(audio.seconds), (1...100).contains(audio.segments)

@@ -178,6 +178,13 @@ import Testing
             ),
             (Self.json.replacingOccurrences(of: #""tree": "folders""#, with: #""tree": "trees""#), "trees"),
             (Self.json.replacingOccurrences(of: #""vaporwave/e"]"#, with: #""vaporwave/e", "chill/a"]"#), "twice"),
+            // Found by fuzzing: a negative count crashed listing the expected ids, a huge one
+            // would fill memory with them.
+            (Self.json.replacingOccurrences(of: #""perGenre": 0"#, with: #""perGenre": -1"#), "perGenre -1"),
+            (
+                Self.json.replacingOccurrences(of: #""perGenre": 0"#, with: #""perGenre": 400000"#),
+                "perGenre 400000"
+            ),
         ]
         for (text, fragment) in cases {
             try text.write(toFile: dir.file("m.json"), atomically: true, encoding: .utf8)
