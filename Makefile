@@ -63,6 +63,7 @@ reference-check:
 bench: build bench-deps
 	benchmarks/unpack.sh .build/release/genrekit
 	benchmarks/prepare.sh .build/release/genrekit
+	benchmarks/kernel.sh
 	benchmarks/train.sh .build/release/genrekit
 	benchmarks/train_zoo.sh .build/release/genrekit
 	benchmarks/fma_estimate.sh .build/release/genrekit
