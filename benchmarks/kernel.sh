@@ -3,12 +3,16 @@
 # one replica's batch rows) on GenreKit's PanelMatrix and on OpenBLAS's sgemm, on one thread and
 # on both cores at once as training runs it. Compiles benchmarks/kernel/main.swift with the
 # package's own Sources/NeuralNet/PanelMatrix.swift and `make build`'s CPU flags.
-#   usage: benchmarks/kernel.sh [path/to/genrekit (unused; for make bench's symmetry)]
+#   usage: benchmarks/kernel.sh
 GENREKIT_BENCH_ARCHIVE=0 source "$(dirname "$0")/common.sh"
 flags=$("$root/scripts/host-cpu-flags.sh" | sed 's/-Xswiftc //g')
 # shellcheck disable=SC2086
-swiftc -O $flags -I "$root/benchmarks/kernel" "$root/benchmarks/kernel/main.swift" \
-  "$root/Sources/NeuralNet/PanelMatrix.swift" -o kernel-bench 2>&1 | grep -v warning || true
+if ! swiftc -O $flags -I "$root/benchmarks/kernel" "$root/benchmarks/kernel/main.swift" \
+  "$root/Sources/NeuralNet/PanelMatrix.swift" -o kernel-bench > kernel-build.log 2>&1; then
+  cat kernel-build.log
+  echo "kernel.sh: the benchmark did not build (needs swiftc and OpenBLAS's cblas.h: make deps)" >&2
+  exit 1
+fi
 out=$(./kernel-bench)
 echo "$out"
 rate() { echo "$out" | awk -v e="$1" -v t="$2" '$1 == e && $2 == t {sub(/,/, "", $4); print $4}'; }
@@ -30,4 +34,4 @@ MD
 echo
 echo "$block"
 record_section kernel "$block"
-rm -f kernel-bench
+rm -f kernel-bench kernel-build.log
