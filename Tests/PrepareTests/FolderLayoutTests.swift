@@ -185,6 +185,14 @@ import Testing
                 Self.json.replacingOccurrences(of: #""perGenre": 0"#, with: #""perGenre": 400000"#),
                 "perGenre 400000"
             ),
+            // Each count in range, but 11 labels x 99,999 is over the million in all.
+            (
+                Self.json.replacingOccurrences(of: #""perGenre": 0"#, with: #""perGenre": 99999"#)
+                    .replacingOccurrences(
+                        of: #"["vaporwave", "lofi", "chill"]"#,
+                        with: #"["vaporwave", "lofi", "chill", "a", "b", "c", "d", "e", "f", "g", "h"]"#),
+                "at most 1000000 ids"
+            ),
         ]
         for (text, fragment) in cases {
             try text.write(toFile: dir.file("m.json"), atomically: true, encoding: .utf8)

@@ -49,7 +49,7 @@ let gflop = 2.0 * Double(m * k * n * repeats) / 1e9
 for engine in ["panel", "openblas"] {
     for threads in [1, 2] {
         let operands = (0..<threads).map { _ in Operands() }
-        _ = operands.map { _ = $0.run(engine) }  // warm caches and clocks
+        for o in operands { _ = o.run(engine) }  // warm caches and clocks
         var seconds = [Double](repeating: 0, count: threads)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: threads) { i in
