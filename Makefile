@@ -3,7 +3,7 @@
 # they are present.
 SWIFT ?= swift
 PREFIX ?= /usr/local
-DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libopenblas-dev libsamplerate0-dev libdnnl-dev libhdf5-dev libcairo2-dev fonts-dejavu-core pkg-config
+DEBIAN_PACKAGES = libarchive-dev libsndfile1-dev libfftw3-dev zlib1g-dev libdeflate-dev libopenblas-dev libsamplerate0-dev libdnnl-dev libhdf5-dev libcairo2-dev fonts-dejavu-core pkg-config
 BENCH_PACKAGES = unzip time python3
 
 .PHONY: deps bench-deps build test test-slurm test-k8s docs demo example reference-check bench bench-accuracy bench-hostile bench-leakage fuzz install lint format clean

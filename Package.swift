@@ -29,6 +29,7 @@ let package = Package(
         systemLibrary("CSndfile", pkgConfig: "sndfile", apt: "libsndfile1-dev"),
         systemLibrary("CFFTW", pkgConfig: "fftw3f", apt: "libfftw3-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CDeflate", pkgConfig: "libdeflate", apt: "libdeflate-dev"),
         systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         systemLibrary("CSamplerate", pkgConfig: "samplerate", apt: "libsamplerate0-dev"),
         systemLibrary("CHDF5", pkgConfig: "hdf5-serial", apt: "libhdf5-dev"),
@@ -43,8 +44,8 @@ let package = Package(
         .target(name: "Basics", dependencies: ["CLinux", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Swift wrappers: only one file in each imports its C module.
-        .target(name: "Zlib", dependencies: ["CZlib"]),
-        .target(name: "Archive", dependencies: ["Basics", "CArchive"]),
+        .target(name: "Zlib", dependencies: ["CZlib", "CDeflate"]),
+        .target(name: "Archive", dependencies: ["Basics", "CArchive", "Zlib"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),
         .target(name: "Features", dependencies: ["Basics", "CFFTW", "Audio"]),
         .target(name: "NeuralNet", dependencies: ["Basics", "CBLAS", "CDNNL"]),
@@ -105,9 +106,9 @@ let package = Package(
             name: "CBindingsTests",
             dependencies: ["CFFTW", "CBLAS", "CZlib", "CArchive", "CSndfile", "CSamplerate", "CDNNL"]),
         .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Basics", "Archive", "TestSupport"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Basics", "Archive", "TestSupport", "Zlib"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Basics", "Features", "Formats", "Audio", "TestSupport"]),
-        .testTarget(name: "ZlibTests", dependencies: ["Zlib"]),
+        .testTarget(name: "ZlibTests", dependencies: ["Zlib", "CZlib"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         .testTarget(
             name: "DatasetTests", dependencies: ["Basics", "Dataset", "Archive", "Audio", "Synth", "TestSupport"]),

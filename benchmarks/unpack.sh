@@ -55,7 +55,7 @@ Archive: \`genrekit synth --tracks-per-genre 100\`: 1000 tracks x 30 s, ${size_m
 | \`genrekit validate\` on the zip (nothing written) | $v | ${vk} MB |
 
 unpack / unzip: **${ratio}x** (target at most 1.5x: $verdict_time; issue 15's target at most 0.5x: $verdict_half); on one core ${ratio1}x. Peak memory ${pk} MB (target under 200 MB: $verdict_mem).
-unpack inflates on one thread and writes and probes tracks (decode, levels, fingerprint) on the others; both tools check each entry's CRC-32.
+unpack's reading thread walks the headers with libarchive and inflates each zip entry from the file with libdeflate; the other threads write and probe tracks (decode, levels, fingerprint); both tools check each entry's CRC-32.
 <!-- unpack:end -->
 MD
 )

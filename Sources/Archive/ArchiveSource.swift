@@ -51,19 +51,28 @@ final class RandomAccessBytes {
 
     /// `count` bytes at `offset`, or nil when they are not all there.
     func read(at offset: Int64, count: Int) -> [UInt8]? {
-        guard offset >= 0, count >= 0, offset <= size, Int64(count) <= size - offset else { return nil }
-        if fd < 0 { return Array(bytes[Int(offset)..<Int(offset) + count]) }
+        guard count >= 0 else { return nil }
         var out = [UInt8](repeating: 0, count: count)
+        return out.withUnsafeMutableBytes { read(at: offset, into: $0) } ? out : nil
+    }
+
+    /// Fills `buffer` with the bytes at `offset`; false when they are not all there.
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        let count = buffer.count
+        guard offset >= 0, offset <= size, Int64(count) <= size - offset else { return false }
+        guard count > 0, let base = buffer.baseAddress else { return true }
+        if fd < 0 {
+            bytes.withUnsafeBytes { base.copyMemory(from: $0.baseAddress! + Int(offset), byteCount: count) }
+            return true
+        }
         var done = 0
         while done < count {
-            let n = out.withUnsafeMutableBytes {
-                pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-            }
+            let n = pread(fd, base + done, count - done, off_t(offset) + off_t(done))
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return nil }
+            guard n > 0 else { return false }
             done += n
         }
-        return out
+        return true
     }
 }
 

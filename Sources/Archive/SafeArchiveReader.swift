@@ -35,6 +35,16 @@ public struct ArchiveLimits: Sendable, Equatable {
     }
 }
 
+extension ArchiveLimits {
+    /// The most bytes `compressed` bytes may inflate to: `ratio x compressed + allowance`,
+    /// saturating, so a ratio set very high lifts the rule instead of overflowing.
+    func ratioBound(_ compressed: Int64) -> Int64 {
+        let (product, overflow) = Int64(maxCompressionRatio).multipliedReportingOverflow(by: max(compressed, 0))
+        let (sum, overflowAgain) = product.addingReportingOverflow(max(ratioAllowanceBytes, 0))
+        return overflow || overflowAgain ? .max : sum
+    }
+}
+
 /// One entry that passed the safety checks: a regular file or a directory.
 public struct ArchiveEntry: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -75,6 +85,16 @@ public final class SafeArchiveReader {
     private var currentDrained = true
     /// The bytes to check as a zip if libarchive reads the file as one (see `init`).
     private var pendingZipCheck: RandomAccessBytes?
+    /// Inflates a zip's entries itself when the zip starts the file (nil otherwise).
+    private var zipEntries: ZipEntryReader?
+    /// The directory's record of the current entry, when `zipEntries` may read it.
+    private var currentRecord: ZipDirectory.Entry?
+    /// Headers libarchive has returned.
+    private var headerCount = 0
+    /// Whether zip entries may be inflated by `ZipEntryReader` (tests compare both ways).
+    var readsZipEntriesItself = true
+    /// Entries `ZipEntryReader` has read (for tests).
+    private(set) var entriesReadItself = 0
 
     /// Bytes handed to the caller per block.
     static let blockSize = 1 << 20
@@ -98,7 +118,9 @@ public final class SafeArchiveReader {
         // (data prepended) is checked at its first entry. A gzip stream is never taken for a zip
         // because four of its bytes happen to spell the end record's signature.
         if ZipDirectory.looksLikeZip(bytes) {
-            try ZipDirectory.check(bytes, name: source.name, maxEntries: limits.maxEntries)
+            if let entries = try ZipDirectory.check(bytes, name: source.name, maxEntries: limits.maxEntries) {
+                zipEntries = ZipEntryReader(file: bytes, entries: entries)
+            }
         } else {
             pendingZipCheck = bytes
         }
@@ -161,6 +183,7 @@ public final class SafeArchiveReader {
                 try checkEnd(streamPositionBefore: before)
                 return nil
             }
+            defer { headerCount += 1 }
             guard let entry = try accept(status, entryPointer) else { continue }
             return entry
         }
@@ -220,6 +243,7 @@ public final class SafeArchiveReader {
         let result = ArchiveEntry(path: path, name: name, kind: kind, declaredSize: declared)
         current = result
         currentDrained = kind != .file
+        currentRecord = kind == .file ? zipEntries?.entry(header: headerCount, name: raw) : nil
         return result
     }
 
@@ -271,9 +295,33 @@ public final class SafeArchiveReader {
 
     /// Reads the current entry's data into memory (the size limits still apply).
     public func readAll() throws -> [UInt8] {
+        if let bytes = try readZipEntryItself() { return bytes }
         var bytes: [UInt8] = []
         if let size = current?.declaredSize, size > 0, size <= limits.maxEntryBytes { bytes.reserveCapacity(Int(size)) }
         try read { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// The current zip entry inflated by `ZipEntryReader`, when the sizes its directory states
+    /// are within every limit and the data proves them; nil leaves the entry to libarchive,
+    /// which reads it against the limits block by block and reports what is wrong.
+    private func readZipEntryItself() throws(ArchiveError) -> [UInt8]? {
+        guard readsZipEntriesItself, let entry = current, !currentDrained, let record = currentRecord,
+            let size = record.uncompressedSize, let zip = zipEntries
+        else { return nil }
+        let (compressed, total) = (record.compressedSize, totalInflated + size)
+        guard size <= limits.maxEntryBytes, compressed <= ZipEntryReader.maxCompressedBytes,
+            total <= limits.maxTotalBytes, size <= limits.ratioBound(compressed),
+            total <= limits.ratioBound(record.end),
+            let bytes = zip.read(record)
+        else { return nil }
+        totalInflated = total
+        currentDrained = true
+        entriesReadItself += 1
+        // libarchive moves past the data without inflating it (progress reads its position).
+        if archive_read_data_skip(handle) != ARCHIVE_OK {
+            throw .corrupt(archive: archivePath, entry: entry.name, message: Self.message(handle))
+        }
         return bytes
     }
 
@@ -286,11 +334,8 @@ public final class SafeArchiveReader {
         if totalInflated > limits.maxTotalBytes {
             throw .unsafe(archive: archivePath, entry: entry.name, reason: .totalTooLarge(limit: limits.maxTotalBytes))
         }
-        let ratio = Int64(limits.maxCompressionRatio)
         let whole = archive_filter_bytes(handle, -1)
-        if inflated > ratio * max(compressed, 0) + limits.ratioAllowanceBytes
-            || totalInflated > ratio * max(whole, 0) + limits.ratioAllowanceBytes
-        {
+        if inflated > limits.ratioBound(compressed) || totalInflated > limits.ratioBound(whole) {
             throw .unsafe(
                 archive: archivePath, entry: entry.name,
                 reason: .compressionRatio(

@@ -20,11 +20,12 @@ enum ZipDirectory {
     /// - Parameters:
     ///   - file: the archive.
     ///   - maxEntries: more entries than this are refused before any is read.
-    /// - Returns: nil when the file has no end record and does not start as a zip (not a zip).
+    /// - Returns: the entries in file order (the order libarchive's seekable reader returns
+    ///   them in), or nil when the file has no end record and does not start as a zip (not a zip).
     /// - Throws: `ArchiveError.corrupt` for a missing or damaged directory, `.unsafe` for
     ///   overlapping entries or too many of them.
     @discardableResult
-    static func check(_ file: RandomAccessBytes, name: String, maxEntries: Int) throws(ArchiveError) -> Int? {
+    static func check(_ file: RandomAccessBytes, name: String, maxEntries: Int) throws(ArchiveError) -> [Entry]? {
         func corrupt(_ why: String) -> ArchiveError { .corrupt(archive: name, entry: nil, message: why) }
         guard let end = try findEnd(file, corrupt: corrupt) else {
             if looksLikeZip(file) {
@@ -45,18 +46,19 @@ enum ZipDirectory {
         else {
             throw corrupt("the central directory cannot be read")
         }
-        var ranges = try entryRanges(LittleEndian(directory), file: file, correction: correction, corrupt: corrupt)
+        var ranges = try entries(LittleEndian(directory), file: file, correction: correction, corrupt: corrupt)
         guard ranges.count == end.entries else {
             throw corrupt("the central directory holds \(ranges.count) entries, its end record says \(end.entries)")
         }
         ranges.sort { $0.start < $1.start }
         for (a, b) in zip(ranges, ranges.dropFirst()) where b.start < a.end {
-            throw .unsafe(archive: name, entry: b.name, reason: .overlappingEntries(with: a.name))
+            throw .unsafe(archive: name, entry: b.displayName, reason: .overlappingEntries(with: a.displayName))
         }
         if let last = ranges.last, last.end > start {
-            throw .unsafe(archive: name, entry: last.name, reason: .overlappingEntries(with: "(central directory)"))
+            throw .unsafe(
+                archive: name, entry: last.displayName, reason: .overlappingEntries(with: "(central directory)"))
         }
-        return ranges.count
+        return ranges
     }
 
     /// A directory larger than this is refused (100,000 entries with 200-byte names take 25 MB).
@@ -152,18 +154,32 @@ enum ZipDirectory {
         throw corrupt("no central directory where the end record says it is")
     }
 
-    /// One entry's bytes in the file: its local header and data.
-    struct Range {
-        var name: String
+    /// One entry as the directory describes it, with where its bytes lie in the file.
+    struct Entry: Equatable {
+        /// The name as stored.
+        var name: [UInt8]
+        /// Where its local header starts and its data ends.
         var start: Int64
         var end: Int64
+        /// Where its data starts (after the local header's name and extra field).
+        var dataStart: Int64
+        /// The general-purpose flags (bit 0 encrypted, bit 3 sizes in a data descriptor).
+        var flags: Int
+        /// The compression method (0 stored, 8 deflate).
+        var method: Int
+        var crc32: UInt32
+        var compressedSize: Int64 { end - dataStart }
+        /// The inflated size; nil when it does not fit in `Int64`.
+        var uncompressedSize: Int64?
+
+        var displayName: String { EntryName.display(name) }
     }
 
-    /// The byte range of every entry the directory lists, checked against the file.
-    static func entryRanges(
+    /// Every entry the directory lists, checked against the file.
+    static func entries(
         _ d: LittleEndian, file: RandomAccessBytes, correction: Int64, corrupt: (String) -> ArchiveError
-    ) throws(ArchiveError) -> [Range] {
-        var ranges: [Range] = []
+    ) throws(ArchiveError) -> [Entry] {
+        var ranges: [Entry] = []
         var at = 0
         while at < d.bytes.count {
             guard d.u32(at) == Int64(directoryHeader) else {
@@ -175,44 +191,64 @@ enum ZipDirectory {
                 let extraLength = d.u16(at + 30), let commentLength = d.u16(at + 32),
                 at + 46 + nameLength + extraLength + commentLength <= d.bytes.count
             else { throw corrupt("a central directory record runs past the directory") }
-            let name = EntryName.display(Array(d.bytes[(at + 46)..<(at + 46 + nameLength)]))
+            let rawName = Array(d.bytes[(at + 46)..<(at + 46 + nameLength)])
+            let name = EntryName.display(rawName)
             let extra = Array(d.bytes[(at + 46 + nameLength)..<(at + 46 + nameLength + extraLength)])
-            if compressed == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
-                guard
-                    let (c, l) = zip64Sizes(
-                        extra, uncompressedIsSet: d.u32(at + 24) == 0xFFFF_FFFF,
-                        compressed: compressed == 0xFFFF_FFFF, local: local == 0xFFFF_FFFF)
-                else { throw corrupt("entry '\(name)' lacks its Zip64 sizes") }
-                (compressed, local) = (c ?? compressed, l ?? local)
+            var uncompressed = d.u32(at + 24)
+            if compressed == 0xFFFF_FFFF || local == 0xFFFF_FFFF || uncompressed == 0xFFFF_FFFF {
+                let sizes = zip64Sizes(
+                    extra, uncompressed: uncompressed == 0xFFFF_FFFF, compressed: compressed == 0xFFFF_FFFF,
+                    local: local == 0xFFFF_FFFF)
+                // The compressed size and offset place the entry; an inflated size that cannot
+                // be read only keeps GenreKit from inflating the entry itself (`ZipEntryReader`).
+                if compressed == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
+                    guard let sizes, !(compressed == 0xFFFF_FFFF && sizes.compressed == nil),
+                        !(local == 0xFFFF_FFFF && sizes.local == nil)
+                    else { throw corrupt("entry '\(name)' lacks its Zip64 sizes") }
+                }
+                compressed = sizes?.compressed ?? compressed
+                local = sizes?.local ?? local
+                if uncompressed == 0xFFFF_FFFF { uncompressed = sizes?.uncompressed }
             }
             let start = local + correction
             guard start >= 0, let header = file.read(at: start, count: 30).map(LittleEndian.init),
                 header.u32(0) == Int64(localHeader), let n = header.u16(26), let m = header.u16(28)
             else { throw corrupt("entry '\(name)' has no local header where the directory says") }
-            let (end, overflow) = (start + 30 + Int64(n + m)).addingReportingOverflow(compressed)
+            let dataStart = start + 30 + Int64(n + m)
+            let (end, overflow) = dataStart.addingReportingOverflow(compressed)
             guard !overflow, end <= file.size else { throw corrupt("entry '\(name)' runs past the end of the file") }
-            ranges.append(Range(name: name, start: start, end: end))
+            ranges.append(
+                Entry(
+                    name: rawName, start: start, end: end, dataStart: dataStart, flags: d.u16(at + 8) ?? 0,
+                    method: d.u16(at + 10) ?? 0, crc32: UInt32(truncatingIfNeeded: d.u32(at + 16) ?? 0),
+                    uncompressedSize: uncompressed))
             at += 46 + nameLength + extraLength + commentLength
         }
         return ranges
     }
 
-    /// The compressed size and local header offset from a Zip64 extended information field
-    /// (id 1), whose 8-byte values appear only for the fields set to 0xFFFFFFFF, in order.
-    static func zip64Sizes(_ extra: [UInt8], uncompressedIsSet: Bool, compressed: Bool, local: Bool)
-        -> (Int64?, Int64?)?
+    /// The sizes and local header offset from a Zip64 extended information field (id 1), whose
+    /// 8-byte values appear only for the fields set to 0xFFFFFFFF, in order (uncompressed,
+    /// compressed, offset). A value asked for but not there (or past `Int64`) is nil; nil when
+    /// there is no such field.
+    static func zip64Sizes(_ extra: [UInt8], uncompressed: Bool, compressed: Bool, local: Bool)
+        -> (uncompressed: Int64?, compressed: Int64?, local: Int64?)?
     {
         let e = LittleEndian(extra)
         var at = 0
         while at + 4 <= extra.count {
             guard let id = e.u16(at), let size = e.u16(at + 2) else { return nil }
             if id == 1 {
-                let skip = uncompressedIsSet ? 8 : 0
-                guard skip + (compressed ? 8 : 0) + (local ? 8 : 0) <= size else { return nil }
-                let c = compressed ? e.u64(at + 4 + skip) : nil
-                let l = local ? e.u64(at + 4 + skip + (compressed ? 8 : 0)) : nil
-                if (compressed && c == nil) || (local && l == nil) { return nil }
-                return (c, l)
+                let fields = LittleEndian(Array(extra[(at + 4)..<min(at + 4 + size, extra.count)]))
+                var next = 0
+                func take(_ wanted: Bool) -> Int64? {
+                    guard wanted else { return nil }
+                    defer { next += 8 }
+                    return fields.u64(next)
+                }
+                let u = take(uncompressed)
+                let c = take(compressed)
+                return (u, c, take(local))
             }
             at += 4 + size
         }

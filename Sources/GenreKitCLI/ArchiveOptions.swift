@@ -18,9 +18,15 @@ struct ArchiveOptions: ParsableArguments {
             maxCompressionRatio: maxRatio)
     }
 
+    /// The largest size either MB limit takes: a million TB, far past any disk, and still a
+    /// byte count that fits in 64 bits.
+    static let maxMb = 1 << 40
+
     func validate() throws {
-        if maxTotalMb <= 0 { throw ValidationError("--max-total-mb must be positive, not \(maxTotalMb)") }
-        if maxEntryMb <= 0 { throw ValidationError("--max-entry-mb must be positive, not \(maxEntryMb)") }
+        for (flag, value) in [("--max-total-mb", maxTotalMb), ("--max-entry-mb", maxEntryMb)]
+        where value <= 0 || value > Self.maxMb {
+            throw ValidationError("\(flag) must be 1 to \(Self.maxMb), not \(value)")
+        }
         if maxRatio < 2 { throw ValidationError("--max-ratio must be at least 2, not \(maxRatio)") }
     }
 }

@@ -1,42 +1,10 @@
 internal import CZlib
 
-/// Thin Swift access to zlib: checksums and one-shot deflate.
-///
-/// This is the only file that imports `CZlib`; the rest of GenreKit sees these functions.
+/// Thin Swift access to DEFLATE: one-shot compression with zlib (this file, the only one that
+/// imports `CZlib`), checksums and whole-buffer inflating with libdeflate (`Deflate.swift`).
 public enum Zlib {
     /// The zlib version string the program is linked against, e.g. `1.2.13`.
     public static var version: String { String(cString: zlibVersion()) }
-
-    /// CRC-32 (the zip/PNG polynomial) of `bytes`, continuing from `crc`.
-    public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
-        checksum(bytes, from: crc) { CZlib.crc32($0, $1, $2) }
-    }
-
-    /// CRC-32 of a byte array.
-    public static func crc32(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
-        bytes.withUnsafeBytes { crc32($0, continuing: crc) }
-    }
-
-    /// Adler-32 of `bytes`, continuing from `adler` (1 starts a new checksum).
-    public static func adler32(_ bytes: UnsafeRawBufferPointer, continuing adler: UInt32 = 1) -> UInt32 {
-        checksum(bytes, from: adler) { CZlib.adler32($0, $1, $2) }
-    }
-
-    /// Feeds `bytes` to a zlib checksum in pieces its 32-bit length argument can take.
-    private static func checksum(
-        _ bytes: UnsafeRawBufferPointer, from start: UInt32, _ update: (UInt, UnsafePointer<UInt8>?, UInt32) -> UInt
-    ) -> UInt32 {
-        var value = UInt(start)
-        var base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        var left = bytes.count
-        while left > 0, let pointer = base {
-            let n = min(left, 1 << 30)
-            value = update(value, pointer, UInt32(n))
-            base = pointer + n
-            left -= n
-        }
-        return UInt32(truncatingIfNeeded: value)
-    }
 
     /// The framing of a deflate stream.
     public enum Wrapper: Sendable {

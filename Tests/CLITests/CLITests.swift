@@ -199,6 +199,10 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         let ratio = try Run("validate", "x", "--max-ratio", "1", in: dir.path)
         #expect(ratio.status == 64)
         #expect(ratio.stderr.contains("--max-ratio must be at least 2, not 1"))
+        // Megabytes past 64 bits of bytes once wrapped round to a negative limit.
+        let total = try Run("validate", "x", "--max-total-mb", "9223372036854775807", in: dir.path)
+        #expect(total.status == 64)
+        #expect(total.stderr.contains("--max-total-mb must be 1 to 1099511627776, not 9223372036854775807"))
         #expect(dir.tree().isEmpty)
     }
 
