@@ -310,10 +310,8 @@ public final class SafeArchiveReader {
             let size = record.uncompressedSize, let zip = zipEntries
         else { return nil }
         let (compressed, total) = (record.compressedSize, totalInflated + size)
-        guard size <= limits.maxEntryBytes, compressed <= ZipEntryReader.maxCompressedBytes,
-            total <= limits.maxTotalBytes, size <= limits.ratioBound(compressed),
-            total <= limits.ratioBound(record.end),
-            let bytes = zip.read(record)
+        guard size <= limits.maxEntryBytes, total <= limits.maxTotalBytes, size <= limits.ratioBound(compressed),
+            total <= limits.ratioBound(record.end), let bytes = zip.read(record)
         else { return nil }
         totalInflated = total
         currentDrained = true

@@ -18,7 +18,7 @@ final class ZipEntryReader {
     private var scratch: [UInt8] = []
     /// Larger deflated entries are left to libarchive, which reads them in blocks: the scratch
     /// copy stays small whatever the limits allow (a GTZAN track is 1.3 MB).
-    static let maxCompressedBytes: Int64 = 64 << 20
+    static let maxCompressedBytes = 64 << 20
 
     init(file: RandomAccessBytes, entries: [ZipDirectory.Entry]) {
         self.file = file
@@ -38,8 +38,8 @@ final class ZipEntryReader {
     static let plainFlags = 0x0002 | 0x0004 | 0x0008 | 0x0800
 
     /// The entry's inflated bytes, or nil when this reader cannot vouch for them. The caller
-    /// checks `entry.uncompressedSize` against its limits and `entry.compressedSize` against
-    /// `maxCompressedBytes` first: they bound what this allocates.
+    /// checks `entry.uncompressedSize` against its limits first: it bounds what this allocates
+    /// besides the scratch copy of at most `maxCompressedBytes`.
     func read(_ entry: ZipDirectory.Entry) -> [UInt8]? {
         guard let size = entry.uncompressedSize, let count = Int(exactly: size),
             entry.flags & ~Self.plainFlags == 0
@@ -51,7 +51,7 @@ final class ZipEntryReader {
             switch entry.method {
             case 0:
                 ok = compressed == count && file.read(at: entry.dataStart, into: output)
-            case 8:
+            case 8 where compressed <= Self.maxCompressedBytes:
                 if scratch.count < compressed { scratch = [UInt8](repeating: 0, count: compressed) }
                 ok = scratch.withUnsafeMutableBytes { input in
                     let input = UnsafeMutableRawBufferPointer(rebasing: input[0..<compressed])
