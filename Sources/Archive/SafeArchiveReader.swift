@@ -243,7 +243,11 @@ public final class SafeArchiveReader {
         let result = ArchiveEntry(path: path, name: name, kind: kind, declaredSize: declared)
         current = result
         currentDrained = kind != .file
-        currentRecord = kind == .file ? zipEntries?.entry(header: headerCount, name: raw) : nil
+        // The record must agree with what libarchive read: the same name, and the inflated
+        // size libarchive's seekable reader takes from the same directory.
+        currentRecord = zipEntries?.entry(header: headerCount, name: raw).flatMap {
+            kind == .file && declared != nil && $0.uncompressedSize == declared ? $0 : nil
+        }
         return result
     }
 
