@@ -43,7 +43,7 @@ let package = Package(
         // hashing, the seeded generator, JSON and tables, the version.
         .target(name: "Basics", dependencies: ["CLinux", .product(name: "Crypto", package: "swift-crypto")]),
 
-        // Swift wrappers: only one file in each imports its C module.
+        // Swift wrappers: each C module is imported by one file only (Zlib wraps zlib and libdeflate).
         .target(name: "Zlib", dependencies: ["CZlib", "CDeflate"]),
         .target(name: "Archive", dependencies: ["Basics", "CArchive", "Zlib"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSamplerate", "Zlib"]),

@@ -165,14 +165,29 @@ enum ZipDirectory {
         var dataStart: Int64
         /// The general-purpose flags (bit 0 encrypted, bit 3 sizes in a data descriptor).
         var flags: Int
-        /// The compression method (0 stored, 8 deflate).
-        var method: Int
+        var method: Method
         var crc32: UInt32
         var compressedSize: Int64 { end - dataStart }
         /// The inflated size; nil when it does not fit in `Int64`.
         var uncompressedSize: Int64?
 
         var displayName: String { EntryName.display(name) }
+
+        /// How the data is stored (APPNOTE.TXT 4.4.5): the two GenreKit inflates itself, or
+        /// another it leaves to libarchive.
+        enum Method: Equatable {
+            case stored
+            case deflate
+            case other(Int)
+
+            init(_ code: Int) {
+                switch code {
+                case 0: self = .stored
+                case 8: self = .deflate
+                default: self = .other(code)
+                }
+            }
+        }
     }
 
     /// Every entry the directory lists, checked against the file.
@@ -220,7 +235,7 @@ enum ZipDirectory {
             ranges.append(
                 Entry(
                     name: rawName, start: start, end: end, dataStart: dataStart, flags: d.u16(at + 8) ?? 0,
-                    method: d.u16(at + 10) ?? 0, crc32: UInt32(truncatingIfNeeded: d.u32(at + 16) ?? 0),
+                    method: .init(d.u16(at + 10) ?? 0), crc32: UInt32(truncatingIfNeeded: d.u32(at + 16) ?? 0),
                     uncompressedSize: uncompressed))
             at += 46 + nameLength + extraLength + commentLength
         }

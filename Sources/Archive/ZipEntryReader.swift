@@ -49,9 +49,9 @@ final class ZipEntryReader {
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, initialised in
             let output = UnsafeMutableRawBufferPointer(out)
             switch entry.method {
-            case 0:
+            case .stored:
                 ok = compressed == count && file.read(at: entry.dataStart, into: output)
-            case 8 where compressed <= Self.maxCompressedBytes:
+            case .deflate where compressed <= Self.maxCompressedBytes:
                 if scratch.count < compressed { scratch = [UInt8](repeating: 0, count: compressed) }
                 ok = scratch.withUnsafeMutableBytes { input in
                     let input = UnsafeMutableRawBufferPointer(rebasing: input[0..<compressed])
