@@ -313,9 +313,10 @@ public final class SafeArchiveReader {
         guard readsZipEntriesItself, let entry = current, !currentDrained, let record = currentRecord,
             let size = record.uncompressedSize, let zip = zipEntries
         else { return nil }
-        let (compressed, total) = (record.compressedSize, totalInflated + size)
-        guard size <= limits.maxEntryBytes, total <= limits.maxTotalBytes, size <= limits.ratioBound(compressed),
-            total <= limits.ratioBound(record.end), let bytes = zip.read(record)
+        // The size is checked against the entry limit before it is added to anything.
+        guard size <= limits.maxEntryBytes, size <= limits.ratioBound(record.compressedSize) else { return nil }
+        let total = totalInflated + size
+        guard total <= limits.maxTotalBytes, total <= limits.ratioBound(record.end), let bytes = zip.read(record)
         else { return nil }
         totalInflated = total
         currentDrained = true
