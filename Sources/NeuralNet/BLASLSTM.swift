@@ -1,28 +1,40 @@
 import Basics
 
-/// The `.blas` engine: GenreKit's own time loop. The input projection of every step is one
-/// OpenBLAS product, and so are the weight gradients after the backward loop; the per-step
-/// recurrent products, which have only a batch of rows, run on `PanelMatrix` (the recurrent
-/// kernel packed once a batch), and the gates eight units at a time (`VectorGates`). Buffers
-/// are sized once per shape.
+/// The `.blas` engine: GenreKit's own time loop. Each step is one product of its rows
+/// `[x_t | h_{t-1}]` with the kernel stacked over the recurrent kernel, on `PanelMatrix` (packed
+/// once a batch; the steps have only a batch of rows, too few for OpenBLAS), added to the bias;
+/// then the gates eight units at a time (`VectorGates`). Backward runs the same way through
+/// time, and both weight gradients are one OpenBLAS product over all steps after the loop.
+/// Buffers are sized once per shape.
+///
+/// One product per step, rather than the input projection of all steps first, keeps a step's
+/// pre-activations in cache from the bias to the gates (the projection's rows for a step were
+/// out of cache when the step came) and drops OpenBLAS's product with an inner dimension of
+/// the input's 13 features.
 final class BLASLSTM: RecurrentComputation {
     typealias V = SIMD8<Float>
     let inputSize: Int
     let hiddenSize: Int
     private var batch = 0
     private var steps = 0
-    /// Input, time-major `[steps * batch, inputSize]`.
-    private var x: [Float] = []
+    /// Whether the buffers hold every step (training) or only the steps in flight (prediction).
+    private var keepsEveryStep = true
+    /// Each step's rows `[x_t | h_{t-1}]`, time-major `[(steps + 1) * batch, inputSize + H]`:
+    /// row block 0 has the zero initial state, row block `steps` (whose `x` part is unused) the
+    /// last hidden state. A prediction keeps two row blocks and alternates between them, and
+    /// likewise for `cells`; `gates` and `cellTanh` then hold one step.
+    private var stepInputs: [Float] = []
     /// Gate activations, time-major `[steps * batch, 4H]` (i, f, g, o).
     private var gates: [Float] = []
     /// Backward's gradients of the gates' pre-activations, laid out as `gates`.
     private var gateGradients: [Float] = []
-    /// Cell and hidden states `[(steps + 1) * batch, H]`; row block 0 is the zero initial state.
+    /// Cell states `[(steps + 1) * batch, H]`; row block 0 is the zero initial state.
     private var cells: [Float] = []
-    private var hidden: [Float] = []
     /// tanh of each step's cell state `[steps * batch, H]`, kept for backward.
     private var cellTanh: [Float] = []
-    private let recurrent = PanelMatrix()
+    /// Both weight gradients of one batch, `[inputSize + H, 4H]` (kernel rows, then recurrent).
+    private var weightGradients: [Float] = []
+    private let stepWeights = PanelMatrix()
     private let recurrentTransposed = PanelMatrix()
 
     init(inputSize: Int, hiddenSize: Int) {
@@ -32,47 +44,74 @@ final class BLASLSTM: RecurrentComputation {
 
     func forward(_ input: Tensor, weights: RecurrentWeights, training: Bool) -> Tensor {
         let (b, t, d, h) = (input.shape[0], input.shape[1], inputSize, hiddenSize)
-        let g4 = 4 * h
-        if b != batch || t != steps {
-            batch = b
-            steps = t
-            x = [Float](repeating: 0, count: t * b * d)
-            gates = [Float](repeating: 0, count: t * b * g4)
+        let (g4, k) = (4 * hiddenSize, inputSize + hiddenSize)
+        // Backward needs every step's gates and states; a prediction keeps only the steps in
+        // flight (two blocks of states, one of gates), which stay in cache.
+        let kept = training ? t : 1
+        if b != batch || t != steps || training != keepsEveryStep {
+            (batch, steps, keepsEveryStep) = (b, t, training)
+            stepInputs = [Float](repeating: 0, count: (kept + 1) * b * k)
+            gates = [Float](repeating: 0, count: kept * b * g4)
             gateGradients = []
-            cells = [Float](repeating: 0, count: (t + 1) * b * h)
-            hidden = [Float](repeating: 0, count: (t + 1) * b * h)
-            cellTanh = [Float](repeating: 0, count: t * b * h)
+            cells = [Float](repeating: 0, count: (kept + 1) * b * h)
+            cellTanh = [Float](repeating: 0, count: kept * b * h)
         }
-        RecurrentRows.copyTimeMajor(input.values, batch: b, steps: t, features: d, into: &x)
-        // z = x kernel + bias for every step at once.
-        RecurrentRows.fill(&gates, rows: t * b, with: weights.bias.value, from: 0, count: g4)
-        BLAS.gemm(m: t * b, n: g4, k: d, x, lda: d, weights.kernel.value, ldb: g4, beta: 1, &gates, ldc: g4)
-        weights.recurrentKernel.value.withUnsafeBufferPointer {
-            recurrent.pack($0.baseAddress!, rows: h, columns: g4, ldb: g4)
+        if training {
+            RecurrentRows.copyTimeMajor(input.values, batch: b, steps: t, features: d, into: &stepInputs, rowLength: k)
+        } else {
+            // The zero initial state, over the last call's states.
+            for r in 0..<b {
+                stepInputs[(r * k + d)..<((r + 1) * k)].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            }
+            cells[0..<(b * h)].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         }
-        gates.withUnsafeMutableBufferPointer { z in
-            cells.withUnsafeMutableBufferPointer { c in
-                hidden.withUnsafeMutableBufferPointer { hs in
-                    cellTanh.withUnsafeMutableBufferPointer { tc in
-                        for s in 0..<t {
-                            let zs = z.baseAddress! + s * b * g4
-                            // z += h_{t-1} recurrentKernel (h_{-1} is zero).
-                            if s > 0 {
-                                recurrent.accumulate(hs.baseAddress! + s * b * h, rows: b, lda: h, into: zs, ldc: g4)
-                            }
-                            for r in 0..<b {
-                                let state = (s * b + r) * h
-                                Self.activate(
-                                    zs + r * g4, hidden: h, cellBefore: c.baseAddress! + state,
-                                    cell: c.baseAddress! + b * h + state, cellTanh: tc.baseAddress! + state,
-                                    output: hs.baseAddress! + b * h + state)
+        weights.kernel.value.withUnsafeBufferPointer { kernel in
+            weights.recurrentKernel.value.withUnsafeBufferPointer { recurrent in
+                stepWeights.pack(
+                    stacking: kernel.baseAddress!, rows: d, over: recurrent.baseAddress!, rows: h, columns: g4, ldb: g4)
+            }
+        }
+        input.values.withUnsafeBufferPointer { x in
+            gates.withUnsafeMutableBufferPointer { z in
+                cells.withUnsafeMutableBufferPointer { c in
+                    stepInputs.withUnsafeMutableBufferPointer { xh in
+                        cellTanh.withUnsafeMutableBufferPointer { tc in
+                            weights.bias.value.withUnsafeBufferPointer { bias in
+                                for s in 0..<t {
+                                    // Row blocks: step s's inputs and cell state, its output and new
+                                    // cell state, its gates.
+                                    let (now, next, gate) = training ? (s, s + 1, s) : (s % 2, (s + 1) % 2, 0)
+                                    let rows = xh.baseAddress! + now * b * k
+                                    if !training {
+                                        for r in 0..<b {
+                                            (rows + r * k).update(from: x.baseAddress! + (r * t + s) * d, count: d)
+                                        }
+                                    }
+                                    let zs = z.baseAddress! + gate * b * g4
+                                    // z = bias + [x_t | h_{t-1}] [kernel; recurrentKernel] (h_{-1} is zero).
+                                    for r in 0..<b { (zs + r * g4).update(from: bias.baseAddress!, count: g4) }
+                                    stepWeights.accumulate(rows, rows: b, lda: k, into: zs, ldc: g4)
+                                    for r in 0..<b {
+                                        Self.activate(
+                                            zs + r * g4, hidden: h, cellBefore: c.baseAddress! + (now * b + r) * h,
+                                            cell: c.baseAddress! + (next * b + r) * h,
+                                            cellTanh: tc.baseAddress! + (gate * b + r) * h,
+                                            output: xh.baseAddress! + (next * b + r) * k + d)
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return Tensor(shape: [b, h], values: Array(hidden[(t * b * h)...]))
+        let lastBlock = training ? t : t % 2
+        var last = [Float](repeating: 0, count: b * h)
+        for r in 0..<b {
+            let row = (lastBlock * b + r) * k + d
+            last[(r * h)..<((r + 1) * h)] = stepInputs[row..<(row + h)]
+        }
+        return Tensor(shape: [b, h], values: last)
     }
 
     /// One row's gates from their pre-activations `z` (`[4H]`, replaced by the activations),
@@ -102,7 +141,8 @@ final class BLASLSTM: RecurrentComputation {
 
     func backward(_ gradient: Tensor, weights: RecurrentWeights, needsInputGradient: Bool) -> Tensor? {
         let (b, t, d, h) = (batch, steps, inputSize, hiddenSize)
-        let g4 = 4 * h
+        let (g4, k) = (4 * hiddenSize, inputSize + hiddenSize)
+        precondition(keepsEveryStep, "LSTM backward needs a forward pass with training: true before it")
         if gateGradients.count != gates.count { gateGradients = [Float](repeating: 0, count: gates.count) }
         var dh = gradient.values
         var dc = [Float](repeating: 0, count: b * h)
@@ -137,13 +177,11 @@ final class BLASLSTM: RecurrentComputation {
             }
         }
         let dz = gateGradients
-        // Weight gradients, each one product over all steps.
-        BLAS.gemm(
-            transA: true, m: d, n: g4, k: t * b, x, lda: d, dz, ldb: g4, beta: 1, &weights.kernel.gradient, ldc: g4)
-        BLAS.gemm(
-            transA: true, m: h, n: g4, k: t * b, hidden, lda: h, dz, ldb: g4, beta: 1,
-            &weights.recurrentKernel.gradient,
-            ldc: g4)
+        // Both weight gradients, one product over all steps: [x_t | h_{t-1}]^T dz_t.
+        if weightGradients.count != k * g4 { weightGradients = [Float](repeating: 0, count: k * g4) }
+        BLAS.gemm(transA: true, m: k, n: g4, k: t * b, stepInputs, lda: k, dz, ldb: g4, &weightGradients, ldc: g4)
+        RecurrentRows.add(weightGradients, from: 0, count: d * g4, to: &weights.kernel.gradient)
+        RecurrentRows.add(weightGradients, from: d * g4, count: h * g4, to: &weights.recurrentKernel.gradient)
         RecurrentRows.addColumnSums(dz, rows: t * b, columns: g4, to: &weights.bias.gradient)
         guard needsInputGradient else { return nil }
         return RecurrentRows.inputGradient(dz, kernel: weights.kernel.value, batch: b, steps: t, features: d, gates: g4)

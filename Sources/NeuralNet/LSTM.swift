@@ -9,9 +9,9 @@ import Foundation
 /// where `z = x_t kernel + h_{t-1} recurrentKernel + bias`.
 ///
 /// Input `[batch, steps, inputSize]`, output `[batch, H]`. The `.blas` engine (`BLASLSTM`)
-/// computes the input projection of every step as one matrix product, then one recurrent
-/// product per step, and backward through time likewise, with the weight gradients one product
-/// each after the loop; `.onednn` runs the same network through oneDNN's fused LSTM primitive.
+/// computes each step as one product of `[x_t | h_{t-1}]` with both kernels stacked, and
+/// backward through time likewise, with the weight gradients one product after the loop;
+/// `.onednn` runs the same network through oneDNN's fused LSTM primitive.
 /// `RecurrentEngine.default` picks the faster for the CPU.
 public final class LSTM: RecurrentLayer {
     public let name: String

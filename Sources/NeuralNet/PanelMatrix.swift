@@ -19,6 +19,22 @@ final class PanelMatrix {
     /// Packs `b` (`[rows, columns]`, row-major with leading dimension `ldb`), or with
     /// `transposed` the transpose of `b` (`[columns, rows]`, leading dimension `ldb`).
     func pack(_ b: UnsafePointer<Float>, rows: Int, columns: Int, ldb: Int, transposed: Bool = false) {
+        allocate(rows: rows, columns: columns)
+        place(b, rows: rows, ldb: ldb, transposed: transposed, atRow: 0)
+    }
+
+    /// Packs `top` (`[topRows, columns]`) stacked over `bottom` (`[bottomRows, columns]`), both
+    /// row-major with leading dimension `ldb`: one matrix for products with `[x | h]` rows.
+    func pack(
+        stacking top: UnsafePointer<Float>, rows topRows: Int, over bottom: UnsafePointer<Float>, rows bottomRows: Int,
+        columns: Int, ldb: Int
+    ) {
+        allocate(rows: topRows + bottomRows, columns: columns)
+        place(top, rows: topRows, ldb: ldb, transposed: false, atRow: 0)
+        place(bottom, rows: bottomRows, ldb: ldb, transposed: false, atRow: topRows)
+    }
+
+    private func allocate(rows: Int, columns: Int) {
         let w = Self.width
         let count = (columns + w - 1) / w * rows * w
         if panels.count != count {
@@ -29,12 +45,16 @@ final class PanelMatrix {
         panels.update(repeating: 0)
         self.rows = rows
         self.columns = columns
+    }
+
+    private func place(_ b: UnsafePointer<Float>, rows count: Int, ldb: Int, transposed: Bool, atRow first: Int) {
+        let w = Self.width
         for c in 0..<columns {
-            let panel = panels.baseAddress! + (c / w) * rows * w + c % w
+            let panel = panels.baseAddress! + ((c / w) * rows + first) * w + c % w
             if transposed {
-                for r in 0..<rows { panel[r * w] = b[c * ldb + r] }
+                for r in 0..<count { panel[r * w] = b[c * ldb + r] }
             } else {
-                for r in 0..<rows { panel[r * w] = b[r * ldb + c] }
+                for r in 0..<count { panel[r * w] = b[r * ldb + c] }
             }
         }
     }
@@ -42,8 +62,9 @@ final class PanelMatrix {
     /// `c[m, columns] += a[m, rows] * self`. Each element's products are summed over `rows` in
     /// order from zero, with a separate multiply and add (never fused, so every CPU gives the
     /// same bits), then added to `c`; a row's result does not depend on `m` or its neighbours.
-    /// (`c` is read last so that its cache misses overlap the sums: the per-step rows of an
-    /// LSTM's input projection are out of cache, and reading them first halved the speed.)
+    /// (`c` is read last so that its cache misses overlap the sums: when `c` held the rows of
+    /// an input projection made for all steps beforehand, as the GRU's still does, they were
+    /// out of cache, and reading them first halved the speed.)
     func accumulate(_ a: UnsafePointer<Float>, rows m: Int, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let w = Self.width
         let packed = UnsafePointer(panels.baseAddress!)

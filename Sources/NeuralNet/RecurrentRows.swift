@@ -32,15 +32,28 @@ enum RecurrentRows {
         out.update(from: p, count: n)
     }
 
-    /// `input` (`[batch, steps, features]`) into `x` (`[steps * batch, features]`).
-    static func copyTimeMajor(_ input: [Float], batch b: Int, steps t: Int, features d: Int, into x: inout [Float]) {
+    /// `input` (`[batch, steps, features]`) into `x` (`[steps * batch, rowLength]`, the features
+    /// first in each row; the rest of a row is left as it is).
+    static func copyTimeMajor(
+        _ input: [Float], batch b: Int, steps t: Int, features d: Int, into x: inout [Float], rowLength: Int? = nil
+    ) {
+        let n = rowLength ?? d
         input.withUnsafeBufferPointer { input in
             x.withUnsafeMutableBufferPointer { x in
                 for s in 0..<t {
                     for r in 0..<b {
-                        (x.baseAddress! + (s * b + r) * d).update(from: input.baseAddress! + (r * t + s) * d, count: d)
+                        (x.baseAddress! + (s * b + r) * n).update(from: input.baseAddress! + (r * t + s) * d, count: d)
                     }
                 }
+            }
+        }
+    }
+
+    /// `sums[j] += m[from + j]` for `j` in `0..<count`.
+    static func add(_ m: [Float], from: Int, count: Int, to sums: inout [Float]) {
+        m.withUnsafeBufferPointer { m in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for j in 0..<count { sums[j] += m[from + j] }
             }
         }
     }

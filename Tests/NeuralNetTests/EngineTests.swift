@@ -36,6 +36,28 @@ import Testing
         }
     }
 
+    /// A prediction (which keeps only the steps in flight) gives the bits of a training pass,
+    /// also after a prediction on other input and with an odd number of steps (its two blocks
+    /// of states alternate, so the last state's block depends on the parity).
+    @Test(arguments: [130, 129]) func predictionsMatchTheTrainingPass(steps: Int) throws {
+        let reference = try KerasReference.tensor("input")
+        let (b, t, d) = (reference.shape[0], reference.shape[1], reference.shape[2])
+        var values: [Float] = []
+        for r in 0..<b { values += reference.values[(r * t * d)..<((r * t + steps) * d)] }
+        let input = Tensor(shape: [b, steps, d], values: values)
+        let other = Tensor(shape: [b, steps, d], values: values.reversed().map { $0 * 0.5 })
+        for cell in [ReferenceCell.lstm, .gru] {
+            let layer = try KerasReference.model(.blas, cell: cell).layers[0]
+            let trained = layer.forward(input, training: true)
+            let elsewhere = layer.forward(other, training: false)
+            let predicted = layer.forward(input, training: false)
+            let moved = zip(elsewhere.values, trained.values).map { abs($0 - $1) }.max()!
+            let difference = zip(predicted.values, trained.values).map { abs($0 - $1) }.max()!
+            #expect(moved > 0.1, "\(cell): the other input changed the output by \(moved) only")
+            #expect(difference == 0, "\(cell), \(steps) steps: the prediction differs by \(difference)")
+        }
+    }
+
     /// Replicas on two threads at once give exactly what they give one after the other. (With
     /// oneDNN's default shared scratchpad they corrupted each other's memory.)
     @Test func replicasOnThreadsMatchSequentialRuns() throws {
