@@ -79,7 +79,7 @@ row() { echo "| $1 | $(summary "$2") |"; }
 fuzz_rows=$(awk -F'\t' '{t[$2] += $3; e[$2] += $4; if ($5 > r[$2]) r[$2] = $5}
   END {for (k in t) printf "| %s | %.2f h | %d | %d MB |\n", k, t[k] / 3600, e[k], r[k]}' \
   "$fuzz/history.tsv" 2>/dev/null | sort)
-fuzz_total=$(awk -F'\t' '{T += $3; E += $4} END {printf "| all six | %.2f h | %d | |", T / 3600, E}' \
+fuzz_total=$(awk -F'\t' '{T += $3; E += $4} END {printf "| all entries | %.2f h | %d | |", T / 3600, E}' \
   "$fuzz/history.tsv" 2>/dev/null)
 kinds=$(for k in archive audio bundle npy safetensors manifest; do
   printf '%s %s\n' "$(files "$seeds/$k" | wc -l)" "$k"; done | paste -sd, - | sed 's/,/, /g')
