@@ -51,30 +51,46 @@ public final class MonoStream {
 
     /// The next block of mono samples; empty once the file is exhausted.
     public func next() throws(AudioError) -> [Float] {
+        var block: [Float] = []
+        try next(appendingTo: &block)
+        return block
+    }
+
+    /// Appends the next block of mono samples to `samples` (a caller gathering segments keeps
+    /// one array and copies nothing); returns how many, 0 once the file is exhausted.
+    @discardableResult
+    public func next(appendingTo samples: inout [Float]) throws(AudioError) -> Int {
+        let before = samples.count
         while !finished {
             let channels = file.channels
             let n = readBlock()
             finished = n == 0
             sourceFrames += n
-            let mono = interleaved.withUnsafeBufferPointer { all in
-                Resampler.mixdown(UnsafeBufferPointer(rebasing: all[0..<n * channels]), channels: channels)
+            let decoded = { (all: UnsafeBufferPointer<Float>) in UnsafeBufferPointer(rebasing: all[0..<n * channels]) }
+            if let resampler {
+                let mono = interleaved.withUnsafeBufferPointer { Resampler.mixdown(decoded($0), channels: channels) }
+                nonFiniteSamples += mono.withUnsafeBufferPointer { Self.countAbsurd($0) }
+                samples += try resampler.process(mono, last: finished)
+            } else {
+                interleaved.withUnsafeBufferPointer {
+                    Resampler.mixdown(decoded($0), channels: channels, appendingTo: &samples)
+                }
+                nonFiniteSamples += samples.withUnsafeBufferPointer {
+                    Self.countAbsurd(UnsafeBufferPointer(rebasing: $0[before...]))
+                }
             }
-            nonFiniteSamples += Self.countAbsurd(mono)
-            let out = try resampler?.process(mono, last: finished) ?? mono
-            if !out.isEmpty { return out }
+            if samples.count > before { return samples.count - before }
         }
-        return []
+        return 0
     }
 
     /// Samples that are NaN, infinite or past `AudioProbe.absurdAmplitude`: one comparison each
     /// (`!(|x| <= limit)` is true for all three), in a loop the compiler vectorises.
-    static func countAbsurd(_ samples: [Float]) -> Int {
+    static func countAbsurd(_ samples: UnsafeBufferPointer<Float>) -> Int {
         let limit = Float(AudioProbe.absurdAmplitude)
-        return samples.withUnsafeBufferPointer { s in
-            var count = 0
-            for x in s where !(abs(x) <= limit) { count &+= 1 }
-            return count
-        }
+        var count = 0
+        for x in samples where !(abs(x) <= limit) { count &+= 1 }
+        return count
     }
 
     /// Reads the next block into `interleaved`; returns the frames read.

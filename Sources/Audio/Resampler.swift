@@ -40,11 +40,20 @@ public enum Resampler {
 
     /// The mean of the channels of interleaved samples, summed in channel order.
     public static func mixdown(_ samples: UnsafeBufferPointer<Float>, channels: Int) -> [Float] {
-        guard channels > 1 else { return Array(samples) }
-        return (0..<samples.count / channels).map { f in
+        var mono: [Float] = []
+        mixdown(samples, channels: channels, appendingTo: &mono)
+        return mono
+    }
+
+    /// `mixdown`, appended to `mono` (no array of its own for the caller to copy).
+    public static func mixdown(_ samples: UnsafeBufferPointer<Float>, channels: Int, appendingTo mono: inout [Float]) {
+        guard channels > 1 else { return mono.append(contentsOf: samples) }
+        let frames = samples.count / channels
+        mono.reserveCapacity(mono.count + frames)
+        for f in 0..<frames {
             var sum: Float = 0
             for c in 0..<channels { sum += samples[f * channels + c] }
-            return sum / Float(channels)
+            mono.append(sum / Float(channels))
         }
     }
 }

@@ -84,11 +84,14 @@ public struct SegmentPipeline: Sendable {
         _ stream: MonoStream, path: String, extractor: MFCCExtractor, maxSegments: Int?,
         _ body: (Int, [Float]) throws -> Void
     ) throws -> Summary {
+        // Samples not yet in a segment: blocks are appended, used segments dropped from the front.
+        // (Dropping them only every few segments, to move less, was slower: the buffer outgrew
+        // the cache.)
         var pending: [Float] = []
-        pending.reserveCapacity(segmentLength + MonoStream.blockFrames * 2)
+        pending.reserveCapacity(segmentLength + 2 * MonoStream.blockFrames)
         var count = 0
         reading: while maxSegments.map({ count < $0 }) ?? true {
-            let block = try stream.next()
+            let read = try stream.next(appendingTo: &pending)
             if stream.nonFiniteSamples > 0 {
                 throw AudioError.unusable(
                     path: path,
@@ -96,8 +99,7 @@ public struct SegmentPipeline: Sendable {
                         "holds samples that are NaN, infinite or absurdly large (over 60 dB above full scale): damaged audio"
                 )
             }
-            if block.isEmpty { break }
-            pending += block
+            if read == 0 { break }
             var start = 0
             while pending.count - start >= segmentLength {
                 let features = pending.withUnsafeBufferPointer {
