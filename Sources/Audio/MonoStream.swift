@@ -57,7 +57,8 @@ public final class MonoStream {
     }
 
     /// Appends the next block of mono samples to `samples` (a caller gathering segments keeps
-    /// one array and copies nothing); returns how many, 0 once the file is exhausted.
+    /// one array, with no block array to copy into it); returns how many, 0 once the file is
+    /// exhausted.
     @discardableResult
     public func next(appendingTo samples: inout [Float]) throws(AudioError) -> Int {
         let before = samples.count
