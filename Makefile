@@ -74,7 +74,8 @@ bench-hostile: build bench-deps
 	benchmarks/hostile.sh .build/release/genrekit
 
 # The full-recipe accuracy comparison with Keras (lstm-seed: about 20 min per seed; SEEDS="1 2 3"
-# for more, RECIPES="lstm-seed gru-mfcc cnn-mel crnn-mel" for the zoo).
+# for more, RECIPES="lstm-seed gru-mfcc cnn-mel crnn-mel" for the zoo; RESUME=1 keeps finished
+# runs and carries interrupted ones on, for a comparison that takes more than one sitting).
 bench-accuracy: build bench-deps
 	benchmarks/accuracy.sh .build/release/genrekit
 

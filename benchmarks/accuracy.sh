@@ -11,7 +11,10 @@
 # the others stop early on validation loss (patience 10), as their recipes say.
 #   usage: benchmarks/accuracy.sh [path/to/genrekit]
 #   RECIPES="lstm-seed" SEEDS="42" by default; EPOCHS=N caps the recipes' epochs (a quick run,
-#   not the comparison the target is about).
+#   not the comparison the target is about). RESUME=1 spreads the comparison over sittings: a run
+#   whose stamp matches (genrekit: the same binary, features and epochs; Keras: the same features,
+#   epochs and Keras) is kept when it finished and carried on from its last epoch when it was
+#   interrupted (train --resume; keras_train.py's backup folder). Times are summed over sittings.
 source "$(dirname "$0")/common.sh"
 recipes=${RECIPES:-lstm-seed}
 seeds=${SEEDS:-42}
@@ -41,6 +44,18 @@ mean() { printf '%s\n' "$@" | awk '{s += $1; n++} END {printf "%.4f", s / n}'; }
 have_keras=no
 venv_has "keras, tensorflow" tensorflow-cpu && have_keras=yes
 
+# stamp FILE TEXT: true when RESUME=1 and FILE holds TEXT (the run may be reused); otherwise
+# writes TEXT to FILE and is false (the run starts over).
+stamp() {
+  if [ "${RESUME:-0}" = 1 ] && [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; then return 0; fi
+  echo "$2" > "$1"; return 1
+}
+finished() { grep -q "$2" "$1" 2>/dev/null; }
+# seconds FILE: the sittings' times in FILE (one a line), summed, and how many sittings.
+seconds() { [ -f "$1" ] || { echo n/a; return; }; awk '{s += $1; n++} END {printf "%.0f s%s", s, (n > 1) ? " (" n " sittings)" : ""}' "$1"; }
+binary_sha=$(sha256sum < "$genrekit" | cut -c1-16)
+keras_release=$("$venv/bin/python" -c "import keras; print(keras.__version__)" 2>/dev/null || echo none)
+
 for recipe in $recipes; do
   case $recipe in
     *-mel) folder=features-blend-mel ;;
@@ -52,28 +67,47 @@ for recipe in $recipes; do
   for seed in $seeds; do
     d=""
     log="accuracy-genrekit-$recipe-$seed.log"
-    rm -rf "run-accuracy-$recipe-$seed"
-    echo "genrekit: $recipe, seed $seed, $epochs epochs..."
-    /usr/bin/time -o time.out -f "%e" "$genrekit" train "$folder" --recipe "$recipe" --seed "$seed" --epochs "$epochs" \
-      --out "run-accuracy-$recipe-$seed" --quiet > "$log"
+    run="run-accuracy-$recipe-$seed"
+    fingerprint=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["fingerprint"])' "$folder/dataset.json")
+    if ! stamp "$run.stamp" "genrekit $binary_sha features $fingerprint epochs $epochs"; then
+      rm -rf "$run" "$log" "$run.time"
+    fi
+    if finished "$log" '^test: '; then
+      echo "genrekit: $recipe, seed $seed: kept from an earlier sitting"
+    else
+      more=""
+      [ -f "$run/checkpoint.safetensors" ] && more=--resume || rm -rf "$run"
+      echo "genrekit: $recipe, seed $seed, $epochs epochs${more:+ (carrying on)}..."
+      /usr/bin/time -a -o "$run.time" -f "%e" "$genrekit" train "$folder" --recipe "$recipe" --seed "$seed" \
+        --epochs "$epochs" --out "$run" $more --quiet >> "$log"
+    fi
     ours=$(sed -n 's/^test: segment accuracy \([0-9.]*\), track accuracy \([0-9.]*\).*/\1/p' "$log")
     ours_track=$(sed -n 's/^test: segment accuracy \([0-9.]*\), track accuracy \([0-9.]*\).*/\2/p' "$log")
-    ours_epochs=$(( $(wc -l < "run-accuracy-$recipe-$seed/history.csv") - 1 ))
+    ours_epochs=$(( $(wc -l < "$run/history.csv") - 1 ))
     ours_sum="$ours_sum $ours"
-    ours_s=$(cat time.out)
+    ours_s=$(seconds "$run.time")
     keras="not run"; keras_s="n/a"
     if [ "$have_keras" = yes ]; then
       klog="accuracy-keras-$recipe-$seed.log"
-      echo "Keras: the same model, seed $seed, $epochs epochs..."
-      /usr/bin/time -o time.out -f "%e" "$venv/bin/python" "$root/benchmarks/keras_train.py" "$folder" "$epochs" "$seed" "$recipe" > "$klog"
+      backup="keras-backup-$recipe-$seed"
+      if ! stamp "$backup.stamp" "keras $keras_release features $fingerprint epochs $epochs"; then
+        rm -rf "$backup" "$klog" "$backup.time"
+      fi
+      if finished "$klog" '^test accuracy '; then
+        echo "Keras: $recipe, seed $seed: kept from an earlier sitting"
+      else
+        echo "Keras: the same model, seed $seed, $epochs epochs$([ -f "$backup/state.json" ] && echo " (carrying on)")..."
+        /usr/bin/time -a -o "$backup.time" -f "%e" "$venv/bin/python" "$root/benchmarks/keras_train.py" \
+          "$folder" "$epochs" "$seed" "$recipe" "$backup" >> "$klog"
+      fi
       keras=$(sed -n 's/^test accuracy \([0-9.]*\).*/\1/p' "$klog")
       keras_version=$(sed -n 's/.* keras \(.*\)$/\1/p' "$klog")
-      keras_epochs=$(grep -c '^epoch ' "$klog" || true)
+      keras_epochs=$(awk '/^epoch / {print $2}' "$klog" | sort -u | wc -l)
       keras_sum="$keras_sum $keras"
-      keras_s="$(cat time.out) s"
+      keras_s=$(seconds "$backup.time")
       d=$(awk -v a="$ours" -v b="$keras" 'BEGIN {printf "%+.2f", (a - b) * 100}')
     fi
-    rows+="| $seed | $ours | $ours_track | $ours_epochs | ${ours_s} s | $keras | ${keras_epochs:-n/a} | $keras_s | ${d:-n/a} |"$'\n'
+    rows+="| $seed | $ours | $ours_track | $ours_epochs | $ours_s | $keras | ${keras_epochs:-n/a} | $keras_s | ${d:-n/a} |"$'\n'
   done
   verdict="not measured (no Keras)"
   means="genrekit $(mean $ours_sum)"
@@ -101,4 +135,3 @@ MD
   echo "$block"
   record_section "$section" "$block"
 done
-rm -f time.out

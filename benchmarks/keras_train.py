@@ -1,8 +1,11 @@
 """The identical Keras model (any recipe of the zoo) trained on the same arrays, for `make bench`
 and `make bench-accuracy`: prints the seconds of every epoch and the test accuracy.
 
-usage: python keras_train.py FEATURES EPOCHS [SEED [RECIPE]]
+usage: python keras_train.py FEATURES EPOCHS [SEED [RECIPE [BACKUP]]]
     RECIPE: lstm-seed or gru-mfcc (FEATURES from prepare), cnn-mel or crnn-mel (prepare --features mel)
+    BACKUP: a folder for the state after each epoch; run again with it, an interrupted run carries
+    on after its last finished epoch (the weights, Adam's moments and early stopping's state come
+    back; the shuffling and dropout draws after the restart are new ones)
 
 gru-mfcc is lstm-seed's head on Keras's default GRU(128) (reset_after=True); cnn-mel and crnn-mel
 are manifests/models/*.json layer for layer. Every recipe but lstm-seed standardises each input
@@ -27,6 +30,55 @@ class Timer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         print(f"epoch {epoch + 1} {time.perf_counter() - self.start:.3f} s "
               f"loss {logs['loss']:.4f} val_accuracy {logs['val_accuracy']:.4f}", flush=True)
+
+
+class Backup(keras.callbacks.Callback):
+    """After every epoch, the weights with the optimiser's state and early stopping's counters and
+    best weights go to `folder`; `state.json`, replaced last, names the epoch they belong to, so a
+    run killed while writing resumes from the epoch before. Goes after `stopping` in the list, so
+    it saves the counters of the epoch just ended."""
+
+    def __init__(self, folder, stopping, epochs):
+        super().__init__()
+        self.folder, self.stopping, self.epochs = folder, stopping, epochs
+        os.makedirs(folder, exist_ok=True)
+
+    def _path(self, epoch, name):
+        return os.path.join(self.folder, f"epoch-{epoch}.{name}")
+
+    def on_train_begin(self, logs=None):
+        state_path = os.path.join(self.folder, "state.json")
+        if not os.path.exists(state_path):
+            return
+        state = json.load(open(state_path))
+        done = state["epochs_done"]
+        self.model.optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(self._path(done, "weights.h5"))
+        if self.stopping is not None:
+            for key in ("wait", "best", "best_epoch", "stopped_epoch"):
+                setattr(self.stopping, key, state["stopping"][key])
+            best = np.load(self._path(done, "best.npz"))
+            self.stopping.best_weights = [best[f"w{i}"] for i in range(len(best.files))]
+        stopped = self.stopping is not None and self.stopping.stopped_epoch > 0
+        self.model._initial_epoch = self.epochs if stopped else done
+        print(f"resumed after epoch {done}", flush=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        self.model.save_weights(self._path(done, "weights.h5"))
+        state = {"epochs_done": done}
+        if self.stopping is not None:
+            state["stopping"] = {key: float(getattr(self.stopping, key)) if key == "best"
+                                 else int(getattr(self.stopping, key))
+                                 for key in ("wait", "best", "best_epoch", "stopped_epoch")}
+            np.savez(self._path(done, "best.npz"),
+                     **{f"w{i}": w for i, w in enumerate(self.stopping.best_weights)})
+        with open(os.path.join(self.folder, "state.json.tmp"), "w") as f:
+            json.dump(state, f)
+        os.replace(os.path.join(self.folder, "state.json.tmp"), os.path.join(self.folder, "state.json"))
+        for name in os.listdir(self.folder):
+            if name.startswith("epoch-") and not name.startswith(f"epoch-{done}."):
+                os.remove(os.path.join(self.folder, name))
 
 
 def build(recipe, shape, genres):
@@ -63,6 +115,7 @@ def main():
     folder, epochs = sys.argv[1], int(sys.argv[2])
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 42
     recipe = sys.argv[4] if len(sys.argv) > 4 else "lstm-seed"
+    backup = sys.argv[5] if len(sys.argv) > 5 else None
     assert recipe in ("lstm-seed", "gru-mfcc", "cnn-mel", "crnn-mel"), recipe
     key = "mel" if recipe.endswith("-mel") else "mfcc"
     genres = json.load(open(os.path.join(folder, "dataset.json")))["genres"]
@@ -78,9 +131,13 @@ def main():
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     callbacks = [Timer()]
+    stopping = None
     if recipe != "lstm-seed":
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=10,
-                                                       restore_best_weights=True))
+        stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=10,
+                                                 restore_best_weights=True)
+        callbacks.append(stopping)
+    if backup is not None:
+        callbacks.append(Backup(backup, stopping, epochs))
     model.fit(train[key], train["label"], validation_data=(val[key], val["label"]),
               batch_size=batch, epochs=epochs, shuffle=True, verbose=0, callbacks=callbacks)
     _, accuracy = model.evaluate(test[key], test["label"], verbose=0)
