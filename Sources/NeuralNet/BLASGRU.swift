@@ -11,17 +11,17 @@ final class BLASGRU: RecurrentComputation {
     private var batch = 0
     private var steps = 0
     /// Input, time-major `[steps * batch, inputSize]`.
-    private var x: [Float] = []
+    private let x = StepBuffer()
     /// Per step: `x kernel + bias[0]` `[steps * batch, 3H]`, then the gates z, r and the
     /// candidate c in place of the first three blocks' pre-activations.
-    private var gates: [Float] = []
+    private let gates = StepBuffer()
     /// Per step: `h_{t-1} recurrentKernel + bias[1]`, candidate block only `[steps * batch, H]`.
-    private var recurrentCandidate: [Float] = []
+    private let recurrentCandidate = StepBuffer()
     /// Hidden states `[(steps + 1) * batch, H]`; row block 0 is the zero initial state.
-    private var hidden: [Float] = []
+    private let hidden = StepBuffer()
     /// Backward's gradients of the input-side and recurrent-side pre-activations `[steps * batch, 3H]`.
-    private var inputGradients: [Float] = []
-    private var recurrentGradients: [Float] = []
+    private let inputGradients = StepBuffer()
+    private let recurrentGradients = StepBuffer()
     private let recurrent = PanelMatrix()
     private let recurrentTransposed = PanelMatrix()
 
@@ -36,16 +36,17 @@ final class BLASGRU: RecurrentComputation {
         if b != batch || t != steps {
             batch = b
             steps = t
-            x = [Float](repeating: 0, count: t * b * d)
-            gates = [Float](repeating: 0, count: t * b * g3)
-            recurrentCandidate = [Float](repeating: 0, count: t * b * h)
-            hidden = [Float](repeating: 0, count: (t + 1) * b * h)
-            inputGradients = []
-            recurrentGradients = []
+            x.resize(t * b * d)
+            gates.resize(t * b * g3)
+            recurrentCandidate.resize(t * b * h)
+            hidden.resize((t + 1) * b * h)
+            inputGradients.release()
+            recurrentGradients.release()
         }
-        RecurrentRows.copyTimeMajor(input.values, batch: b, steps: t, features: d, into: &x)
-        RecurrentRows.fill(&gates, rows: t * b, with: weights.bias.value, from: 0, count: g3)
-        BLAS.gemm(m: t * b, n: g3, k: d, x, lda: d, weights.kernel.value, ldb: g3, beta: 1, &gates, ldc: g3)
+        let (a, hs, rc) = (gates.pointer, hidden.pointer, recurrentCandidate.pointer)
+        RecurrentRows.copyTimeMajor(input.values, batch: b, steps: t, features: d, into: x.pointer)
+        RecurrentRows.fill(a, rows: t * b, with: weights.bias.value, from: 0, count: g3)
+        BLAS.gemm(m: t * b, n: g3, k: d, x.pointer, lda: d, weights.kernel.value, ldb: g3, beta: 1, a, ldc: g3)
         weights.recurrentKernel.value.withUnsafeBufferPointer {
             recurrent.pack($0.baseAddress!, rows: h, columns: g3, ldb: g3)
         }
@@ -53,29 +54,21 @@ final class BLASGRU: RecurrentComputation {
         // ĥ = h_{t-1} recurrentKernel + bias[1]
         RecurrentRows.fill(&projected, rows: b, with: weights.bias.value, from: g3, count: g3)
         let recurrentBias = projected
-        gates.withUnsafeMutableBufferPointer { a in
-            hidden.withUnsafeMutableBufferPointer { hs in
-                recurrentCandidate.withUnsafeMutableBufferPointer { rc in
-                    projected.withUnsafeMutableBufferPointer { p in
-                        for s in 0..<t {
-                            if s > 0 {
-                                _ = p.update(fromContentsOf: recurrentBias)
-                                recurrent.accumulate(
-                                    hs.baseAddress! + s * b * h, rows: b, lda: h, into: p.baseAddress!, ldc: g3)
-                            }
-                            for r in 0..<b {
-                                let state = (s * b + r) * h
-                                Self.activate(
-                                    a.baseAddress! + (s * b + r) * g3, projected: p.baseAddress! + r * g3, hidden: h,
-                                    before: hs.baseAddress! + state, candidate: rc.baseAddress! + state,
-                                    output: hs.baseAddress! + b * h + state)
-                            }
-                        }
-                    }
+        projected.withUnsafeMutableBufferPointer { p in
+            for s in 0..<t {
+                if s > 0 {
+                    _ = p.update(fromContentsOf: recurrentBias)
+                    recurrent.accumulate(hs + s * b * h, rows: b, lda: h, into: p.baseAddress!, ldc: g3)
+                }
+                for r in 0..<b {
+                    let state = (s * b + r) * h
+                    Self.activate(
+                        a + (s * b + r) * g3, projected: p.baseAddress! + r * g3, hidden: h, before: hs + state,
+                        candidate: rc + state, output: hs + b * h + state)
                 }
             }
         }
-        return Tensor(shape: [b, h], values: Array(hidden[(t * b * h)...]))
+        return Tensor(shape: [b, h], values: Array(UnsafeBufferPointer(start: hs + t * b * h, count: b * h)))
     }
 
     /// One row's gates from the input side `a` (`[3H]`, replaced by z, r and the candidate)
@@ -104,51 +97,39 @@ final class BLASGRU: RecurrentComputation {
         let (b, t, d, h) = (batch, steps, inputSize, hiddenSize)
         let g3 = 3 * h
         if inputGradients.count != gates.count {
-            inputGradients = [Float](repeating: 0, count: gates.count)
-            recurrentGradients = [Float](repeating: 0, count: gates.count)
+            inputGradients.resize(gates.count)
+            recurrentGradients.resize(gates.count)
         }
+        let (di, dr) = (inputGradients.pointer, recurrentGradients.pointer)
+        let (a, hs, rc) = (gates.pointer, hidden.pointer, recurrentCandidate.pointer)
         var dh = gradient.values
         weights.recurrentKernel.value.withUnsafeBufferPointer {
             recurrentTransposed.pack($0.baseAddress!, rows: g3, columns: h, ldb: g3, transposed: true)
         }
-        inputGradients.withUnsafeMutableBufferPointer { di in
-            recurrentGradients.withUnsafeMutableBufferPointer { dr in
-                gates.withUnsafeBufferPointer { a in
-                    hidden.withUnsafeBufferPointer { hs in
-                        recurrentCandidate.withUnsafeBufferPointer { rc in
-                            dh.withUnsafeMutableBufferPointer { dh in
-                                for s in stride(from: t - 1, through: 0, by: -1) {
-                                    for r in 0..<b {
-                                        let row = (s * b + r) * g3
-                                        let state = (s * b + r) * h
-                                        Self.gradientsOfGates(
-                                            a.baseAddress! + row, hidden: h, before: hs.baseAddress! + state,
-                                            candidate: rc.baseAddress! + state, dh: dh.baseAddress! + r * h,
-                                            input: di.baseAddress! + row, recurrent: dr.baseAddress! + row)
-                                    }
-                                    guard s > 0 else { break }
-                                    // dh_{t-1} += dĥ recurrentKernel^T
-                                    recurrentTransposed.accumulate(
-                                        dr.baseAddress! + s * b * g3, rows: b, lda: g3, into: dh.baseAddress!, ldc: h)
-                                }
-                            }
-                        }
-                    }
+        dh.withUnsafeMutableBufferPointer { dh in
+            for s in stride(from: t - 1, through: 0, by: -1) {
+                for r in 0..<b {
+                    let (row, state) = ((s * b + r) * g3, (s * b + r) * h)
+                    Self.gradientsOfGates(
+                        a + row, hidden: h, before: hs + state, candidate: rc + state, dh: dh.baseAddress! + r * h,
+                        input: di + row, recurrent: dr + row)
                 }
+                guard s > 0 else { break }
+                // dh_{t-1} += dĥ recurrentKernel^T
+                recurrentTransposed.accumulate(dr + s * b * g3, rows: b, lda: g3, into: dh.baseAddress!, ldc: h)
             }
         }
-        let (dInput, dRecurrent) = (inputGradients, recurrentGradients)
         BLAS.gemm(
-            transA: true, m: d, n: g3, k: t * b, x, lda: d, dInput, ldb: g3, beta: 1, &weights.kernel.gradient,
+            transA: true, m: d, n: g3, k: t * b, x.pointer, lda: d, di, ldb: g3, beta: 1, &weights.kernel.gradient,
             ldc: g3)
         BLAS.gemm(
-            transA: true, m: h, n: g3, k: t * b, hidden, lda: h, dRecurrent, ldb: g3, beta: 1,
-            &weights.recurrentKernel.gradient, ldc: g3)
-        RecurrentRows.addColumnSums(dInput, rows: t * b, columns: g3, to: &weights.bias.gradient, at: 0)
-        RecurrentRows.addColumnSums(dRecurrent, rows: t * b, columns: g3, to: &weights.bias.gradient, at: g3)
+            transA: true, m: h, n: g3, k: t * b, hs, lda: h, dr, ldb: g3, beta: 1, &weights.recurrentKernel.gradient,
+            ldc: g3)
+        RecurrentRows.addColumnSums(di, rows: t * b, columns: g3, to: &weights.bias.gradient, at: 0)
+        RecurrentRows.addColumnSums(dr, rows: t * b, columns: g3, to: &weights.bias.gradient, at: g3)
         guard needsInputGradient else { return nil }
         return RecurrentRows.inputGradient(
-            dInput, kernel: weights.kernel.value, batch: b, steps: t, features: d, gates: g3)
+            di, kernel: weights.kernel.value, batch: b, steps: t, features: d, gates: g3)
     }
 
     /// One row's pre-activation gradients, input side (`[3H]`: z, r, candidate) and recurrent

@@ -23,17 +23,17 @@ final class BLASLSTM: RecurrentComputation {
     /// row block 0 has the zero initial state, row block `steps` (whose `x` part is unused) the
     /// last hidden state. A prediction keeps two row blocks and alternates between them, and
     /// likewise for `cells`; `gates` and `cellTanh` then hold one step.
-    private var stepInputs: [Float] = []
+    private let stepInputs = StepBuffer()
     /// Gate activations, time-major `[steps * batch, 4H]` (i, f, g, o).
-    private var gates: [Float] = []
+    private let gates = StepBuffer()
     /// Backward's gradients of the gates' pre-activations, laid out as `gates`.
-    private var gateGradients: [Float] = []
+    private let gateGradients = StepBuffer()
     /// Cell states `[(steps + 1) * batch, H]`; row block 0 is the zero initial state.
-    private var cells: [Float] = []
+    private let cells = StepBuffer()
     /// tanh of each step's cell state `[steps * batch, H]`, kept for backward.
-    private var cellTanh: [Float] = []
+    private let cellTanh = StepBuffer()
     /// Both weight gradients of one batch, `[inputSize + H, 4H]` (kernel rows, then recurrent).
-    private var weightGradients: [Float] = []
+    private let weightGradients = StepBuffer()
     private let stepWeights = PanelMatrix()
     private let recurrentTransposed = PanelMatrix()
 
@@ -50,20 +50,19 @@ final class BLASLSTM: RecurrentComputation {
         let kept = training ? t : 1
         if b != batch || t != steps || training != keepsEveryStep {
             (batch, steps, keepsEveryStep) = (b, t, training)
-            stepInputs = [Float](repeating: 0, count: (kept + 1) * b * k)
-            gates = [Float](repeating: 0, count: kept * b * g4)
-            gateGradients = []
-            cells = [Float](repeating: 0, count: (kept + 1) * b * h)
-            cellTanh = [Float](repeating: 0, count: kept * b * h)
+            stepInputs.resize((kept + 1) * b * k)
+            gates.resize(kept * b * g4)
+            cells.resize((kept + 1) * b * h)
+            cellTanh.resize(kept * b * h)
+            gateGradients.release()
         }
+        let (xh, z, c, tc) = (stepInputs.pointer, gates.pointer, cells.pointer, cellTanh.pointer)
         if training {
-            RecurrentRows.copyTimeMajor(input.values, batch: b, steps: t, features: d, into: &stepInputs, rowLength: k)
+            RecurrentRows.copyTimeMajor(input.values, batch: b, steps: t, features: d, into: xh, rowLength: k)
         } else {
             // The zero initial state, over the last call's states.
-            for r in 0..<b {
-                stepInputs[(r * k + d)..<((r + 1) * k)].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            }
-            cells[0..<(b * h)].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            for r in 0..<b { stepInputs.clear(from: r * k + d, count: h) }
+            cells.clear(from: 0, count: b * h)
         }
         weights.kernel.value.withUnsafeBufferPointer { kernel in
             weights.recurrentKernel.value.withUnsafeBufferPointer { recurrent in
@@ -72,44 +71,31 @@ final class BLASLSTM: RecurrentComputation {
             }
         }
         input.values.withUnsafeBufferPointer { x in
-            gates.withUnsafeMutableBufferPointer { z in
-                cells.withUnsafeMutableBufferPointer { c in
-                    stepInputs.withUnsafeMutableBufferPointer { xh in
-                        cellTanh.withUnsafeMutableBufferPointer { tc in
-                            weights.bias.value.withUnsafeBufferPointer { bias in
-                                for s in 0..<t {
-                                    // Row blocks: step s's inputs and cell state, its output and new
-                                    // cell state, its gates.
-                                    let (now, next, gate) = training ? (s, s + 1, s) : (s % 2, (s + 1) % 2, 0)
-                                    let rows = xh.baseAddress! + now * b * k
-                                    if !training {
-                                        for r in 0..<b {
-                                            (rows + r * k).update(from: x.baseAddress! + (r * t + s) * d, count: d)
-                                        }
-                                    }
-                                    let zs = z.baseAddress! + gate * b * g4
-                                    // z = bias + [x_t | h_{t-1}] [kernel; recurrentKernel] (h_{-1} is zero).
-                                    for r in 0..<b { (zs + r * g4).update(from: bias.baseAddress!, count: g4) }
-                                    stepWeights.accumulate(rows, rows: b, lda: k, into: zs, ldc: g4)
-                                    for r in 0..<b {
-                                        Self.activate(
-                                            zs + r * g4, hidden: h, cellBefore: c.baseAddress! + (now * b + r) * h,
-                                            cell: c.baseAddress! + (next * b + r) * h,
-                                            cellTanh: tc.baseAddress! + (gate * b + r) * h,
-                                            output: xh.baseAddress! + (next * b + r) * k + d)
-                                    }
-                                }
-                            }
-                        }
+            weights.bias.value.withUnsafeBufferPointer { bias in
+                for s in 0..<t {
+                    // Row blocks: step s's inputs and cell state, its output and new cell state,
+                    // its gates.
+                    let (now, next, gate) = training ? (s, s + 1, s) : (s % 2, (s + 1) % 2, 0)
+                    let rows = xh + now * b * k
+                    if !training {
+                        for r in 0..<b { (rows + r * k).update(from: x.baseAddress! + (r * t + s) * d, count: d) }
+                    }
+                    let zs = z + gate * b * g4
+                    // z = bias + [x_t | h_{t-1}] [kernel; recurrentKernel] (h_{-1} is zero).
+                    for r in 0..<b { (zs + r * g4).update(from: bias.baseAddress!, count: g4) }
+                    stepWeights.accumulate(rows, rows: b, lda: k, into: zs, ldc: g4)
+                    for r in 0..<b {
+                        Self.activate(
+                            zs + r * g4, hidden: h, cellBefore: c + (now * b + r) * h, cell: c + (next * b + r) * h,
+                            cellTanh: tc + (gate * b + r) * h, output: xh + (next * b + r) * k + d)
                     }
                 }
             }
         }
         let lastBlock = training ? t : t % 2
-        var last = [Float](repeating: 0, count: b * h)
-        for r in 0..<b {
-            let row = (lastBlock * b + r) * k + d
-            last[(r * h)..<((r + 1) * h)] = stepInputs[row..<(row + h)]
+        let last = [Float](unsafeUninitializedCapacity: b * h) { out, initialized in
+            for r in 0..<b { (out.baseAddress! + r * h).initialize(from: xh + (lastBlock * b + r) * k + d, count: h) }
+            initialized = b * h
         }
         return Tensor(shape: [b, h], values: last)
     }
@@ -143,45 +129,35 @@ final class BLASLSTM: RecurrentComputation {
         let (b, t, d, h) = (batch, steps, inputSize, hiddenSize)
         let (g4, k) = (4 * hiddenSize, inputSize + hiddenSize)
         precondition(keepsEveryStep, "LSTM backward needs a forward pass with training: true before it")
-        if gateGradients.count != gates.count { gateGradients = [Float](repeating: 0, count: gates.count) }
+        if gateGradients.count != gates.count { gateGradients.resize(gates.count) }
+        let (dz, a, c, tc) = (gateGradients.pointer, gates.pointer, cells.pointer, cellTanh.pointer)
         var dh = gradient.values
         var dc = [Float](repeating: 0, count: b * h)
         weights.recurrentKernel.value.withUnsafeBufferPointer {
             recurrentTransposed.pack($0.baseAddress!, rows: g4, columns: h, ldb: g4, transposed: true)
         }
-        gateGradients.withUnsafeMutableBufferPointer { dz in
-            gates.withUnsafeBufferPointer { a in
-                cells.withUnsafeBufferPointer { c in
-                    cellTanh.withUnsafeBufferPointer { tc in
-                        dh.withUnsafeMutableBufferPointer { dh in
-                            dc.withUnsafeMutableBufferPointer { dc in
-                                for s in stride(from: t - 1, through: 0, by: -1) {
-                                    for r in 0..<b {
-                                        let row = (s * b + r) * g4
-                                        let state = (s * b + r) * h
-                                        Self.gradientsOfGates(
-                                            a.baseAddress! + row, hidden: h, cellBefore: c.baseAddress! + state,
-                                            cellTanh: tc.baseAddress! + state, dh: dh.baseAddress! + r * h,
-                                            dc: dc.baseAddress! + r * h, into: dz.baseAddress! + row)
-                                    }
-                                    // dh_{t-1} = dz_t recurrentKernel^T
-                                    guard s > 0 else { break }
-                                    dh.update(repeating: 0)
-                                    recurrentTransposed.accumulate(
-                                        dz.baseAddress! + s * b * g4, rows: b, lda: g4, into: dh.baseAddress!, ldc: h)
-                                }
-                            }
-                        }
+        dh.withUnsafeMutableBufferPointer { dh in
+            dc.withUnsafeMutableBufferPointer { dc in
+                for s in stride(from: t - 1, through: 0, by: -1) {
+                    for r in 0..<b {
+                        let (row, state) = ((s * b + r) * g4, (s * b + r) * h)
+                        Self.gradientsOfGates(
+                            a + row, hidden: h, cellBefore: c + state, cellTanh: tc + state,
+                            dh: dh.baseAddress! + r * h, dc: dc.baseAddress! + r * h, into: dz + row)
                     }
+                    // dh_{t-1} = dz_t recurrentKernel^T
+                    guard s > 0 else { break }
+                    dh.update(repeating: 0)
+                    recurrentTransposed.accumulate(dz + s * b * g4, rows: b, lda: g4, into: dh.baseAddress!, ldc: h)
                 }
             }
         }
-        let dz = gateGradients
         // Both weight gradients, one product over all steps: [x_t | h_{t-1}]^T dz_t.
-        if weightGradients.count != k * g4 { weightGradients = [Float](repeating: 0, count: k * g4) }
-        BLAS.gemm(transA: true, m: k, n: g4, k: t * b, stepInputs, lda: k, dz, ldb: g4, &weightGradients, ldc: g4)
-        RecurrentRows.add(weightGradients, from: 0, count: d * g4, to: &weights.kernel.gradient)
-        RecurrentRows.add(weightGradients, from: d * g4, count: h * g4, to: &weights.recurrentKernel.gradient)
+        if weightGradients.count != k * g4 { weightGradients.resize(k * g4) }
+        let dw = weightGradients.pointer
+        BLAS.gemm(transA: true, m: k, n: g4, k: t * b, stepInputs.pointer, lda: k, dz, ldb: g4, dw, ldc: g4)
+        RecurrentRows.add(dw, from: 0, count: d * g4, to: &weights.kernel.gradient)
+        RecurrentRows.add(dw, from: d * g4, count: h * g4, to: &weights.recurrentKernel.gradient)
         RecurrentRows.addColumnSums(dz, rows: t * b, columns: g4, to: &weights.bias.gradient)
         guard needsInputGradient else { return nil }
         return RecurrentRows.inputGradient(dz, kernel: weights.kernel.value, batch: b, steps: t, features: d, gates: g4)

@@ -35,49 +35,42 @@ enum RecurrentRows {
     /// `input` (`[batch, steps, features]`) into `x` (`[steps * batch, rowLength]`, the features
     /// first in each row; the rest of a row is left as it is).
     static func copyTimeMajor(
-        _ input: [Float], batch b: Int, steps t: Int, features d: Int, into x: inout [Float], rowLength: Int? = nil
+        _ input: UnsafePointer<Float>, batch b: Int, steps t: Int, features d: Int, into x: UnsafeMutablePointer<Float>,
+        rowLength: Int? = nil
     ) {
         let n = rowLength ?? d
-        input.withUnsafeBufferPointer { input in
-            x.withUnsafeMutableBufferPointer { x in
-                for s in 0..<t {
-                    for r in 0..<b {
-                        (x.baseAddress! + (s * b + r) * n).update(from: input.baseAddress! + (r * t + s) * d, count: d)
-                    }
-                }
+        for s in 0..<t {
+            for r in 0..<b {
+                (x + (s * b + r) * n).update(from: input + (r * t + s) * d, count: d)
             }
         }
     }
 
     /// `sums[j] += m[from + j]` for `j` in `0..<count`.
-    static func add(_ m: [Float], from: Int, count: Int, to sums: inout [Float]) {
-        m.withUnsafeBufferPointer { m in
-            sums.withUnsafeMutableBufferPointer { sums in
-                for j in 0..<count { sums[j] += m[from + j] }
-            }
+    static func add(_ m: UnsafePointer<Float>, from: Int, count: Int, to sums: inout [Float]) {
+        sums.withUnsafeMutableBufferPointer { sums in
+            for j in 0..<count { sums[j] += m[from + j] }
         }
     }
 
     /// Each of the first `rows` rows of `m` (rows of `count`) set to `values[from..<(from + count)]`.
-    static func fill(_ m: inout [Float], rows: Int, with values: [Float], from: Int, count: Int) {
-        m.withUnsafeMutableBufferPointer { m in
-            values.withUnsafeBufferPointer { v in
-                for row in 0..<rows { (m.baseAddress! + row * count).update(from: v.baseAddress! + from, count: count) }
-            }
+    static func fill(_ m: UnsafeMutablePointer<Float>, rows: Int, with values: [Float], from: Int, count: Int) {
+        values.withUnsafeBufferPointer { v in
+            for row in 0..<rows { (m + row * count).update(from: v.baseAddress! + from, count: count) }
         }
     }
 
     /// `sums[at + j] += m[row, j]` over the rows in order.
-    static func addColumnSums(_ m: [Float], rows: Int, columns: Int, to sums: inout [Float], at offset: Int = 0) {
-        m.withUnsafeBufferPointer { m in
-            sums.withUnsafeMutableBufferPointer { sums in
-                let out = sums.baseAddress! + offset
-                for j in stride(from: 0, to: columns, by: 8) {
-                    let n = min(8, columns - j)
-                    var sum = load(out + j, n)
-                    for row in 0..<rows { sum += load(m.baseAddress! + row * columns + j, n) }
-                    store(sum, out + j, n)
-                }
+    static func addColumnSums(
+        _ m: UnsafePointer<Float>, rows: Int, columns: Int, to sums: inout [Float], at offset: Int = 0
+    ) {
+        sums.withUnsafeMutableBufferPointer { sums in
+            let out = sums.baseAddress! + offset
+            for j in stride(from: 0, to: columns, by: 8) {
+                let n = min(8, columns - j)
+                var sum = load(out + j, n)
+                for row in 0..<rows { sum += load(m + row * columns + j, n) }
+                store(sum, out + j, n)
             }
         }
     }
@@ -85,7 +78,7 @@ enum RecurrentRows {
     /// The input's gradient `[batch, steps, features]` from the input-side pre-activation
     /// gradients `dz` (`[steps * batch, gates]`): `dz kernel^T`, back to batch-major.
     static func inputGradient(
-        _ dz: [Float], kernel: [Float], batch b: Int, steps t: Int, features d: Int, gates: Int
+        _ dz: UnsafePointer<Float>, kernel: [Float], batch b: Int, steps t: Int, features d: Int, gates: Int
     ) -> Tensor {
         var dxTime = [Float](repeating: 0, count: t * b * d)
         BLAS.gemm(transB: true, m: t * b, n: d, k: gates, dz, lda: gates, kernel, ldb: gates, &dxTime, ldc: d)
