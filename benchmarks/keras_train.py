@@ -29,7 +29,8 @@ class Timer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         print(f"epoch {epoch + 1} {time.perf_counter() - self.start:.3f} s "
-              f"loss {logs['loss']:.4f} val_accuracy {logs['val_accuracy']:.4f}", flush=True)
+              f"loss {logs['loss']:.4f} val_accuracy {logs['val_accuracy']:.4f} val_loss {logs['val_loss']:.4f}",
+              flush=True)
 
 
 class Backup(keras.callbacks.Callback):
