@@ -15,6 +15,8 @@
 #   whose stamp matches (genrekit: the same binary, features and epochs; Keras: the same features,
 #   epochs and Keras) is kept when it finished and carried on from its last epoch when it was
 #   interrupted (train --resume; keras_train.py's backup folder). Times are summed over sittings.
+#   The Keras stamp does not cover keras_train.py itself: after changing its model, run without
+#   RESUME=1.
 source "$(dirname "$0")/common.sh"
 recipes=${RECIPES:-lstm-seed}
 seeds=${SEEDS:-42}
@@ -61,6 +63,7 @@ for recipe in $recipes; do
     *-mel) folder=features-blend-mel ;;
     *) folder=features-blend ;;
   esac
+  fingerprint=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["fingerprint"])' "$folder/dataset.json")
   epochs=${EPOCHS:-$(sed -n 's/^ *"epochs": *\([0-9]*\).*/\1/p' "$root/manifests/models/$recipe.json")}
   section=$([ "$recipe" = lstm-seed ] && echo accuracy || echo "accuracy-$recipe")
   rows=""; ours_sum=""; keras_sum=""; keras_version=""
@@ -68,7 +71,6 @@ for recipe in $recipes; do
     d=""
     log="accuracy-genrekit-$recipe-$seed.log"
     run="run-accuracy-$recipe-$seed"
-    fingerprint=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["fingerprint"])' "$folder/dataset.json")
     if ! stamp "$run.stamp" "genrekit $binary_sha features $fingerprint epochs $epochs"; then
       rm -rf "$run" "$log" "$run.time"
     fi

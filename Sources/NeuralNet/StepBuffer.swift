@@ -1,7 +1,8 @@
 /// Floats a recurrent loop keeps across batches (states, gates, their gradients), reached
 /// through one pointer. A time loop over several arrays would need a `withUnsafe...` closure
 /// for each; over these it needs none. Aligned as an array's elements are: with 64-byte
-/// alignment, lstm-seed's epoch measured slower (6.2 to 6.8 s against 5.9 to 6.2, alternating).
+/// alignment, lstm-seed's epoch measured slower (6.2 to 6.8 s against the arrays' 5.9 to 6.2,
+/// alternating).
 final class StepBuffer {
     private var storage = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
 
@@ -21,7 +22,10 @@ final class StepBuffer {
     }
 
     /// Gives the storage back (a buffer the next shape may not need).
-    func release() { resize(0) }
+    func release() {
+        storage.deallocate()
+        storage = UnsafeMutableBufferPointer(start: nil, count: 0)
+    }
 
     /// Zeros from `start` for `count` floats.
     func clear(from start: Int, count: Int) {
