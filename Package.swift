@@ -128,7 +128,8 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Basics", "Training", "Formats", "NeuralNet", "Prepare", "Plotting", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Basics", "GenreKitCLI", "Archive", "Audio", "TestSupport"]),
+        .testTarget(
+            name: "CLITests", dependencies: ["Basics", "GenreKitCLI", "Archive", "Audio", "TestSupport", "Training"]),
         // Only the library's public API (and TestSupport for fixtures): what a Swift program sees.
         .testTarget(name: "GenreKitLibraryTests", dependencies: ["GenreKit", "TestSupport"]),
         .testTarget(

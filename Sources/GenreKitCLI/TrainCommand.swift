@@ -13,8 +13,11 @@ struct TrainCommand: ParsableCommand {
             Recipes: lstm-seed (the reference notebook's model: LSTM(128) and a dense head with \
             dropout, Adam, batch 20, 150 epochs), lstm-norm (the same with per-coefficient \
             standardisation and early stopping on validation loss), gru-mfcc (lstm-norm with \
-            Keras's default GRU(128) in place of the LSTM), or a recipe file \
-            (manifests/models/*.json shows the format). Flags override the recipe.
+            Keras's default GRU(128) in place of the LSTM), cnn-mel (four blocks of 3x3 convolution, \
+            batch normalisation and ReLU on log-mel spectrograms, Adam, batch 32, 60 epochs, early \
+            stopping), crnn-mel (cnn-mel's first three blocks and a GRU(64)), or a recipe file \
+            (manifests/models/*.json shows the format). Flags override the recipe. cnn-mel and \
+            crnn-mel need features from prepare --features mel; the others, the default MFCCs.
 
             Each epoch is appended to RUN/history.csv and checkpointed (RUN/checkpoint.safetensors); \
             --resume carries on from the last checkpoint and ends with the same weights an \

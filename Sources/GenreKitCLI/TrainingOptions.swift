@@ -6,7 +6,10 @@ import Training
 
 /// The recipe and how it runs: what `train` and `cv` share.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "A built-in recipe (lstm-seed, lstm-norm, gru-mfcc) or a recipe file.")
+    @Option(
+        help: ArgumentHelp(
+            "A built-in recipe (\(Recipe.builtIn.keys.sorted().joined(separator: ", "))) or a recipe file.",
+            valueName: "recipe"))
     var recipe = "lstm-seed"
     @Option(help: "Epochs (overrides the recipe).")
     var epochs: Int?

@@ -3,6 +3,7 @@ import Audio
 import Foundation
 import TestSupport
 import Testing
+import Training
 
 /// Runs the built `genrekit` and captures what it prints.
 struct Run {
@@ -208,7 +209,8 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
 
     @Test(
         arguments: [
-            "synth", "unpack", "validate", "prepare", "train", "package", "inspect", "predict", "export", "zoo list",
+            "synth", "unpack", "validate", "prepare", "merge", "train", "cv", "package", "inspect", "predict", "export",
+            "zoo list",
         ])
     func everyCommandHasHelp(command: String) throws {
         let words = command.split(separator: " ").map(String.init)
@@ -216,6 +218,20 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         #expect(run.status == 0)
         #expect(run.stdout.contains("USAGE: genrekit \(command)"))
         #expect(run.stdout.contains("Example"))
+    }
+
+    /// A recipe added to the zoo must be described where a newcomer picks one: in train's
+    /// discussion (hand-written) and in --recipe's help (derived), which cv shares.
+    @Test func trainHelpNamesEveryBuiltInRecipe() throws {
+        let run = try Run("train", "--help", in: FileManager.default.temporaryDirectory.path)
+        #expect(run.status == 0)
+        let text = run.stdout.replacingOccurrences(of: "\n", with: " ")
+        let discussion = text.components(separatedBy: "USAGE:")[0]
+        let options = text.components(separatedBy: "OPTIONS:")[1]
+        for name in Recipe.builtIn.keys.sorted() {
+            #expect(discussion.contains(name), "train's discussion does not describe \(name)")
+            #expect(options.contains(name), "--recipe's help does not name \(name)")
+        }
     }
 
     @Test func prepareAfterUnpack() throws {
