@@ -226,11 +226,12 @@ func smallDataset(_ dir: TemporaryDirectory, name: String = "g.zip", cleanOnly: 
         let run = try Run("train", "--help", in: FileManager.default.temporaryDirectory.path)
         #expect(run.status == 0)
         let text = run.stdout.replacingOccurrences(of: "\n", with: " ")
-        let discussion = text.components(separatedBy: "USAGE:")[0]
-        let options = text.components(separatedBy: "OPTIONS:")[1]
+        let discussion = try #require(text.range(of: "USAGE:")).lowerBound
+        let options = try #require(text.range(of: "OPTIONS:")).upperBound
+        let (described, named) = (text[..<discussion], text[options...])
         for name in Recipe.builtIn.keys.sorted() {
-            #expect(discussion.contains(name), "train's discussion does not describe \(name)")
-            #expect(options.contains(name), "--recipe's help does not name \(name)")
+            #expect(described.contains(name), "train's discussion does not describe \(name)")
+            #expect(named.contains(name), "--recipe's help does not name \(name)")
         }
     }
 
