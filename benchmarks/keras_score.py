@@ -54,9 +54,9 @@ def main():
     name = "lstm-seed" if recipe["name"] == "lstm-norm" else recipe["name"]
     assert name in ("lstm-seed", "gru-mfcc", "cnn-mel", "crnn-mel"), f"no Keras model for recipe {name}"
     key = json.load(open(os.path.join(folder, "dataset.json")))["features"]["kind"]
-    splits = {s: np.load(os.path.join(folder, f"{s}.npz")) for s in ("train", "val", "test")}
+    splits = {s: np.load(os.path.join(folder, f"{s}.npz")) for s in ("val", "test")}
     genres = json.loads(metadata["genres"])
-    model = keras_train.build(name, splits["train"][key].shape[1:], len(genres))
+    model = keras_train.build(name, splits["val"][key].shape[1:], len(genres))
     load_into(model, recipe["layers"], tensors)
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     evaluation = json.load(open(os.path.join(run, "evaluation.json")))
