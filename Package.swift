@@ -60,7 +60,7 @@ let package = Package(
             resources: [.embedInCode("Resources/gtzan.json")]),
         // Recipes, the trainer, training data and evaluation.
         .target(
-            name: "Training", dependencies: ["Basics", "Formats", "NeuralNet", "Plotting"],
+            name: "Training", dependencies: ["Basics", "Features", "Formats", "NeuralNet", "Plotting"],
             resources: [
                 .embedInCode("Resources/lstm-seed.json"), .embedInCode("Resources/lstm-norm.json"),
                 .embedInCode("Resources/gru-mfcc.json"), .embedInCode("Resources/cnn-mel.json"),

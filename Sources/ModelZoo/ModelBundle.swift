@@ -133,6 +133,12 @@ public struct ModelBundle: Sendable {
     /// The manifest's architecture must be the one its recipe builds.
     static func checkArchitecture(_ m: BundleManifest, path: String) throws(BundleError) {
         do { try m.recipe.check() } catch { throw BundleError(path, file: "manifest.json", "\(error)") }
+        if let wanted = m.recipe.features, wanted != m.features.kind {
+            throw BundleError(
+                path, file: "manifest.json",
+                "recipe \(m.recipe.name) reads \(wanted.rawValue) features, not the \(m.features.kind.rawValue) its features state"
+            )
+        }
         let built: BundleManifest.Architecture
         do {
             built = try BundleManifest.architecture(

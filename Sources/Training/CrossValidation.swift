@@ -30,6 +30,7 @@ public struct CrossValidation {
                 path: features + "/dataset.json",
                 reason: "holds train, val and test, not folds: prepare with --folds K (or use genrekit train)")
         }
+        try trainer.recipe.checkFeatures(description, in: features)
         try Self.prepareFolder(runs, features: features, resume: resume, force: force)
         var evaluations: [Evaluation] = []
         for fold in 0..<k {

@@ -1,4 +1,5 @@
 import Basics
+import Features
 import Foundation
 import NeuralNet
 
@@ -95,6 +96,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var formatVersion: Int
     public var name: String
     public var description: String
+    /// The features its first layer is sized for (`prepare --features`); nil: any kind.
+    public var features: FeatureKind?
     public var layers: [LayerSpec]
     public var initialization: String
     public var loss: String

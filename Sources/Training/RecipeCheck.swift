@@ -1,4 +1,6 @@
 import Basics
+import Features
+import Formats
 
 extension Recipe {
     /// Refuses what the trainer cannot build, before any data is seen: every layer's own
@@ -96,5 +98,19 @@ extension Recipe {
                 throw refuse("earlyStopping.monitor must be val_loss, not \(stopping.monitor)")
             }
         }
+    }
+
+    /// Refuses features of another kind than the recipe's first layer is sized for, before any
+    /// array is read: a CNN built for 128 mel bands would otherwise train on 13 MFCCs without a
+    /// word and learn little.
+    /// - Throws: `TrainingError.unusableFeatures` naming `folder`'s `dataset.json`.
+    public func checkFeatures(_ description: DatasetDescription, in folder: String) throws(TrainingError) {
+        let kind = description.features.kind
+        guard let wanted = features, wanted != kind else { return }
+        throw .unusableFeatures(
+            path: folder + "/dataset.json",
+            reason:
+                "it holds \(kind.rawValue) features and recipe \(name) reads \(wanted.rawValue): prepare the tracks with --features \(wanted.rawValue)"
+        )
     }
 }

@@ -55,6 +55,7 @@ public struct Trainer {
     /// - Returns: the test evaluation, also written to `run/evaluation.json`.
     public func train(features: String, run: String, resume: Bool, force: Bool = false) throws -> Evaluation {
         let engine = self.engine ?? (resume ? RunFolder.recordedInfo(run)?.engineThatRan : nil) ?? .default
+        try recipe.checkFeatures(TrainingData.describe(features), in: features)
         let data = try TrainingData.load(features, fold: fold)
         // Built first: a recipe whose layers do not fit the features is refused before the run
         // folder is touched.

@@ -285,6 +285,10 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
         }
         var huge = original
         huge["recipe"] = recipe
+        var mfccRecipe = original["recipe"] as! [String: Any]
+        mfccRecipe["features"] = "mfcc"
+        var otherKind = original
+        otherKind["recipe"] = mfccRecipe
         func json(_ object: Any) -> [UInt8] {
             Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
         }
@@ -300,6 +304,10 @@ func writeBundle(_ members: [(String, [UInt8])], to path: String) throws {
             (
                 "huge network", good.map { $0.0 == "manifest.json" ? ($0.0, json(huge)) : $0 },
                 "manifest.json: recipe small-cnn-mel: layer conv3 (conv2d) would take the network past 134217728 weights"
+            ),
+            (
+                "recipe of another feature kind", good.map { $0.0 == "manifest.json" ? ($0.0, json(otherKind)) : $0 },
+                "manifest.json: recipe small-cnn-mel reads mfcc features, not the mel its features state"
             ),
         ]
         for (label, members, expected) in cases {

@@ -134,4 +134,21 @@ import Training
         #expect(!FileManager.default.fileExists(atPath: dir.file("cv")))
         #expect { try TrainingData.load(features, fold: 0) } throws: { "\($0)".contains("drop --fold 0") }
     }
+
+    /// A recipe sized for log-mel features is refused on MFCC folds before the cross-validation
+    /// folder is made.
+    @Test func crossValidationRefusesAnotherFeatureKind() throws {
+        let dir = TemporaryDirectory()
+        let (folder, _) = try foldFeatures(dir)
+        let trainer = Trainer(recipe: try smallRecipe(epochs: 1, base: "cnn-mel"))
+        #expect {
+            try CrossValidation(trainer: trainer).run(
+                features: folder, runs: dir.file("cv"), resume: false, force: false)
+        } throws: {
+            "\($0)"
+                == folder + "/dataset.json: cannot train on it: it holds mfcc features and recipe small-cnn-mel "
+                + "reads mel: prepare the tracks with --features mel"
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("cv")))
+    }
 }
