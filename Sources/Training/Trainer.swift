@@ -55,8 +55,9 @@ public struct Trainer {
     /// - Returns: the test evaluation, also written to `run/evaluation.json`.
     public func train(features: String, run: String, resume: Bool, force: Bool = false) throws -> Evaluation {
         let engine = self.engine ?? (resume ? RunFolder.recordedInfo(run)?.engineThatRan : nil) ?? .default
-        try recipe.checkFeatures(TrainingData.describe(features), in: features)
-        let data = try TrainingData.load(features, fold: fold)
+        let description = try TrainingData.describe(features)
+        try recipe.checkFeatures(description, in: features)
+        let data = try TrainingData.load(features, description: description, fold: fold)
         // Built first: a recipe whose layers do not fit the features is refused before the run
         // folder is touched.
         let session = try TrainingSession(recipe: recipe, data: consume data, threads: threads, engine: engine)

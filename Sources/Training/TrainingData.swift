@@ -35,10 +35,17 @@ public struct TrainingData: Sendable {
     public static func load(_ folder: String, fold: Int? = nil, only: Set<Partition> = Set(Partition.allCases)) throws
         -> TrainingData
     {
+        try load(folder, description: describe(folder), fold: fold, only: only)
+    }
+
+    /// The arrays of a folder whose `dataset.json` was already read with `describe`.
+    public static func load(
+        _ folder: String, description: DatasetDescription, fold: Int? = nil,
+        only: Set<Partition> = Set(Partition.allCases)
+    ) throws -> TrainingData {
         func refuse(_ file: String, _ why: String) -> TrainingError {
             .unusableFeatures(path: folder + "/" + file, reason: why)
         }
-        let description = try describe(folder)
         var splits: [Partition: SplitData] = [:]
         if let k = description.split.folds {
             guard (3...100).contains(k) else {
