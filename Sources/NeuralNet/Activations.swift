@@ -5,11 +5,16 @@ public final class ReLU: Layer {
     public let name: String
     private var output = Tensor(zeros: [0])
 
+    /// Set by a `Sequential` when the `BatchNormalization` before it applies it: values and
+    /// gradients then pass through unchanged.
+    var isApplied = false
+
     public init(name: String = "relu") { self.name = name }
 
     public var parameters: [Parameter] { [] }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        guard !isApplied else { return x }
         let y = x.values.withUnsafeBufferPointer { xb in
             guard let base = xb.baseAddress else { return [Float]() }
             nonisolated(unsafe) let x = base
@@ -29,6 +34,7 @@ public final class ReLU: Layer {
 
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
+        guard !isApplied else { return gradient }
         let dx = gradient.values.withUnsafeBufferPointer { gb in
             output.values.withUnsafeBufferPointer { ob in
                 guard let gBase = gb.baseAddress, let oBase = ob.baseAddress else { return [Float]() }

@@ -18,10 +18,18 @@ public final class BatchNormalization: Layer {
     public let beta: Parameter
     public let movingMean: Parameter
     public let movingVariance: Parameter
-    /// From the last training forward: the normalised input and each channel's 1 / sqrt(var + eps).
-    private var normalized: [Float] = []
+    /// From the last training forward: its input (kept, not copied), each channel's batch mean
+    /// and 1 / sqrt(var + eps). The backward pass normalises the input again as it reads it,
+    /// instead of reading a stored normalised copy: one pass over the activations less each way.
+    private var input: [Float] = []
+    /// The last training forward's output, when `rectifies` (the mask of the ReLU's gradient).
+    private var output: [Float] = []
+    private var mean: [Float] = []
     private var inverseDeviation: [Float] = []
     private var shape: [Int] = []
+    /// Applies the ReLU that follows it in a `Sequential` (which then passes values through):
+    /// the pair is one pass over the activations each way instead of two.
+    var rectifies = false
 
     public init(channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3, name: String) {
         self.name = name
@@ -45,70 +53,75 @@ public final class BatchNormalization: Layer {
         guard training else {
             let scale = (0..<c).map { gamma.value[$0] / (movingVariance.value[$0] + epsilon).squareRoot() }
             let shift = (0..<c).map { beta.value[$0] - movingMean.value[$0] * scale[$0] }
-            let y = x.values.withUnsafeBufferPointer { xb in
-                nonisolated(unsafe) let x = xb.baseAddress!
-                return RowChunks.array(rows: rows, width: c) { range, y in
-                    for r in range {
-                        let (row, out) = (x + r &* c, y + r &* c)
-                        for j in 0..<c { out[j] = row[j] * scale[j] + shift[j] }
-                    }
-                }
-            }
-            return Tensor(shape: x.shape, values: y)
+            return Tensor(shape: x.shape, values: affine(x.values, rows: rows, scale: scale, shift: shift))
         }
         let (mean, variance) = Self.moments(x.values, rows: rows, channels: c)
         inverseDeviation = variance.map { Float(1 / ($0 + Double(epsilon)).squareRoot()) }
-        let meanF = mean.map { Float($0) }
-        let (g, b, inv) = (gamma.value, beta.value, inverseDeviation)
-        var y: [Float] = []
-        normalized = x.values.withUnsafeBufferPointer { xb in
-            nonisolated(unsafe) let x = xb.baseAddress!
-            let normalized = RowChunks.array(rows: rows, width: c) { range, n in
-                for r in range {
-                    let (row, out) = (x + r &* c, n + r &* c)
-                    for j in 0..<c { out[j] = (row[j] - meanF[j]) * inv[j] }
-                }
-            }
-            y = normalized.withUnsafeBufferPointer { nb in
-                nonisolated(unsafe) let n = nb.baseAddress!
-                return RowChunks.array(rows: rows, width: c) { range, y in
-                    for r in range {
-                        let (row, out) = (n + r &* c, y + r &* c)
-                        for j in 0..<c { out[j] = row[j] * g[j] + b[j] }
-                    }
-                }
-            }
-            return normalized
-        }
+        self.mean = mean.map { Float($0) }
+        // As TensorFlow's batch_normalization: x * scale + (beta - mean * scale).
+        let scale = (0..<c).map { gamma.value[$0] * inverseDeviation[$0] }
+        let shift = (0..<c).map { beta.value[$0] - self.mean[$0] * scale[$0] }
+        let y = affine(x.values, rows: rows, scale: scale, shift: shift)
         for j in 0..<c {
             movingMean.value[j] = movingMean.value[j] * momentum + Float(mean[j]) * (1 - momentum)
             movingVariance.value[j] = movingVariance.value[j] * momentum + Float(variance[j]) * (1 - momentum)
         }
+        input = x.values
+        output = rectifies ? y : []
         shape = x.shape
         return Tensor(shape: x.shape, values: y)
     }
 
-    /// Each channel's mean and biased variance (two passes, in double) over `rows` rows.
-    static func moments(_ values: [Float], rows: Int, channels c: Int) -> (mean: [Double], variance: [Double]) {
-        values.withUnsafeBufferPointer { xb in
-            nonisolated(unsafe) let x = xb.baseAddress!
-            let mean = RowChunks.columnSums(rows: rows, columns: c) { range, sum in
-                for r in range {
-                    let row = x + r &* c
-                    for j in 0..<c { sum[j] += Double(row[j]) }
-                }
-            }.map { $0 / Double(rows) }
-            let squares = RowChunks.columnSums(rows: rows, columns: c) { range, sum in
-                for r in range {
-                    let row = x + r &* c
-                    for j in 0..<c {
-                        let d = Double(row[j]) - mean[j]
-                        sum[j] += d * d
+    /// `x * scale + shift` per channel, and max(0, ...) when it `rectifies`.
+    private func affine(_ values: [Float], rows: Int, scale: [Float], shift: [Float]) -> [Float] {
+        let (c, rectify) = (channels, rectifies)
+        let coefficients = scale + shift
+        return values.withUnsafeBufferPointer { xb in
+            coefficients.withUnsafeBufferPointer { kb in
+                nonisolated(unsafe) let (x, k) = (xb.baseAddress!, kb.baseAddress!)
+                return RowChunks.array(rows: rows, width: c) { range, y in
+                    for r in range {
+                        let at = r &* c
+                        for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
+                            var v = Lanes.load(x, at &+ j) * Lanes.load(k, j) + Lanes.load(k, c &+ j)
+                            if rectify { v.replace(with: 0, where: v .< 0) }
+                            Lanes.store(v, y, at &+ j)
+                        }
+                        for j in Lanes.whole(c)..<c {
+                            let v = x[at &+ j] * k[j] + k[c &+ j]
+                            y[at &+ j] = rectify && v < 0 ? 0 : v
+                        }
                     }
                 }
             }
-            return (mean, squares.map { $0 / Double(rows) })
         }
+    }
+
+    /// Each channel's mean and biased variance over `rows` rows, from sums of the values and of
+    /// their squares taken in one pass, in double (exact enough for float inputs that
+    /// E[x^2] - E[x]^2 loses nothing a float keeps).
+    static func moments(_ values: [Float], rows: Int, channels c: Int) -> (mean: [Double], variance: [Double]) {
+        let sums = values.withUnsafeBufferPointer { xb in
+            nonisolated(unsafe) let x = xb.baseAddress!
+            return RowChunks.columnSums(rows: rows, columns: 2 &* c) { range, sum in
+                for r in range {
+                    let at = r &* c
+                    for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
+                        let v = Lanes.double(Lanes.load(x, at &+ j))
+                        Lanes.add(v, sum, j)
+                        Lanes.add(v * v, sum, c &+ j)
+                    }
+                    for j in Lanes.whole(c)..<c {
+                        let v = Double(x[at &+ j])
+                        sum[j] += v
+                        sum[c &+ j] += v * v
+                    }
+                }
+            }
+        }
+        let count = Double(rows)
+        let mean = (0..<c).map { sums[$0] / count }
+        return (mean, (0..<c).map { max(0, sums[c + $0] / count - mean[$0] * mean[$0]) })
     }
 
     /// `dx = gamma / sqrt(var + eps) * (dy - mean(dy) - x̂ mean(dy x̂))`, the gradient through the
@@ -116,39 +129,88 @@ public final class BatchNormalization: Layer {
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         let c = channels
         let rows = gradient.values.count / c
-        var dx: [Float]?
-        gradient.values.withUnsafeBufferPointer { dyb in
-            normalized.withUnsafeBufferPointer { nb in
-                nonisolated(unsafe) let (dy, normalized) = (dyb.baseAddress!, nb.baseAddress!)
-                let dBeta = RowChunks.columnSums(rows: rows, columns: c) { range, sum in
-                    for r in range {
-                        let row = dy + r &* c
-                        for j in 0..<c { sum[j] += Double(row[j]) }
-                    }
-                }
-                let dGamma = RowChunks.columnSums(rows: rows, columns: c) { range, sum in
-                    for r in range {
-                        let (row, n) = (dy + r &* c, normalized + r &* c)
-                        for j in 0..<c { sum[j] += Double(row[j]) * Double(n[j]) }
-                    }
-                }
-                for j in 0..<c {
-                    beta.gradient[j] += Float(dBeta[j])
-                    gamma.gradient[j] += Float(dGamma[j])
-                }
-                guard needsInputGradient else { return }
-                let count = Double(rows)
-                let scale = (0..<c).map { gamma.value[$0] * inverseDeviation[$0] }
-                let meanDy = dBeta.map { Float($0 / count) }
-                let meanDyX = dGamma.map { Float($0 / count) }
-                dx = RowChunks.array(rows: rows, width: c) { range, dx in
-                    for r in range {
-                        let (g, n, out) = (dy + r &* c, normalized + r &* c, dx + r &* c)
-                        for j in 0..<c { out[j] = scale[j] * (g[j] - meanDy[j] - n[j] * meanDyX[j]) }
+        // Through the fused ReLU first: no gradient where it passed 0 (read from its output).
+        let (mask, rectify) = (rectifies ? output : input, rectifies)
+        let sums = gradientSums(gradient.values, mask: mask, rectify: rectify)
+        for j in 0..<c {
+            beta.gradient[j] += Float(sums[j])
+            gamma.gradient[j] += Float(sums[c + j])
+        }
+        guard needsInputGradient else { return nil }
+        let count = Double(rows)
+        // Coefficients of dx = scale * (g - meanDy - x̂ meanDyX), x̂ = (x - mean) * inv.
+        let scale = (0..<c).map { gamma.value[$0] * inverseDeviation[$0] }
+        let k =
+            scale + (0..<c).map { Float(sums[$0] / count) } + (0..<c).map { Float(sums[c + $0] / count) }
+            + mean + inverseDeviation
+        let dx = gradient.values.withUnsafeBufferPointer { dyb in
+            input.withUnsafeBufferPointer { xb in
+                mask.withUnsafeBufferPointer { ob in
+                    k.withUnsafeBufferPointer { kb in
+                        nonisolated(unsafe) let (dy, x, out, k) = (
+                            dyb.baseAddress!, xb.baseAddress!, ob.baseAddress!, kb.baseAddress!
+                        )
+                        return RowChunks.array(rows: rows, width: c) { range, dx in
+                            for r in range {
+                                let at = r &* c
+                                for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
+                                    var g = Lanes.load(dy, at &+ j)
+                                    if rectify { g.replace(with: 0, where: Lanes.load(out, at &+ j) .<= 0) }
+                                    let normalized =
+                                        (Lanes.load(x, at &+ j) - Lanes.load(k, 3 &* c &+ j))
+                                        * Lanes.load(k, 4 &* c &+ j)
+                                    let meanDy = Lanes.load(k, c &+ j)
+                                    let meanDyX = Lanes.load(k, 2 &* c &+ j)
+                                    Lanes.store(Lanes.load(k, j) * (g - meanDy - normalized * meanDyX), dx, at &+ j)
+                                }
+                                for j in Lanes.whole(c)..<c {
+                                    let g = rectify && out[at &+ j] <= 0 ? 0 : dy[at &+ j]
+                                    let normalized = (x[at &+ j] - k[3 &* c &+ j]) * k[4 &* c &+ j]
+                                    dx[at &+ j] = k[j] * (g - k[c &+ j] - normalized * k[2 &* c &+ j])
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        return dx.map { Tensor(shape: shape, values: $0) }
+        return Tensor(shape: shape, values: dx)
+    }
+
+    /// sum(dy) in the first `channels` columns (beta's gradient), sum(dy x̂) in the next (gamma's),
+    /// with dy zero where the fused ReLU passed 0.
+    private func gradientSums(_ gradient: [Float], mask: [Float], rectify: Bool) -> [Double] {
+        let c = channels
+        let k = mean + inverseDeviation
+        return gradient.withUnsafeBufferPointer { dyb in
+            input.withUnsafeBufferPointer { xb in
+                mask.withUnsafeBufferPointer { ob in
+                    k.withUnsafeBufferPointer { kb in
+                        nonisolated(unsafe) let (dy, x, out, k) = (
+                            dyb.baseAddress!, xb.baseAddress!, ob.baseAddress!, kb.baseAddress!
+                        )
+                        return RowChunks.columnSums(rows: gradient.count / c, columns: 2 &* c) { range, sum in
+                            for r in range {
+                                let at = r &* c
+                                for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
+                                    var g = Lanes.load(dy, at &+ j)
+                                    if rectify { g.replace(with: 0, where: Lanes.load(out, at &+ j) .<= 0) }
+                                    let normalized = (Lanes.load(x, at &+ j) - Lanes.load(k, j)) * Lanes.load(k, c &+ j)
+                                    let gd = Lanes.double(g)
+                                    Lanes.add(gd, sum, j)
+                                    Lanes.add(gd * Lanes.double(normalized), sum, c &+ j)
+                                }
+                                for j in Lanes.whole(c)..<c {
+                                    let g = Double(rectify && out[at &+ j] <= 0 ? 0 : dy[at &+ j])
+                                    let normalized = (x[at &+ j] - k[j]) * k[c &+ j]
+                                    sum[j] += g
+                                    sum[c &+ j] += g * Double(normalized)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -51,15 +51,8 @@ final class OneDNNRecurrent: RecurrentComputation {
     /// A trainer running model replicas on its own threads sets 1, so the replicas do not
     /// oversubscribe the cores.
     static func setThreadsForCallingThread(_ count: Int) {
-        ompSetNumThreads?(Int32(count))
+        OneDNNTeam.setThreadsForCallingThread(count)
     }
-
-    /// OpenMP's `omp_set_num_threads`, from the OpenMP runtime (libgomp) that libdnnl loaded.
-    private static let ompSetNumThreads: (@convention(c) (Int32) -> Void)? = {
-        _ = dnnl_version()  // make sure libdnnl, and with it libgomp, is loaded
-        guard let symbol = dlsym(nil, "omp_set_num_threads") else { return nil }  // nil: RTLD_DEFAULT
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)
-    }()
 
     func forward(_ x: Tensor, weights: RecurrentWeights, training: Bool) -> Tensor {
         let (batch, steps) = (x.shape[0], x.shape[1])

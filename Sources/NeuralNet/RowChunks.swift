@@ -21,8 +21,21 @@ enum RowChunks {
     /// the results in chunk order.
     static func map<T>(rows: Int, work: Int, _ body: @Sendable (Range<Int>) -> T) -> [T] {
         let chunks = ranges(rows)
-        let threads = work >= parallelWork ? ProcessInfo.processInfo.activeProcessorCount : 1
-        return ConcurrentMap.map(count: chunks.count, threads: threads) { body(chunks[$0]) }
+        guard work >= parallelWork else { return chunks.map(body) }
+        // On oneDNN's threads, which the convolutions around these loops keep awake (OneDNNTeam).
+        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: chunks.count)
+        results.initialize(repeating: nil)
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+        nonisolated(unsafe) let slots = results
+        guard OneDNNTeam.run(count: chunks.count, { slots[$0] = body(chunks[$0]) }) else {
+            return ConcurrentMap.map(count: chunks.count, threads: ProcessInfo.processInfo.activeProcessorCount) {
+                body(chunks[$0])
+            }
+        }
+        return results.map { $0! }
     }
 
     /// `body` over each chunk of `rows`, for passes that only write.

@@ -4,7 +4,16 @@ import Basics
 public final class Sequential {
     public let layers: [any Layer]
 
-    public init(_ layers: [any Layer]) { self.layers = layers }
+    /// A `BatchNormalization` directly followed by a `ReLU` applies the ReLU itself (one pass
+    /// over the activations instead of two, each way); both stay in `layers`, named as before.
+    public init(_ layers: [any Layer]) {
+        self.layers = layers
+        for (first, second) in zip(layers, layers.dropFirst()) {
+            guard let normalization = first as? BatchNormalization, let relu = second as? ReLU else { continue }
+            normalization.rectifies = true
+            relu.isApplied = true
+        }
+    }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
 

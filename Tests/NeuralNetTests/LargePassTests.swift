@@ -3,7 +3,7 @@ import NeuralNet
 import Testing
 
 /// BatchNormalization, ReLU and MaxPooling2D on inputs large enough to run in chunks on every
-/// core (and, for pooling, with a channel count that is not a multiple of eight, so both its
+/// core (on oneDNN's OpenMP threads) (and, for pooling, with a channel count that is not a multiple of eight, so both its
 /// vector and scalar loops run), against plain one-thread loops written here.
 @Suite struct LargePassTests {
     /// Values on a coarse grid, so pooling windows hold ties; negatives and zeros for ReLU.
@@ -90,6 +90,37 @@ import Testing
                 .max()!
             #expect(largest < 1e-4, "channel \(j): largest difference \(largest)")
         }
+    }
+
+    /// In a `Sequential`, a BatchNormalization applies the ReLU after it (one pass each way):
+    /// the same bits as the two layers run one after the other, in training (outputs, every
+    /// gradient) and in inference, with vector and scalar channel loops.
+    @Test(arguments: [16, 12])
+    func batchNormalizationAppliesTheReLUAfterIt(channels c: Int) {
+        let shape = [4, 33, 67, c]
+        let count = shape.reduce(1, *)
+        let x = Tensor(shape: shape, values: Self.values(count, seed: 9).enumerated().map { $1 + Float($0 % 5) / 8 })
+        let g = Tensor(shape: shape, values: Self.values(count, seed: 10))
+        func pair() -> (BatchNormalization, ReLU) {
+            let bn = BatchNormalization(channels: c, name: "bn")
+            bn.gamma.value = Self.values(c, seed: 11).map { $0 + 0.25 }
+            bn.beta.value = Self.values(c, seed: 12)
+            return (bn, ReLU())
+        }
+        let (bn, relu) = pair()
+        let (fusedBN, fusedReLU) = pair()
+        let fused = Sequential([fusedBN, fusedReLU])
+        #expect(
+            firstDifference(
+                fused.forward(x, training: true).values,
+                relu.forward(bn.forward(x, training: true), training: true).values) == nil)
+        #expect(firstDifference(fused.backward(g).values, bn.backward(relu.backward(g)).values) == nil)
+        #expect(fusedBN.gamma.gradient == bn.gamma.gradient && fusedBN.beta.gradient == bn.beta.gradient)
+        #expect(fusedBN.movingVariance.value == bn.movingVariance.value)
+        #expect(
+            firstDifference(
+                fused.forward(x, training: false).values,
+                relu.forward(bn.forward(x, training: false), training: false).values) == nil)
     }
 }
 
