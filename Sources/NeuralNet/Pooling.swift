@@ -71,17 +71,40 @@ public final class MaxPooling2D: Layer {
         UnsafeRawPointer(v + at).loadUnaligned(as: SIMD8<Float>.self)
     }
 
+    /// Each input row written once, in order: a window's gradient where its value came from,
+    /// zero at the other three places and in a dropped odd last row or column (no zero-filled
+    /// array scattered into).
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))
-        let width = inputShape[3] * (inputShape[2] / 2)
-        // Windows do not overlap: each chunk of outputs writes inputs no other chunk writes.
-        gradient.values.withUnsafeBufferPointer { gb in
+        let (b, h, w, c) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        let (oh, ow) = (h / 2, w / 2)
+        let dx = gradient.values.withUnsafeBufferPointer { gb in
             argmax.withUnsafeBufferPointer { ab in
-                dx.withUnsafeMutableBufferPointer { db in
-                    nonisolated(unsafe) let (g, from, dx) = (gb.baseAddress!, ab.baseAddress!, db.baseAddress!)
-                    RowChunks.forEach(rows: gb.count / max(width, 1), work: gb.count) { range in
-                        for i in (range.lowerBound &* width)..<(range.upperBound &* width) { dx[Int(from[i])] += g[i] }
+                nonisolated(unsafe) let (g, from) = (gb.baseAddress!, ab.baseAddress!)
+                return RowChunks.array(rows: b * h, width: w * c) { range, dx in
+                    for row in range {
+                        let (n, i) = (row / h, row % h)
+                        let out = dx + row &* w &* c
+                        guard i < 2 &* oh else {
+                            out.update(repeating: 0, count: w &* c)
+                            continue
+                        }
+                        for j in 0..<(2 &* ow) {
+                            let source = ((n &* oh &+ i / 2) &* ow &+ j / 2) &* c
+                            let place = row &* w &* c &+ j &* c
+                            var k = 0
+                            while k &+ Lanes.width <= c {
+                                let here = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &+ Int32(truncatingIfNeeded: place &+ k)
+                                let came = UnsafeRawPointer(from + (source &+ k)).loadUnaligned(as: SIMD8<Int32>.self)
+                                let value = Lanes.load(g, source &+ k).replacing(with: 0, where: came .!= here)
+                                Lanes.store(value, out, j &* c &+ k)
+                                k &+= Lanes.width
+                            }
+                            for k in k..<c {
+                                out[j &* c &+ k] = Int(from[source &+ k]) == place &+ k ? g[source &+ k] : 0
+                            }
+                        }
+                        if w % 2 == 1 { (out + (w &- 1) &* c).update(repeating: 0, count: c) }
                     }
                 }
             }
