@@ -19,8 +19,9 @@ fi
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
+cpu_model() { lscpu | sed -n 's/^Model name: *//p' | head -1; }
 machine() {
-  echo "$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "$(nproc) cores ($(cpu_model)), $(free -g | awk '/^Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
 }
 
 # venv_has "IMPORTS" "PIP SPECS": true when benchmarks/.venv imports IMPORTS (a Python import

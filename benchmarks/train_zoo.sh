@@ -43,9 +43,12 @@ for recipe in gru-mfcc cnn-mel crnn-mel; do
   rows+="| $recipe | $ours | $keras | **${ratio}x** (target ${target}x: $verdict) | ${mb} MB ($memory) | $kmb |"$'\n'
 done
 keras_version=$([ "$have_keras" = 1 ] && "$venv/bin/python" -c "import keras; print('Keras', keras.__version__)" 2>/dev/null || echo "Keras not installed")
+# One section per CPU model: Keras and oneDNN pick their kernels by CPU, so a run on one kind
+# of machine does not replace another kind's figures.
+section="train-zoo-$(cpu_model | tr 'A-Z' 'a-z' | sed 's/([a-z]*)//g; s/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')"
 block=$(cat <<MD
-<!-- train-zoo:begin -->
-### The zoo's recipes vs Keras ($(date -u +%Y-%m-%d))
+<!-- $section:begin -->
+### The zoo's recipes vs Keras on $(cpu_model) ($(date -u +%Y-%m-%d))
 
 Machine: $(machine).
 Command: \`make bench\` (\`benchmarks/train_zoo.sh\`, EPOCHS=$epochs), median seconds per epoch; $keras_version (TensorFlow CPU) on the same arrays.
@@ -54,10 +57,10 @@ Data: the full-size synthetic set (6000 training segments, 2000 validation): MFC
 | recipe | genrekit s/epoch | Keras s/epoch | Keras / genrekit | genrekit peak memory (under 2 GB) | Keras peak memory |
 | --- | ---: | ---: | ---: | ---: | ---: |
 $rows
-<!-- train-zoo:end -->
+<!-- $section:end -->
 MD
 )
 echo
 echo "$block"
 rm -f time.out
-record_section train-zoo "$block"
+record_section "$section" "$block"
