@@ -129,46 +129,51 @@ public final class BatchNormalization: Layer {
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         let c = channels
         let rows = gradient.values.count / c
-        // Through the fused ReLU first: no gradient where it passed 0 (read from its output).
-        let (mask, rectify) = (rectifies ? output : input, rectifies)
-        let sums = gradientSums(gradient.values, mask: mask, rectify: rectify)
+        let sums = withBackwardRows(gradient.values) { reads in
+            // sum(dy) in the first c columns (beta's gradient), sum(dy x̂) in the next (gamma's).
+            RowChunks.columnSums(rows: rows, columns: 2 &* c) { range, sum in
+                for r in range {
+                    let at = r &* c
+                    for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
+                        let (g, normalized) = reads.lanes(at, j)
+                        let gd = Lanes.double(g)
+                        Lanes.add(gd, sum, j)
+                        Lanes.add(gd * Lanes.double(normalized), sum, c &+ j)
+                    }
+                    for j in Lanes.whole(c)..<c {
+                        let (g, normalized) = reads.scalar(at, j)
+                        sum[j] += Double(g)
+                        sum[c &+ j] += Double(g) * Double(normalized)
+                    }
+                }
+            }
+        }
         for j in 0..<c {
             beta.gradient[j] += Float(sums[j])
             gamma.gradient[j] += Float(sums[c + j])
         }
         guard needsInputGradient else { return nil }
         let count = Double(rows)
-        // Coefficients of dx = scale * (g - meanDy - x̂ meanDyX), x̂ = (x - mean) * inv.
-        let scale = (0..<c).map { gamma.value[$0] * inverseDeviation[$0] }
+        // dx = scale * (g - meanDy - x̂ meanDyX), coefficients side by side.
         let k =
-            scale + (0..<c).map { Float(sums[$0] / count) } + (0..<c).map { Float(sums[c + $0] / count) }
-            + mean + inverseDeviation
-        let dx = gradient.values.withUnsafeBufferPointer { dyb in
-            input.withUnsafeBufferPointer { xb in
-                mask.withUnsafeBufferPointer { ob in
-                    k.withUnsafeBufferPointer { kb in
-                        nonisolated(unsafe) let (dy, x, out, k) = (
-                            dyb.baseAddress!, xb.baseAddress!, ob.baseAddress!, kb.baseAddress!
-                        )
-                        return RowChunks.array(rows: rows, width: c) { range, dx in
-                            for r in range {
-                                let at = r &* c
-                                for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
-                                    var g = Lanes.load(dy, at &+ j)
-                                    if rectify { g.replace(with: 0, where: Lanes.load(out, at &+ j) .<= 0) }
-                                    let normalized =
-                                        (Lanes.load(x, at &+ j) - Lanes.load(k, 3 &* c &+ j))
-                                        * Lanes.load(k, 4 &* c &+ j)
-                                    let meanDy = Lanes.load(k, c &+ j)
-                                    let meanDyX = Lanes.load(k, 2 &* c &+ j)
-                                    Lanes.store(Lanes.load(k, j) * (g - meanDy - normalized * meanDyX), dx, at &+ j)
-                                }
-                                for j in Lanes.whole(c)..<c {
-                                    let g = rectify && out[at &+ j] <= 0 ? 0 : dy[at &+ j]
-                                    let normalized = (x[at &+ j] - k[3 &* c &+ j]) * k[4 &* c &+ j]
-                                    dx[at &+ j] = k[j] * (g - k[c &+ j] - normalized * k[2 &* c &+ j])
-                                }
-                            }
+            (0..<c).map { gamma.value[$0] * inverseDeviation[$0] } + (0..<c).map { Float(sums[$0] / count) }
+            + (0..<c).map { Float(sums[c + $0] / count) }
+        let dx = withBackwardRows(gradient.values) { reads in
+            k.withUnsafeBufferPointer { kb in
+                nonisolated(unsafe) let k = kb.baseAddress!
+                return RowChunks.array(rows: rows, width: c) { range, dx in
+                    for r in range {
+                        let at = r &* c
+                        for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
+                            let (g, normalized) = reads.lanes(at, j)
+                            let (scale, meanDy, meanDyX) = (
+                                Lanes.load(k, j), Lanes.load(k, c &+ j), Lanes.load(k, 2 &* c &+ j)
+                            )
+                            Lanes.store(scale * (g - meanDy - normalized * meanDyX), dx, at &+ j)
+                        }
+                        for j in Lanes.whole(c)..<c {
+                            let (g, normalized) = reads.scalar(at, j)
+                            dx[at &+ j] = k[j] * (g - k[c &+ j] - normalized * k[2 &* c &+ j])
                         }
                     }
                 }
@@ -177,40 +182,43 @@ public final class BatchNormalization: Layer {
         return Tensor(shape: shape, values: dx)
     }
 
-    /// sum(dy) in the first `channels` columns (beta's gradient), sum(dy x̂) in the next (gamma's),
-    /// with dy zero where the fused ReLU passed 0.
-    private func gradientSums(_ gradient: [Float], mask: [Float], rectify: Bool) -> [Double] {
-        let c = channels
-        let k = mean + inverseDeviation
-        return gradient.withUnsafeBufferPointer { dyb in
-            input.withUnsafeBufferPointer { xb in
-                mask.withUnsafeBufferPointer { ob in
-                    k.withUnsafeBufferPointer { kb in
-                        nonisolated(unsafe) let (dy, x, out, k) = (
-                            dyb.baseAddress!, xb.baseAddress!, ob.baseAddress!, kb.baseAddress!
-                        )
-                        return RowChunks.columnSums(rows: gradient.count / c, columns: 2 &* c) { range, sum in
-                            for r in range {
-                                let at = r &* c
-                                for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
-                                    var g = Lanes.load(dy, at &+ j)
-                                    if rectify { g.replace(with: 0, where: Lanes.load(out, at &+ j) .<= 0) }
-                                    let normalized = (Lanes.load(x, at &+ j) - Lanes.load(k, j)) * Lanes.load(k, c &+ j)
-                                    let gd = Lanes.double(g)
-                                    Lanes.add(gd, sum, j)
-                                    Lanes.add(gd * Lanes.double(normalized), sum, c &+ j)
-                                }
-                                for j in Lanes.whole(c)..<c {
-                                    let g = Double(rectify && out[at &+ j] <= 0 ? 0 : dy[at &+ j])
-                                    let normalized = (x[at &+ j] - k[j]) * k[c &+ j]
-                                    sum[j] += g
-                                    sum[c &+ j] += g * Double(normalized)
-                                }
-                            }
-                        }
+    /// `body` with what both backward passes read, for as long as it runs.
+    private func withBackwardRows<R>(_ gradient: [Float], _ body: (BackwardRows) -> R) -> R {
+        let statistics = mean + inverseDeviation
+        // Without the fused ReLU there is no mask to read; the input stands in, unread.
+        let mask = rectifies ? output : input
+        return gradient.withUnsafeBufferPointer { dy in
+            input.withUnsafeBufferPointer { x in
+                mask.withUnsafeBufferPointer { out in
+                    statistics.withUnsafeBufferPointer { st in
+                        body(
+                            BackwardRows(
+                                dy: dy.baseAddress!, x: x.baseAddress!, out: out.baseAddress!,
+                                statistics: st.baseAddress!, channels: channels, rectify: rectifies))
                     }
                 }
             }
         }
+    }
+}
+
+/// The backward passes' reads at row offset `at`, channel `j`: the upstream gradient (zero
+/// where the fused ReLU passed 0, read from its output) and the normalised input
+/// `(x - mean) * inv` (`statistics`: the means, then the inverse deviations).
+private struct BackwardRows: @unchecked Sendable {
+    let dy, x, out, statistics: UnsafePointer<Float>
+    let channels: Int
+    let rectify: Bool
+
+    @inline(__always) func lanes(_ at: Int, _ j: Int) -> (g: SIMD8<Float>, normalized: SIMD8<Float>) {
+        var g = Lanes.load(dy, at &+ j)
+        if rectify { g.replace(with: 0, where: Lanes.load(out, at &+ j) .<= 0) }
+        let normalized = (Lanes.load(x, at &+ j) - Lanes.load(statistics, j)) * Lanes.load(statistics, channels &+ j)
+        return (g, normalized)
+    }
+
+    @inline(__always) func scalar(_ at: Int, _ j: Int) -> (g: Float, normalized: Float) {
+        let g = rectify && out[at &+ j] <= 0 ? 0 : dy[at &+ j]
+        return (g, (x[at &+ j] - statistics[j]) * statistics[channels &+ j])
     }
 }

@@ -7,10 +7,6 @@ enum Lanes {
         UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
-        load(UnsafePointer(p), i)
-    }
-
     @inline(__always) static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
         UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
     }

@@ -264,8 +264,9 @@ final class Staging {
 
     init(user: MemoryDesc, chosen: MemoryDesc, engine: Engine) {
         // Described as the primitive chose when the places agree, so it takes the array as is.
-        self.user = LentMemory(chosen.samePlaces(as: user) ? chosen : user, engine)
-        guard !chosen.samePlaces(as: user) else {
+        let asIs = chosen.samePlaces(as: user)
+        self.user = LentMemory(asIs ? chosen : user, engine)
+        guard !asIs else {
             (buffer, into, outOf) = (nil, nil, nil)
             return
         }

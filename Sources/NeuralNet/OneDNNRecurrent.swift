@@ -47,13 +47,6 @@ final class OneDNNRecurrent: RecurrentComputation {
         return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
     }
 
-    /// Runs oneDNN's parallel regions (OpenMP) on `count` threads when called from this thread.
-    /// A trainer running model replicas on its own threads sets 1, so the replicas do not
-    /// oversubscribe the cores.
-    static func setThreadsForCallingThread(_ count: Int) {
-        OneDNNTeam.setThreadsForCallingThread(count)
-    }
-
     func forward(_ x: Tensor, weights: RecurrentWeights, training: Bool) -> Tensor {
         let (batch, steps) = (x.shape[0], x.shape[1])
         let plan = plan(batch: batch, steps: steps, training: training)

@@ -34,10 +34,10 @@ public final class MaxPooling2D: Layer {
                             // Eight channels at a time, compared and chosen as the scalar loop does.
                             while k &+ 8 <= c {
                                 let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &+ Int32(truncatingIfNeeded: k)
-                                var value = Self.load(v, window.0 &+ k)
+                                var value = Lanes.load(v, window.0 &+ k)
                                 var index = lanes &+ Int32(truncatingIfNeeded: window.0)
                                 func consider(_ at: Int) {
-                                    let next = Self.load(v, at &+ k)
+                                    let next = Lanes.load(v, at &+ k)
                                     let larger = next .> value
                                     value.replace(with: next, where: larger)
                                     index.replace(with: lanes &+ Int32(truncatingIfNeeded: at), where: larger)
@@ -65,10 +65,6 @@ public final class MaxPooling2D: Layer {
         argmax = from
         inputShape = x.shape
         return Tensor(shape: [b, oh, ow, c], values: y)
-    }
-
-    private static func load(_ v: UnsafePointer<Float>, _ at: Int) -> SIMD8<Float> {
-        UnsafeRawPointer(v + at).loadUnaligned(as: SIMD8<Float>.self)
     }
 
     /// Each input row written once, in order: a window's gradient where its value came from,

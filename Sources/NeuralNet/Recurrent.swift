@@ -63,6 +63,6 @@ public enum RecurrentEngine: String, Sendable, CaseIterable, Codable {
 
     /// Makes oneDNN's parallel regions started from the calling thread use `count` threads.
     public static func setThreadsForCallingThread(_ count: Int) {
-        OneDNNRecurrent.setThreadsForCallingThread(count)
+        OneDNNTeam.setThreadsForCallingThread(count)
     }
 }

@@ -1,8 +1,8 @@
 import Basics
 import Foundation
 
-/// A pass over many rows, cut into a fixed number of contiguous chunks that run on every core
-/// when the pass is large. The cut depends on the row count alone, not on the cores or on
+/// A pass over many rows, cut into a fixed number of contiguous chunks that run on oneDNN's
+/// threads (`OneDNNTeam`, as many as the calling thread's team) when the pass is large. The cut depends on the row count alone, not on the cores or on
 /// whether it ran in parallel, so sums taken per chunk and added in chunk order are the same
 /// numbers on any machine.
 enum RowChunks {
