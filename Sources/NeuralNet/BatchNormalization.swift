@@ -22,7 +22,8 @@ public final class BatchNormalization: Layer {
     /// and 1 / sqrt(var + eps). The backward pass normalises the input again as it reads it,
     /// instead of reading a stored normalised copy: one pass over the activations less each way.
     private var input: [Float] = []
-    /// The last training forward's output, when `rectifies` (the mask of the ReLU's gradient).
+    /// The last training forward's output, when `rectifies` (the mask of the ReLU's gradient;
+    /// pooled, when it `pools`).
     private var output: [Float] = []
     private var mean: [Float] = []
     private var inverseDeviation: [Float] = []
@@ -30,6 +31,10 @@ public final class BatchNormalization: Layer {
     /// Applies the ReLU that follows it in a `Sequential` (which then passes values through):
     /// the pair is one pass over the activations each way instead of two.
     var rectifies = false
+    /// The `MaxPooling2D` after that ReLU, when a `Sequential` has it pool here too: the pooling
+    /// compares the normalised values as they are computed, so they are never stored, and
+    /// backward takes each value's gradient from the pooled output it fed.
+    var pooling: MaxPooling2D?
 
     public init(channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3, name: String) {
         self.name = name
@@ -53,7 +58,7 @@ public final class BatchNormalization: Layer {
         guard training else {
             let scale = (0..<c).map { gamma.value[$0] / (movingVariance.value[$0] + epsilon).squareRoot() }
             let shift = (0..<c).map { beta.value[$0] - movingMean.value[$0] * scale[$0] }
-            return Tensor(shape: x.shape, values: affine(x.values, rows: rows, scale: scale, shift: shift))
+            return affine(x, scale: scale, shift: shift)
         }
         let (mean, variance) = Self.moments(x.values, rows: rows, channels: c)
         inverseDeviation = variance.map { Float(1 / ($0 + Double(epsilon)).squareRoot()) }
@@ -61,38 +66,35 @@ public final class BatchNormalization: Layer {
         // As TensorFlow's batch_normalization: x * scale + (beta - mean * scale).
         let scale = (0..<c).map { gamma.value[$0] * inverseDeviation[$0] }
         let shift = (0..<c).map { beta.value[$0] - self.mean[$0] * scale[$0] }
-        let y = affine(x.values, rows: rows, scale: scale, shift: shift)
+        let y = affine(x, scale: scale, shift: shift)
         for j in 0..<c {
             movingMean.value[j] = movingMean.value[j] * momentum + Float(mean[j]) * (1 - momentum)
             movingVariance.value[j] = movingVariance.value[j] * momentum + Float(variance[j]) * (1 - momentum)
         }
         input = x.values
-        output = rectifies ? y : []
+        output = rectifies ? y.values : []
         shape = x.shape
-        return Tensor(shape: x.shape, values: y)
+        return y
     }
 
-    /// `x * scale + shift` per channel, and max(0, ...) when it `rectifies`.
-    private func affine(_ values: [Float], rows: Int, scale: [Float], shift: [Float]) -> [Float] {
-        let (c, rectify) = (channels, rectifies)
+    /// `x * scale + shift` per channel, max(0, ...) when it `rectifies`, then pooled when it has a `pooling`.
+    private func affine(_ x: Tensor, scale: [Float], shift: [Float]) -> Tensor {
+        let c = channels
         let coefficients = scale + shift
-        return values.withUnsafeBufferPointer { xb in
+        return x.values.withUnsafeBufferPointer { xb in
             coefficients.withUnsafeBufferPointer { kb in
-                nonisolated(unsafe) let (x, k) = (xb.baseAddress!, kb.baseAddress!)
-                return RowChunks.array(rows: rows, width: c) { range, y in
+                let values = Affine(x: xb.baseAddress!, coefficients: kb.baseAddress!, channels: c, rectify: rectifies)
+                if let pooling { return pooling.pool(values, shape: x.shape) }
+                let y = RowChunks.array(rows: x.values.count / c, width: c) { range, y in
                     for r in range {
                         let at = r &* c
                         for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
-                            var v = Lanes.load(x, at &+ j) * Lanes.load(k, j) + Lanes.load(k, c &+ j)
-                            if rectify { v.replace(with: 0, where: v .< 0) }
-                            Lanes.store(v, y, at &+ j)
+                            Lanes.store(values.lanes(at &+ j, channel: j), y, at &+ j)
                         }
-                        for j in Lanes.whole(c)..<c {
-                            let v = x[at &+ j] * k[j] + k[c &+ j]
-                            y[at &+ j] = rectify && v < 0 ? 0 : v
-                        }
+                        for j in Lanes.whole(c)..<c { y[at &+ j] = values.scalar(at &+ j, channel: j) }
                     }
                 }
+                return Tensor(shape: x.shape, values: y)
             }
         }
     }
@@ -128,20 +130,21 @@ public final class BatchNormalization: Layer {
     /// batch statistics.
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         let c = channels
-        let rows = gradient.values.count / c
+        let rows = input.count / c
         let sums = withBackwardRows(gradient.values) { reads in
             // sum(dy) in the first c columns (beta's gradient), sum(dy x̂) in the next (gamma's).
             RowChunks.columnSums(rows: rows, columns: 2 &* c) { range, sum in
-                for r in range {
-                    let at = r &* c
+                var walk = reads.walk(range.lowerBound)
+                for _ in range {
+                    let (at, source) = walk.next()
                     for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
-                        let (g, normalized) = reads.lanes(at, j)
+                        let (g, normalized) = reads.lanes(at, source, j)
                         let gd = Lanes.double(g)
                         Lanes.add(gd, sum, j)
                         Lanes.add(gd * Lanes.double(normalized), sum, c &+ j)
                     }
                     for j in Lanes.whole(c)..<c {
-                        let (g, normalized) = reads.scalar(at, j)
+                        let (g, normalized) = reads.scalar(at, source, j)
                         sum[j] += Double(g)
                         sum[c &+ j] += Double(g) * Double(normalized)
                     }
@@ -162,17 +165,18 @@ public final class BatchNormalization: Layer {
             k.withUnsafeBufferPointer { kb in
                 nonisolated(unsafe) let k = kb.baseAddress!
                 return RowChunks.array(rows: rows, width: c) { range, dx in
-                    for r in range {
-                        let at = r &* c
+                    var walk = reads.walk(range.lowerBound)
+                    for _ in range {
+                        let (at, source) = walk.next()
                         for j in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
-                            let (g, normalized) = reads.lanes(at, j)
+                            let (g, normalized) = reads.lanes(at, source, j)
                             let (scale, meanDy, meanDyX) = (
                                 Lanes.load(k, j), Lanes.load(k, c &+ j), Lanes.load(k, 2 &* c &+ j)
                             )
                             Lanes.store(scale * (g - meanDy - normalized * meanDyX), dx, at &+ j)
                         }
                         for j in Lanes.whole(c)..<c {
-                            let (g, normalized) = reads.scalar(at, j)
+                            let (g, normalized) = reads.scalar(at, source, j)
                             dx[at &+ j] = k[j] * (g - k[c &+ j] - normalized * k[2 &* c &+ j])
                         }
                     }
@@ -187,14 +191,20 @@ public final class BatchNormalization: Layer {
         let statistics = mean + inverseDeviation
         // Without the fused ReLU there is no mask to read; the input stands in, unread.
         let mask = rectifies ? output : input
+        let argmax = pooling?.argmax ?? []
+        let geometry = pooling.map { _ in (height: shape[1], width: shape[2]) }
         return gradient.withUnsafeBufferPointer { dy in
             input.withUnsafeBufferPointer { x in
                 mask.withUnsafeBufferPointer { out in
                     statistics.withUnsafeBufferPointer { st in
-                        body(
-                            BackwardRows(
-                                dy: dy.baseAddress!, x: x.baseAddress!, out: out.baseAddress!,
-                                statistics: st.baseAddress!, channels: channels, rectify: rectifies))
+                        argmax.withUnsafeBufferPointer { from in
+                            body(
+                                BackwardRows(
+                                    dy: dy.baseAddress!, x: x.baseAddress!, out: out.baseAddress!,
+                                    statistics: st.baseAddress!, from: geometry == nil ? nil : from.baseAddress,
+                                    channels: channels,
+                                    rectify: rectifies, pooled: geometry))
+                        }
                     }
                 }
             }
@@ -202,23 +212,100 @@ public final class BatchNormalization: Layer {
     }
 }
 
-/// The backward passes' reads at row offset `at`, channel `j`: the upstream gradient (zero
-/// where the fused ReLU passed 0, read from its output) and the normalised input
-/// `(x - mean) * inv` (`statistics`: the means, then the inverse deviations).
+/// The backward passes' reads for the input row at offset `at`, channel `j`: the upstream
+/// gradient and the normalised input `(x - mean) * inv` (`statistics`: the means, then the
+/// inverse deviations). The gradient is read at `source`: `at` itself, or, when the pooling is
+/// fused, the offset of the pooled output the row fed (-1 when it fed none: a dropped odd row or
+/// column); it is zero where the fused ReLU passed 0 (read from its output, pooled or not) and,
+/// pooled, where the window's value came from elsewhere (`from`, the pooling's argmax).
 private struct BackwardRows: @unchecked Sendable {
     let dy, x, out, statistics: UnsafePointer<Float>
+    let from: UnsafePointer<Int32>?
     let channels: Int
     let rectify: Bool
+    /// The input's height and width, when the pooling is fused.
+    let pooled: (height: Int, width: Int)?
+    let iota = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
 
-    @inline(__always) func lanes(_ at: Int, _ j: Int) -> (g: SIMD8<Float>, normalized: SIMD8<Float>) {
-        var g = Lanes.load(dy, at &+ j)
-        if rectify { g.replace(with: 0, where: Lanes.load(out, at &+ j) .<= 0) }
+    /// The input rows (one position's channels) in order from `row`, each with its source.
+    @inline(__always) func walk(_ row: Int) -> RowWalk { RowWalk(row: row, channels: channels, pooled: pooled) }
+
+    @inline(__always) func lanes(_ at: Int, _ source: Int, _ j: Int) -> (g: SIMD8<Float>, normalized: SIMD8<Float>) {
         let normalized = (Lanes.load(x, at &+ j) - Lanes.load(statistics, j)) * Lanes.load(statistics, channels &+ j)
+        guard source >= 0 else { return (SIMD8(), normalized) }
+        var g = Lanes.load(dy, source &+ j)
+        if rectify { g.replace(with: 0, where: Lanes.load(out, source &+ j) .<= 0) }
+        if let from {
+            let here = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: at &+ j)) &+ iota
+            let came = UnsafeRawPointer(from + (source &+ j)).loadUnaligned(as: SIMD8<Int32>.self)
+            g.replace(with: 0, where: came .!= here)
+        }
         return (g, normalized)
     }
 
-    @inline(__always) func scalar(_ at: Int, _ j: Int) -> (g: Float, normalized: Float) {
-        let g = rectify && out[at &+ j] <= 0 ? 0 : dy[at &+ j]
-        return (g, (x[at &+ j] - statistics[j]) * statistics[channels &+ j])
+    @inline(__always) func scalar(_ at: Int, _ source: Int, _ j: Int) -> (g: Float, normalized: Float) {
+        let normalized = (x[at &+ j] - statistics[j]) * statistics[channels &+ j]
+        guard source >= 0 else { return (0, normalized) }
+        let masked = (rectify && out[source &+ j] <= 0) || (from.map { Int($0[source &+ j]) != at &+ j } ?? false)
+        return (masked ? 0 : dy[source &+ j], normalized)
+    }
+}
+
+/// Input rows in order with where each one's gradient is read (`BackwardRows`): the row's own
+/// offset, or, when the pooling is fused, the pooled output it fed (-1: none).
+private struct RowWalk {
+    let channels: Int
+    /// Input height and width, pooled height and width; zero when not pooled.
+    let (height, width, pooledHeight, pooledWidth): (Int, Int, Int, Int)
+    var (row, line, column, sourceLine): (Int, Int, Int, Int)
+
+    init(row: Int, channels: Int, pooled: (height: Int, width: Int)?) {
+        self.channels = channels
+        let (h, w) = pooled ?? (0, 0)
+        (height, width, pooledHeight, pooledWidth) = (h, w, h / 2, w / 2)
+        self.row = row
+        (line, column) = pooled == nil ? (0, 0) : row.quotientAndRemainder(dividingBy: w)
+        sourceLine = 0
+        sourceLine = lineSource()
+    }
+
+    /// The offset of the pooled row that image row `line` (example n, row i) feeds, -1 for none.
+    private func lineSource() -> Int {
+        guard width > 0 else { return 0 }
+        let (n, i) = line.quotientAndRemainder(dividingBy: height)
+        return i < 2 &* pooledHeight ? (n &* pooledHeight &+ i / 2) &* pooledWidth &* channels : -1
+    }
+
+    @inline(__always) mutating func next() -> (at: Int, source: Int) {
+        let at = row &* channels
+        row &+= 1
+        guard width > 0 else { return (at, at) }
+        let source = sourceLine >= 0 && column < 2 &* pooledWidth ? sourceLine &+ (column / 2) &* channels : -1
+        column &+= 1
+        if column == width {
+            (line, column) = (line &+ 1, 0)
+            sourceLine = lineSource()
+        }
+        return (at, source)
+    }
+}
+
+/// The normalised values `x * scale + shift` (`coefficients`: the scales, then the shifts), at
+/// zero where they are negative when `rectify`: what `affine` writes and the fused pooling
+/// compares, the same expression for both.
+private struct Affine: PooledValues, @unchecked Sendable {
+    let x, coefficients: UnsafePointer<Float>
+    let channels: Int
+    let rectify: Bool
+
+    @inline(__always) func lanes(_ at: Int, channel j: Int) -> SIMD8<Float> {
+        var v = Lanes.load(x, at) * Lanes.load(coefficients, j) + Lanes.load(coefficients, channels &+ j)
+        if rectify { v.replace(with: 0, where: v .< 0) }
+        return v
+    }
+
+    @inline(__always) func scalar(_ at: Int, channel j: Int) -> Float {
+        let v = x[at] * coefficients[j] + coefficients[channels &+ j]
+        return rectify && v < 0 ? 0 : v
     }
 }

@@ -7,63 +7,77 @@ import Basics
 public final class MaxPooling2D: Layer {
     public let name: String
     /// Where each output's value came from, as an index into the input.
-    private var argmax: [Int32] = []
+    private(set) var argmax: [Int32] = []
     private var inputShape: [Int] = []
+    /// Set by a `Sequential` when the `BatchNormalization` before it (through a `ReLU`) pools
+    /// as it normalises (`pool(_:shape:)`): values and gradients then pass through unchanged.
+    var isApplied = false
 
     public init(name: String) { self.name = name }
 
     public var parameters: [Parameter] { [] }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let (b, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        guard !isApplied else { return x }
+        return x.values.withUnsafeBufferPointer { xb in
+            pool(PlainValues(x: xb.baseAddress!), shape: x.shape)
+        }
+    }
+
+    /// The pooled values of an input of `shape` read through `source` (which may compute them:
+    /// a batch normalization's output is never stored); keeps where each came from.
+    func pool<Source: PooledValues>(_ source: Source, shape: [Int]) -> Tensor {
+        let (b, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
         let (oh, ow) = (h / 2, w / 2)
         var from = [Int32](repeating: 0, count: b * oh * ow * c)
-        let y = x.values.withUnsafeBufferPointer { xb in
-            from.withUnsafeMutableBufferPointer { fb in
-                nonisolated(unsafe) let (v, from) = (xb.baseAddress!, fb.baseAddress!)
-                // Output row (n, i) of `ow * c` values comes from input rows 2i and 2i + 1 of example n.
-                return RowChunks.array(rows: b * oh, width: ow * c) { range, y in
-                    for row in range {
-                        let (n, i) = (row / oh, row % oh)
-                        for j in 0..<ow {
-                            let out = (row &* ow &+ j) &* c
-                            let topLeft = ((n &* h &+ 2 &* i) &* w &+ 2 &* j) &* c
-                            // Row-major order in the window; a later value wins only when larger.
-                            let window = (topLeft, topLeft &+ c, topLeft &+ w &* c, topLeft &+ w &* c &+ c)
-                            var k = 0
-                            // Eight channels at a time, compared and chosen as the scalar loop does.
-                            while k &+ 8 <= c {
-                                let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &+ Int32(truncatingIfNeeded: k)
-                                var value = Lanes.load(v, window.0 &+ k)
-                                var index = lanes &+ Int32(truncatingIfNeeded: window.0)
-                                func consider(_ at: Int) {
-                                    let next = Lanes.load(v, at &+ k)
-                                    let larger = next .> value
-                                    value.replace(with: next, where: larger)
-                                    index.replace(with: lanes &+ Int32(truncatingIfNeeded: at), where: larger)
-                                }
-                                consider(window.1)
-                                consider(window.2)
-                                consider(window.3)
-                                UnsafeMutableRawPointer(y + (out &+ k)).storeBytes(of: value, as: SIMD8<Float>.self)
-                                UnsafeMutableRawPointer(from + (out &+ k)).storeBytes(of: index, as: SIMD8<Int32>.self)
-                                k &+= 8
+        let y = from.withUnsafeMutableBufferPointer { fb in
+            nonisolated(unsafe) let from = fb.baseAddress!
+            // Output row (n, i) of `ow * c` values comes from input rows 2i and 2i + 1 of example n.
+            return RowChunks.array(rows: b * oh, width: ow * c) { range, y in
+                for row in range {
+                    let (n, i) = (row / oh, row % oh)
+                    for j in 0..<ow {
+                        let out = (row &* ow &+ j) &* c
+                        let topLeft = ((n &* h &+ 2 &* i) &* w &+ 2 &* j) &* c
+                        // Row-major order in the window; a later value wins only when larger.
+                        let window = (topLeft, topLeft &+ c, topLeft &+ w &* c, topLeft &+ w &* c &+ c)
+                        var k = 0
+                        // Eight channels at a time, compared and chosen as the scalar loop does.
+                        while k &+ 8 <= c {
+                            let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &+ Int32(truncatingIfNeeded: k)
+                            var value = source.lanes(window.0 &+ k, channel: k)
+                            var index = lanes &+ Int32(truncatingIfNeeded: window.0)
+                            func consider(_ at: Int) {
+                                let next = source.lanes(at &+ k, channel: k)
+                                let larger = next .> value
+                                value.replace(with: next, where: larger)
+                                index.replace(with: lanes &+ Int32(truncatingIfNeeded: at), where: larger)
                             }
-                            for k in k..<c {
-                                var best = window.0 &+ k
-                                if v[window.1 &+ k] > v[best] { best = window.1 &+ k }
-                                if v[window.2 &+ k] > v[best] { best = window.2 &+ k }
-                                if v[window.3 &+ k] > v[best] { best = window.3 &+ k }
-                                y[out &+ k] = v[best]
-                                from[out &+ k] = Int32(best)
+                            consider(window.1)
+                            consider(window.2)
+                            consider(window.3)
+                            Lanes.store(value, y, out &+ k)
+                            UnsafeMutableRawPointer(from + (out &+ k)).storeBytes(of: index, as: SIMD8<Int32>.self)
+                            k &+= 8
+                        }
+                        for k in k..<c {
+                            var (best, value) = (window.0 &+ k, source.scalar(window.0 &+ k, channel: k))
+                            func consider(_ at: Int) {
+                                let next = source.scalar(at &+ k, channel: k)
+                                if next > value { (best, value) = (at &+ k, next) }
                             }
+                            consider(window.1)
+                            consider(window.2)
+                            consider(window.3)
+                            y[out &+ k] = value
+                            from[out &+ k] = Int32(best)
                         }
                     }
                 }
             }
         }
         argmax = from
-        inputShape = x.shape
+        inputShape = shape
         return Tensor(shape: [b, oh, ow, c], values: y)
     }
 
@@ -72,6 +86,7 @@ public final class MaxPooling2D: Layer {
     /// array scattered into).
     public func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
+        guard !isApplied else { return gradient }
         let (b, h, w, c) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         let (oh, ow) = (h / 2, w / 2)
         let dx = gradient.values.withUnsafeBufferPointer { gb in
@@ -107,6 +122,20 @@ public final class MaxPooling2D: Layer {
         }
         return Tensor(shape: inputShape, values: dx)
     }
+}
+
+/// The values `MaxPooling2D.pool` compares, at an element offset into its input and that
+/// element's channel.
+protocol PooledValues: Sendable {
+    func lanes(_ at: Int, channel: Int) -> SIMD8<Float>
+    func scalar(_ at: Int, channel: Int) -> Float
+}
+
+/// The input's own values.
+private struct PlainValues: PooledValues, @unchecked Sendable {
+    let x: UnsafePointer<Float>
+    @inline(__always) func lanes(_ at: Int, channel: Int) -> SIMD8<Float> { Lanes.load(x, at) }
+    @inline(__always) func scalar(_ at: Int, channel: Int) -> Float { x[at] }
 }
 
 /// Keras's `GlobalAveragePooling2D`: each channel's mean over height and width.

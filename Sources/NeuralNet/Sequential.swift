@@ -4,14 +4,21 @@ import Basics
 public final class Sequential {
     public let layers: [any Layer]
 
-    /// A `BatchNormalization` directly followed by a `ReLU` applies the ReLU itself (one pass
-    /// over the activations instead of two, each way); both stay in `layers`, named as before.
+    /// A `BatchNormalization` directly followed by a `ReLU` applies the ReLU itself, and the
+    /// `MaxPooling2D` after that too when there is one: one pass over the activations each way
+    /// instead of two or three. All stay in `layers`, named as before; the ones applied pass
+    /// values and gradients through.
     public init(_ layers: [any Layer]) {
         self.layers = layers
-        for (first, second) in zip(layers, layers.dropFirst()) {
-            guard let normalization = first as? BatchNormalization, let relu = second as? ReLU else { continue }
+        for i in layers.indices.dropLast() {
+            guard let normalization = layers[i] as? BatchNormalization, let relu = layers[i + 1] as? ReLU else {
+                continue
+            }
             normalization.rectifies = true
             relu.isApplied = true
+            guard i + 2 < layers.count, let pooling = layers[i + 2] as? MaxPooling2D else { continue }
+            normalization.pooling = pooling
+            pooling.isApplied = true
         }
     }
 

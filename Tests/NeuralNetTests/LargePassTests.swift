@@ -122,6 +122,38 @@ import Testing
                 fused.forward(x, training: false).values,
                 relu.forward(bn.forward(x, training: false), training: false).values) == nil)
     }
+
+    /// In a `Sequential`, a BatchNormalization, its ReLU and a MaxPooling2D after them are one
+    /// pass each way (the normalised values are pooled as they are computed): the same bits as
+    /// the three layers run one after the other, with odd heights and widths (a dropped row and
+    /// column), ties in the windows, and vector and scalar channel loops.
+    @Test(arguments: [16, 12])
+    func batchNormalizationPoolsAfterItsReLU(channels c: Int) {
+        let shape = [4, 33, 67, c]
+        let count = shape.reduce(1, *)
+        let x = Tensor(shape: shape, values: Self.values(count, seed: 13).enumerated().map { $1 + Float($0 % 3) / 4 })
+        func layers() -> (BatchNormalization, ReLU, MaxPooling2D) {
+            let bn = BatchNormalization(channels: c, name: "bn")
+            bn.gamma.value = Self.values(c, seed: 14).map { $0 + 0.25 }
+            bn.beta.value = Self.values(c, seed: 15)
+            return (bn, ReLU(), MaxPooling2D(name: "pool"))
+        }
+        let (bn, relu, pool) = layers()
+        let (fusedBN, fusedReLU, fusedPool) = layers()
+        let fused = Sequential([fusedBN, fusedReLU, fusedPool])
+        let y = pool.forward(relu.forward(bn.forward(x, training: true), training: true), training: true)
+        #expect(y.shape == [4, 16, 33, c])
+        #expect(firstDifference(fused.forward(x, training: true).values, y.values) == nil)
+        // Fused, the pooling layer passes values through: its work was done before it.
+        #expect(fusedPool.forward(x, training: false).shape == shape)
+        let g = Tensor(shape: y.shape, values: Self.values(y.values.count, seed: 16))
+        #expect(firstDifference(fused.backward(g).values, bn.backward(relu.backward(pool.backward(g))).values) == nil)
+        #expect(fusedBN.gamma.gradient == bn.gamma.gradient && fusedBN.beta.gradient == bn.beta.gradient)
+        #expect(fusedBN.movingMean.value == bn.movingMean.value)
+        #expect(fusedBN.movingVariance.value == bn.movingVariance.value)
+        let inference = pool.forward(relu.forward(bn.forward(x, training: false), training: false), training: false)
+        #expect(firstDifference(fused.forward(x, training: false).values, inference.values) == nil)
+    }
 }
 
 private func pow2(_ x: Double) -> Double { x * x }
