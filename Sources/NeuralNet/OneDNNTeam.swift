@@ -1,5 +1,6 @@
 internal import CDNNL
 import Foundation
+import Synchronization
 
 /// oneDNN's threads, lent to GenreKit's own loops between its primitives.
 ///
@@ -16,13 +17,13 @@ enum OneDNNTeam {
         runtime?.setNumThreads(Int32(count))
     }
 
-    /// `body(i)` for every `i` in `0..<count`, spread over the calling thread's team (the thread
-    /// with index t of n takes t, t + n, ...); returns when all are done. False, having run
+    /// `body(i)` for every `i` in `0..<count`, spread over the calling thread's team (each thread
+    /// takes the next index left); returns when all are done. False, having run
     /// nothing, when there is no OpenMP runtime.
     static func run(count: Int, _ body: (Int) -> Void) -> Bool {
         guard let runtime else { return false }
         withoutActuallyEscaping(body) { body in
-            let work = Work(count: count, body: body, runtime: runtime)
+            let work = Work(count: count, body: body)
             withExtendedLifetime(work) {
                 runtime.parallel(
                     { Unmanaged<Work>.fromOpaque($0!).takeUnretainedValue().runShare() },
@@ -35,15 +36,15 @@ enum OneDNNTeam {
     private final class Work {
         let count: Int
         let body: (Int) -> Void
-        let runtime: Runtime
+        /// The next index not yet taken.
+        let next = Atomic<Int>(0)
 
-        init(count: Int, body: @escaping (Int) -> Void, runtime: Runtime) {
-            (self.count, self.body, self.runtime) = (count, body, runtime)
-        }
+        init(count: Int, body: @escaping (Int) -> Void) { (self.count, self.body) = (count, body) }
 
+        /// Takes indices until none is left: a thread the shared machine holds back takes fewer,
+        /// so the others wait less for it at the end (what each index computes is unchanged).
         func runShare() {
-            let threads = max(1, Int(runtime.numThreads()))
-            for i in stride(from: Int(runtime.threadNumber()), to: count, by: threads) { body(i) }
+            while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < count { body(i) }
         }
     }
 
@@ -53,22 +54,18 @@ enum OneDNNTeam {
         /// `GOMP_parallel(fn, data, num_threads, flags)`: what `#pragma omp parallel` compiles to;
         /// 0 threads is the team size oneDNN uses (`omp_get_max_threads`).
         let parallel: @convention(c) (Region, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
-        let threadNumber: @convention(c) () -> Int32
-        let numThreads: @convention(c) () -> Int32
         let setNumThreads: @convention(c) (Int32) -> Void
     }
 
     static let runtime: Runtime? = {
         _ = dnnl_version()  // make sure libdnnl, and with it its OpenMP runtime, is loaded
         // nil: RTLD_DEFAULT, the libraries the process has loaded.
-        guard let parallel = dlsym(nil, "GOMP_parallel"), let threadNumber = dlsym(nil, "omp_get_thread_num"),
-            let numThreads = dlsym(nil, "omp_get_num_threads"), let setNumThreads = dlsym(nil, "omp_set_num_threads")
-        else { return nil }
+        guard let parallel = dlsym(nil, "GOMP_parallel"), let setNumThreads = dlsym(nil, "omp_set_num_threads") else {
+            return nil
+        }
         return Runtime(
             parallel: unsafeBitCast(
                 parallel, to: (@convention(c) (Runtime.Region, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void).self),
-            threadNumber: unsafeBitCast(threadNumber, to: (@convention(c) () -> Int32).self),
-            numThreads: unsafeBitCast(numThreads, to: (@convention(c) () -> Int32).self),
             setNumThreads: unsafeBitCast(setNumThreads, to: (@convention(c) (Int32) -> Void).self))
     }()
 }
