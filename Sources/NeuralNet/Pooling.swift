@@ -148,14 +148,27 @@ public final class GlobalAveragePooling2D: Layer {
 
     public var parameters: [Parameter] { [] }
 
+    /// Each example's channel sums are taken in float over the positions in order, eight
+    /// channels at a time.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let (b, c) = (x.shape[0], x.shape[3])
         let area = x.shape[1] * x.shape[2]
-        var y = [Float](repeating: 0, count: b * c)
-        for n in 0..<b {
-            var sums = [Float](repeating: 0, count: c)
-            for p in 0..<area { for k in 0..<c { sums[k] += x.values[(n * area + p) * c + k] } }
-            for k in 0..<c { y[n * c + k] = sums[k] / Float(area) }
+        let y = x.values.withUnsafeBufferPointer { xb in
+            nonisolated(unsafe) let v = xb.baseAddress!
+            return RowChunks.array(rows: b, width: c) { range, y in
+                for n in range {
+                    let sums = y + n &* c
+                    sums.update(repeating: 0, count: c)
+                    for p in 0..<area {
+                        let at = (n &* area &+ p) &* c
+                        for k in stride(from: 0, to: Lanes.whole(c), by: Lanes.width) {
+                            Lanes.store(Lanes.load(sums, k) + Lanes.load(v, at &+ k), sums, k)
+                        }
+                        for k in Lanes.whole(c)..<c { sums[k] += v[at &+ k] }
+                    }
+                    for k in 0..<c { sums[k] /= Float(area) }
+                }
+            }
         }
         inputShape = x.shape
         return Tensor(shape: [b, c], values: y)
@@ -165,10 +178,12 @@ public final class GlobalAveragePooling2D: Layer {
         guard needsInputGradient else { return nil }
         let (b, c) = (inputShape[0], inputShape[3])
         let area = inputShape[1] * inputShape[2]
-        var dx = [Float](repeating: 0, count: b * area * c)
-        for n in 0..<b {
-            for p in 0..<area {
-                for k in 0..<c { dx[(n * area + p) * c + k] = gradient.values[n * c + k] / Float(area) }
+        let share = gradient.values.map { $0 / Float(area) }
+        let dx = share.withUnsafeBufferPointer { sb in
+            nonisolated(unsafe) let share = sb.baseAddress!
+            // Row (n, p): example n's shares of its channels' gradients.
+            return RowChunks.array(rows: b * area, width: c) { range, dx in
+                for row in range { (dx + row &* c).update(from: share + (row / area) &* c, count: c) }
             }
         }
         return Tensor(shape: inputShape, values: dx)

@@ -2,9 +2,10 @@ import Basics
 import NeuralNet
 import Testing
 
-/// BatchNormalization, ReLU and MaxPooling2D on inputs large enough to run in chunks on every
-/// core (on oneDNN's OpenMP threads) (and, for pooling, with a channel count that is not a multiple of eight, so both its
-/// vector and scalar loops run), against plain one-thread loops written here.
+/// BatchNormalization, ReLU, MaxPooling2D and GlobalAveragePooling2D on inputs large enough to
+/// run in chunks on every core (on oneDNN's OpenMP threads) and, for pooling, with a channel
+/// count that is not a multiple of eight (so both the vector and the scalar loops run), against
+/// plain one-thread loops written here.
 @Suite struct LargePassTests {
     /// Values on a coarse grid, so pooling windows hold ties; negatives and zeros for ReLU.
     static func values(_ count: Int, seed: UInt64) -> [Float] {
@@ -40,6 +41,27 @@ import Testing
         let g = Tensor(shape: y.shape, values: Self.values(y.values.count, seed: 4))
         var dx = [Float](repeating: 0, count: x.values.count)
         for (i, at) in from.enumerated() { dx[at] += g.values[i] }
+        #expect(firstDifference(pool.backward(g).values, dx) == nil)
+    }
+
+    @Test func globalAveragePoolingAveragesEachChannel() {
+        let (b, h, w, c) = (6, 33, 67, 12)
+        let x = Tensor(
+            shape: [b, h, w, c],
+            values: Self.values(b * h * w * c, seed: 17).enumerated().map { $1 + Float($0 % 7) / 8 })
+        let pool = GlobalAveragePooling2D(name: "gap")
+        let y = pool.forward(x, training: true)
+        var expected = [Float](repeating: 0, count: b * c)
+        for n in 0..<b {
+            for k in 0..<c {
+                var sum: Float = 0
+                for p in 0..<(h * w) { sum += x.values[(n * h * w + p) * c + k] }
+                expected[n * c + k] = sum / Float(h * w)
+            }
+        }
+        #expect(y.shape == [b, c] && firstDifference(y.values, expected) == nil)
+        let g = Tensor(shape: [b, c], values: Self.values(b * c, seed: 18))
+        let dx = (0..<x.values.count).map { g.values[$0 / (h * w * c) * c + $0 % c] / Float(h * w) }
         #expect(firstDifference(pool.backward(g).values, dx) == nil)
     }
 
