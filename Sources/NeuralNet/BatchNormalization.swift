@@ -23,7 +23,7 @@ public final class BatchNormalization: Layer {
     /// instead of reading a stored normalised copy: one pass over the activations less each way.
     private var input: [Float] = []
     /// The last training forward's output, when `rectifies` (the mask of the ReLU's gradient;
-    /// pooled, when it `pools`).
+    /// pooled, when it has a `pooling`).
     private var output: [Float] = []
     private var mean: [Float] = []
     private var inverseDeviation: [Float] = []
@@ -192,7 +192,6 @@ public final class BatchNormalization: Layer {
         // Without the fused ReLU there is no mask to read; the input stands in, unread.
         let mask = rectifies ? output : input
         let argmax = pooling?.argmax ?? []
-        let geometry = pooling.map { _ in (height: shape[1], width: shape[2]) }
         return gradient.withUnsafeBufferPointer { dy in
             input.withUnsafeBufferPointer { x in
                 mask.withUnsafeBufferPointer { out in
@@ -201,9 +200,8 @@ public final class BatchNormalization: Layer {
                             body(
                                 BackwardRows(
                                     dy: dy.baseAddress!, x: x.baseAddress!, out: out.baseAddress!,
-                                    statistics: st.baseAddress!, from: geometry == nil ? nil : from.baseAddress,
-                                    channels: channels,
-                                    rectify: rectifies, pooled: geometry))
+                                    statistics: st.baseAddress!, channels: channels, rectify: rectifies,
+                                    pooled: pooling.map { _ in (from, shape[1], shape[2]) }))
                         }
                     }
                 }
@@ -220,22 +218,23 @@ public final class BatchNormalization: Layer {
 /// pooled, where the window's value came from elsewhere (`from`, the pooling's argmax).
 private struct BackwardRows: @unchecked Sendable {
     let dy, x, out, statistics: UnsafePointer<Float>
-    let from: UnsafePointer<Int32>?
     let channels: Int
     let rectify: Bool
-    /// The input's height and width, when the pooling is fused.
-    let pooled: (height: Int, width: Int)?
+    /// When the pooling is fused: its argmax, and the input's height and width.
+    let pooled: (from: UnsafeBufferPointer<Int32>, height: Int, width: Int)?
     let iota = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
 
     /// The input rows (one position's channels) in order from `row`, each with its source.
-    @inline(__always) func walk(_ row: Int) -> RowWalk { RowWalk(row: row, channels: channels, pooled: pooled) }
+    @inline(__always) func walk(_ row: Int) -> RowWalk {
+        RowWalk(row: row, channels: channels, height: pooled?.height ?? 0, width: pooled?.width ?? 0)
+    }
 
     @inline(__always) func lanes(_ at: Int, _ source: Int, _ j: Int) -> (g: SIMD8<Float>, normalized: SIMD8<Float>) {
         let normalized = (Lanes.load(x, at &+ j) - Lanes.load(statistics, j)) * Lanes.load(statistics, channels &+ j)
         guard source >= 0 else { return (SIMD8(), normalized) }
         var g = Lanes.load(dy, source &+ j)
         if rectify { g.replace(with: 0, where: Lanes.load(out, source &+ j) .<= 0) }
-        if let from {
+        if let from = pooled?.from.baseAddress {
             let here = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: at &+ j)) &+ iota
             let came = UnsafeRawPointer(from + (source &+ j)).loadUnaligned(as: SIMD8<Int32>.self)
             g.replace(with: 0, where: came .!= here)
@@ -246,7 +245,8 @@ private struct BackwardRows: @unchecked Sendable {
     @inline(__always) func scalar(_ at: Int, _ source: Int, _ j: Int) -> (g: Float, normalized: Float) {
         let normalized = (x[at &+ j] - statistics[j]) * statistics[channels &+ j]
         guard source >= 0 else { return (0, normalized) }
-        let masked = (rectify && out[source &+ j] <= 0) || (from.map { Int($0[source &+ j]) != at &+ j } ?? false)
+        let masked =
+            (rectify && out[source &+ j] <= 0) || (pooled.map { Int($0.from[source &+ j]) != at &+ j } ?? false)
         return (masked ? 0 : dy[source &+ j], normalized)
     }
 }
@@ -259,12 +259,12 @@ private struct RowWalk {
     let (height, width, pooledHeight, pooledWidth): (Int, Int, Int, Int)
     var (row, line, column, sourceLine): (Int, Int, Int, Int)
 
-    init(row: Int, channels: Int, pooled: (height: Int, width: Int)?) {
+    /// `height` and `width` are the input's when pooled, zero when not.
+    init(row: Int, channels: Int, height h: Int, width w: Int) {
         self.channels = channels
-        let (h, w) = pooled ?? (0, 0)
         (height, width, pooledHeight, pooledWidth) = (h, w, h / 2, w / 2)
         self.row = row
-        (line, column) = pooled == nil ? (0, 0) : row.quotientAndRemainder(dividingBy: w)
+        (line, column) = w == 0 ? (0, 0) : row.quotientAndRemainder(dividingBy: w)
         sourceLine = 0
         sourceLine = lineSource()
     }

@@ -155,7 +155,7 @@ public final class GlobalAveragePooling2D: Layer {
         let area = x.shape[1] * x.shape[2]
         let y = x.values.withUnsafeBufferPointer { xb in
             nonisolated(unsafe) let v = xb.baseAddress!
-            return RowChunks.array(rows: b, width: c) { range, y in
+            return RowChunks.array(rows: b, width: c, work: x.values.count) { range, y in
                 for n in range {
                     let sums = y + n &* c
                     sums.update(repeating: 0, count: c)

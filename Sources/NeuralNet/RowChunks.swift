@@ -2,9 +2,9 @@ import Basics
 import Foundation
 
 /// A pass over many rows, cut into a fixed number of contiguous chunks that run on oneDNN's
-/// threads (`OneDNNTeam`, as many as the calling thread's team) when the pass is large. The cut depends on the row count alone, not on the cores or on
-/// whether it ran in parallel, so sums taken per chunk and added in chunk order are the same
-/// numbers on any machine.
+/// threads (`OneDNNTeam`, as many as the calling thread's team) when the pass is large. The cut
+/// depends on the row count alone, not on the cores or on whether it ran in parallel, so sums
+/// taken per chunk and added in chunk order are the same numbers on any machine.
 enum RowChunks {
     /// Chunks a pass is cut into (fewer when there are fewer rows).
     static let count = 8
@@ -44,14 +44,15 @@ enum RowChunks {
     }
 
     /// A new array of `count` values that `fill` writes, chunk by chunk over `count / width`
-    /// rows of `width` (no zeroing first: every value is written).
+    /// rows of `width` (no zeroing first: every value is written); `work`, the values the pass
+    /// touches, when it reads more than it writes.
     static func array(
-        rows: Int, width: Int, _ fill: @Sendable (Range<Int>, UnsafeMutablePointer<Float>) -> Void
+        rows: Int, width: Int, work: Int? = nil, _ fill: @Sendable (Range<Int>, UnsafeMutablePointer<Float>) -> Void
     ) -> [Float] {
         guard rows * width > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
             nonisolated(unsafe) let out = buffer.baseAddress!
-            forEach(rows: rows, work: rows * width) { fill($0, out) }
+            forEach(rows: rows, work: work ?? rows * width) { fill($0, out) }
             initialized = rows * width
         }
     }
